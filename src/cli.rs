@@ -1,0 +1,393 @@
+//! The command line: `proclab run <demo>`, `proclab list`, `proclab bench`, and the
+//! hidden `proclab __demo` that the runner re-executes as a demo's main process.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::demos::{self, DemoKind, Params};
+use crate::protocol::{self, Event, Frame, Outcome, Stream};
+use crate::runner::{self, Run, RunOptions};
+
+/// A terminal lab for Python's multiprocessing: real processes, real pipes, real shared
+/// memory, real locks — watched live.
+#[derive(Debug, Parser)]
+#[command(name = "proclab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a demo headless and print what its processes do (readable lines, or JSON).
+    Run(RunArgs),
+    /// List the demos.
+    List,
+    /// Measure event encoding/decoding speed and the observer's cost per sample.
+    Bench(BenchArgs),
+    /// Internal: the main process of a demo, started by `proclab run`.
+    #[command(name = "__demo", hide = true)]
+    Demo,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Which demo to run.
+    #[arg(value_enum)]
+    demo: DemoKind,
+    /// Worker processes (process, queue --mode sum, pool, shared, lock, gil).
+    #[arg(long, short = 'w')]
+    workers: Option<u32>,
+    /// Iterations: loop steps per job (process, gil), items per producer (queue),
+    /// increments per worker (lock, shared).
+    #[arg(long, short = 'n')]
+    iterations: Option<u64>,
+    /// Pool tasks.
+    #[arg(long)]
+    tasks: Option<u32>,
+    /// Lock demo: guard each read-then-write with the Lock.
+    #[arg(long, conflicts_with = "no_lock")]
+    lock: bool,
+    /// Lock demo: no Lock around the read-then-write (the default): updates get lost.
+    #[arg(long)]
+    no_lock: bool,
+    /// Demo mode: queue items|sum; pool map|imap|unordered|maxtasksperchild;
+    /// lock counter|print; gil cpu|io.
+    #[arg(long, short = 'm')]
+    mode: Option<String>,
+    /// Delay per operation in ms, so a class can watch (0 = full speed).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    tempo: u32,
+    /// Step mode: every process waits before each operation; type a PID and Enter to let
+    /// it do one, `all` to step every waiting process, `go` to leave step mode.
+    #[arg(long)]
+    step: bool,
+    /// Print events as JSON lines (one object per line; the summary is the last line).
+    #[arg(long)]
+    json: bool,
+    /// Include observer samples (per-core CPU, each process's state, CPU, RSS, core)
+    /// every 250 ms.
+    #[arg(long)]
+    samples: bool,
+    /// Queue: producer processes.
+    #[arg(long)]
+    producers: Option<u32>,
+    /// Queue: consumer processes.
+    #[arg(long)]
+    consumers: Option<u32>,
+    /// Queue: maxsize (0 = unbounded); put() blocks while the queue is full.
+    #[arg(long)]
+    maxsize: Option<u32>,
+    /// Pool: loop steps per unit of task cost.
+    #[arg(long)]
+    cost: Option<u64>,
+    /// Pool (maxtasksperchild mode): tasks per worker before it is replaced.
+    #[arg(long)]
+    maxtasks: Option<u32>,
+    /// Process: leave finished children unjoined this long, so they show as zombies.
+    #[arg(long, value_name = "MS")]
+    zombie_ms: Option<u64>,
+    /// Process: SIGKILL worker number K while it works.
+    #[arg(long, value_name = "K")]
+    kill: Option<u32>,
+    /// Process: make worker number K panic.
+    #[arg(long, value_name = "K")]
+    panic: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Frames to encode and decode.
+    #[arg(long, default_value_t = 1_000_000)]
+    frames: u32,
+    /// Observer samples to take.
+    #[arg(long, default_value_t = 200)]
+    samples: u32,
+}
+
+impl RunArgs {
+    fn params(&self) -> Params {
+        let mut p = Params::new(self.demo);
+        p.workers = self.workers;
+        p.iterations = self.iterations;
+        p.tasks = self.tasks;
+        p.lock = match (self.lock, self.no_lock) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        p.mode = self.mode.clone();
+        p.producers = self.producers;
+        p.consumers = self.consumers;
+        p.maxsize = self.maxsize;
+        p.cost = self.cost;
+        p.maxtasks = self.maxtasks;
+        p.zombie_ms = self.zombie_ms;
+        p.kill = self.kill;
+        p.panic = self.panic;
+        p.tempo_ms = self.tempo;
+        p.step = self.step;
+        p
+    }
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match cli.command {
+        Some(Command::Demo) => demos::main_process(),
+        Some(Command::List) => {
+            list();
+            0
+        }
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
+        None => {
+            println!(
+                "proclab — a terminal lab for Python's multiprocessing, with real processes.\n\n\
+                 The interactive lessons are not in this build yet; the demos run headless:\n\n  \
+                 proclab list                              the demos\n  \
+                 proclab run lock --no-lock --workers 4    watch updates get lost\n  \
+                 proclab run pool --mode imap --json       events as JSON lines\n  \
+                 proclab --help                            everything else"
+            );
+            0
+        }
+    }
+}
+
+fn list() {
+    println!("demos (proclab run <demo> --help for options):");
+    for d in DemoKind::ALL {
+        let modes = if d.modes().is_empty() {
+            String::new()
+        } else {
+            format!("  [modes: {}]", d.modes().join(", "))
+        };
+        println!("  {:<8} {}{modes}", d.name(), d.summary());
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let params = args.params();
+    if let Err(msg) = params.validate() {
+        eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
+        return 2;
+    }
+    // Block the stop signals in every thread; one thread takes them with sigwait and
+    // stops the demo cleanly. The demo's processes get an empty mask (see runner).
+    let mut stop_signals = nix::sys::signal::SigSet::empty();
+    for s in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        stop_signals.add(s);
+    }
+    let _ = stop_signals.thread_block();
+
+    let mut opts = match RunOptions::new(params.clone()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: cannot find the proclab executable: {e}");
+            return 1;
+        }
+    };
+    if args.samples {
+        opts.sample_every = Some(runner::MIN_SAMPLE);
+    }
+    let (tx, rx) = mpsc::channel();
+    let run = match Run::start(opts, tx) {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    {
+        let run = run.clone();
+        std::thread::spawn(move || {
+            while let Ok(sig) = stop_signals.wait() {
+                eprintln!("proclab: {sig}, stopping the demo");
+                run.stop();
+            }
+        });
+    }
+    if args.step {
+        let run = run.clone();
+        std::thread::spawn(move || step_from_stdin(&run));
+    }
+
+    let mut printer = Printer::new(args.json);
+    let mut exit = 1;
+    for frame in rx {
+        if printer.print(&frame).is_err() {
+            // Our stdout is gone (e.g. piped into `head`): stop the demo quietly.
+            run.stop();
+        }
+        if let Event::RunEnded(summary) = &frame.event {
+            exit = runner::exit_code(summary);
+            break;
+        }
+    }
+    drop(run);
+    exit
+}
+
+/// Headless step mode: commands on stdin.
+fn step_from_stdin(run: &Run) {
+    eprintln!("step mode: type a PID and Enter to let it do one operation; 'all' steps every process; 'go' runs freely");
+    for line in io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        match line.trim() {
+            "" => {}
+            "all" => {
+                for pid in run.live_pids() {
+                    run.step(pid);
+                }
+            }
+            "go" => run.set_stepping(false),
+            other => match other.parse::<i32>() {
+                Ok(pid) if run.step(pid) => {}
+                Ok(pid) => eprintln!("step: {pid} is not waiting at a step point"),
+                Err(_) => eprintln!("step: '{other}' is not a PID, 'all' or 'go'"),
+            },
+        }
+    }
+    // No more commands can come: do not leave the demo waiting forever.
+    run.set_stepping(false);
+}
+
+/// Prints frames as readable lines or JSON lines.
+struct Printer {
+    json: bool,
+    start_us: Option<u64>,
+    labels: HashMap<i32, String>,
+    out: io::BufWriter<io::Stdout>,
+}
+
+impl Printer {
+    fn new(json: bool) -> Self {
+        Self {
+            json,
+            start_us: None,
+            labels: HashMap::new(),
+            out: io::BufWriter::new(io::stdout()),
+        }
+    }
+
+    fn print(&mut self, f: &Frame) -> io::Result<()> {
+        if let Event::Spawned { label, .. } = &f.event {
+            self.labels.insert(f.pid, label.clone());
+        }
+        if self.json {
+            writeln!(self.out, "{}", protocol::to_json_line(f))?;
+        } else {
+            let start = *self.start_us.get_or_insert(f.t_us);
+            let t = f.t_us.saturating_sub(start) as f64 / 1e6;
+            let who = self.labels.get(&f.pid).map_or("", String::as_str);
+            let pid = if f.pid > 0 { f.pid.to_string() } else { String::new() };
+            writeln!(self.out, "{t:8.3}s {who:<14} {pid:>7}  {}", describe(&f.event))?;
+        }
+        // Keep the stream live for whoever reads it (a test, a pipe into another tool).
+        self.out.flush()
+    }
+}
+
+/// One readable line for an event.
+pub fn describe(e: &Event) -> String {
+    match e {
+        Event::RunStarted { demo, params, runner_pid, main_pid } => {
+            let p: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("run {demo}: main pid {main_pid} (runner {runner_pid}); {}", p.join(" "))
+        }
+        Event::Spawned { ppid, role, label, start_method } => {
+            format!("started: {label} ({role:?}), ppid {ppid}, by {start_method}")
+        }
+        Event::Exited { status } => format!("exited: {status}"),
+        Event::Output { stream: Stream::Stdout, line } => format!("| {line}"),
+        Event::Output { stream: Stream::Stderr, line } => format!("! {line}"),
+        Event::Phase { name } => format!("== {name}"),
+        Event::StepPoint { op, detail } => format!("waits to {op:?}: {detail}"),
+        Event::QueuePut { item, size, .. } => format!("put {item} (size {size})"),
+        Event::QueueGet { item, producer, size, .. } => {
+            format!("got {item} from pid {producer} (size {size})")
+        }
+        Event::QueueBlocked { op, .. } => format!("blocked on queue {op:?}"),
+        Event::LockWait { .. } => "waits for the lock".into(),
+        Event::LockAcquired { waited_us, .. } => format!("holds the lock (waited {waited_us} µs)"),
+        Event::LockReleased { .. } => "released the lock".into(),
+        Event::SharedRead { name, index, value } => format!("read {name}[{index}] = {value}"),
+        Event::SharedWrite { name, index, value } => format!("wrote {name}[{index}] = {value}"),
+        Event::TaskSubmitted { task, arg } => format!("submitted task {task} (x={arg})"),
+        Event::TaskStarted { task, arg } => format!("runs task {task} (x={arg})"),
+        Event::TaskDone { task, result } => format!("finished task {task} = {result}"),
+        Event::ResultDelivered { task, result, position } => {
+            format!("result #{position}: task {task} = {result}")
+        }
+        Event::Outcome(o) => format!("result: {}", describe_outcome(o)),
+        Event::Sample(s) => {
+            let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
+            let procs: Vec<String> = s
+                .procs
+                .iter()
+                .map(|p| format!("{} {} {:.0}% cpu{}", p.pid, p.state, p.cpu, p.core))
+                .collect();
+            format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
+        }
+        Event::Error { source, message } => format!("ERROR ({source}): {message}"),
+        Event::RunEnded(s) => format!(
+            "summary: {} demo, main {}, {} processes, {:.2} s{}{}",
+            s.demo,
+            s.main_status.map_or("never started".into(), |st| st.to_string()),
+            s.processes,
+            s.wall_ms / 1e3,
+            if s.stopped { ", stopped" } else { "" },
+            if s.errors > 0 { format!(", {} errors", s.errors) } else { String::new() }
+        ),
+    }
+}
+
+fn describe_outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::Counter { expected, actual, locked } => format!(
+            "counter {actual} of {expected} expected, {} lost (lock {})",
+            expected - actual,
+            if *locked { "on" } else { "off" }
+        ),
+        Outcome::Timing { variant, workers, wall_ms, cpu_ms, speedup } => format!(
+            "{variant} x{workers}: wall {wall_ms:.1} ms, cpu {cpu_ms:.1} ms, speedup {speedup:.2}x"
+        ),
+        Outcome::Pool { mode, delivered, distinct_pids, .. } => {
+            let order: Vec<String> = delivered.iter().map(|(t, _)| t.to_string()).collect();
+            format!(
+                "{mode}: {} results from {distinct_pids} PIDs, task order [{}]",
+                delivered.len(),
+                order.join(" ")
+            )
+        }
+        Outcome::Queue { put, got, total } => format!(
+            "{put} put, {got} got{}",
+            total.map_or(String::new(), |t| format!(", total {t}"))
+        ),
+        Outcome::Shared { value, array } => {
+            let a: Vec<String> = array.iter().map(|v| v.to_string()).collect();
+            format!("value {value}, array [{}]", a.join(", "))
+        }
+        Outcome::Processes { children } => {
+            let c: Vec<String> = children.iter().map(|(p, s)| format!("{p}: {s}")).collect();
+            c.join("; ")
+        }
+    }
+}
+

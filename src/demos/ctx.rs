@@ -1,0 +1,284 @@
+//! The runtime every demo process shares: how it reports events, prints, forks workers,
+//! waits at step gates and reaps its children.
+
+use std::io::{self, IoSlice, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::panic::AssertUnwindSafe;
+
+use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+
+use crate::demos::Params;
+use crate::ipc::Control;
+use crate::ipc::control::Pass;
+use crate::protocol::{self, Event, ExitStatus, Frame, MAX_TEXT, Op, PIPE_BUF, Role};
+
+/// Descriptor numbers the runner hands a demo's main process.
+pub mod fds {
+    /// Write end of the event pipe.
+    pub const EVENTS: i32 = 3;
+    /// The control block's memfd.
+    pub const CONTROL: i32 = 4;
+    /// Unix socket over which each process sends the read ends of its output pipes.
+    pub const OUTPUT: i32 = 5;
+}
+
+/// Environment variable holding the demo's parameters as JSON.
+pub const PARAMS_ENV: &str = "PROCLAB_PARAMS";
+
+/// Everything a demo process needs; inherited by each forked child.
+pub struct Ctx {
+    /// The run's parameters.
+    pub params: Params,
+    /// Tempo and step control written by the runner.
+    pub ctl: Control,
+    events: RawFd,
+    output: Option<RawFd>,
+}
+
+impl Ctx {
+    /// Set up from the descriptors and environment the runner provided.
+    pub fn from_runner() -> io::Result<Self> {
+        let raw = std::env::var(PARAMS_ENV)
+            .map_err(|_| io::Error::other(format!("{PARAMS_ENV} is not set: demos are started by `proclab run`")))?;
+        let params: Params = serde_json::from_str(&raw).map_err(io::Error::other)?;
+        for fd in [fds::EVENTS, fds::CONTROL, fds::OUTPUT] {
+            // SAFETY: F_GETFD only inspects the descriptor table.
+            if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+                return Err(io::Error::other(format!(
+                    "descriptor {fd} missing: demos are started by `proclab run`"
+                )));
+            }
+        }
+        // SAFETY: the runner passed this memfd as fd CONTROL and nothing else owns it.
+        let ctl = Control::from_fd(unsafe { OwnedFd::from_raw_fd(fds::CONTROL) })?;
+        Ok(Self {
+            params,
+            ctl,
+            events: fds::EVENTS,
+            output: Some(fds::OUTPUT),
+        })
+    }
+
+    /// Report an event about this process.
+    pub fn emit(&self, event: Event) {
+        self.emit_about(std::process::id() as i32, event);
+    }
+
+    /// Report an event about another process (e.g. a child that was reaped).
+    pub fn emit_about(&self, pid: i32, event: Event) {
+        let frame = Frame {
+            t_us: protocol::now_us(),
+            pid,
+            event,
+        };
+        let mut buf = [0u8; PIPE_BUF];
+        let bytes = match protocol::encode(&frame, &mut buf) {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                let fallback = Frame {
+                    event: Event::Error {
+                        source: "demo".into(),
+                        message: format!("event dropped: {e}"),
+                    },
+                    ..frame
+                };
+                match protocol::encode_vec(&fallback) {
+                    Ok(b) => b,
+                    Err(_) => return,
+                }
+            }
+        };
+        // One write() of at most PIPE_BUF bytes: atomic on a pipe, never interleaved.
+        loop {
+            // SAFETY: writing a live buffer to the event pipe descriptor.
+            let n = unsafe { libc::write(self.events, bytes.as_ptr().cast(), bytes.len()) };
+            if n >= 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                break;
+            }
+        }
+    }
+
+    /// True when every operation should be reported (slow or step mode); at full speed
+    /// demos report a sample instead, so the event stream does not slow the race down.
+    pub fn detailed(&self) -> bool {
+        self.ctl.stepping() || self.ctl.tempo_ms() > 0
+    }
+
+    /// Wait at this process's gate before `op`: the tempo delay, or in step mode until
+    /// the user steps this process.
+    pub fn gate(&self, op: Op, detail: impl FnOnce() -> String) -> Pass {
+        self.ctl.pass(|| {
+            self.emit(Event::StepPoint {
+                op,
+                detail: detail(),
+            })
+        })
+    }
+
+    /// Print one line on this process's stdout (captured by the runner).
+    pub fn say(&self, line: &str) {
+        let mut text = protocol::clip(line, MAX_TEXT);
+        text.push('\n');
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Announce this process: its real PID and PPID as the kernel reports them.
+    pub fn announce(&self, role: Role, label: &str, start_method: &str) {
+        self.emit(Event::Spawned {
+            ppid: nix::unistd::getppid().as_raw(),
+            role,
+            label: label.to_string(),
+            start_method: start_method.to_string(),
+        });
+    }
+
+    /// Fork a child that runs `body` and exits with its return value (101 if it panics).
+    /// Returns the child's PID in the parent.
+    pub fn fork(&self, role: Role, label: &str, body: impl FnOnce(&Ctx) -> i32) -> io::Result<i32> {
+        let parent = std::process::id() as i32;
+        let _ = io::stdout().flush();
+        // SAFETY: demo processes are single-threaded when they fork (threads exist only in
+        // the GIL demo's variant process, which never forks), so the child may run any code.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid > 0 {
+            return Ok(pid);
+        }
+        // Child. Die with the parent, whatever kills it, so no demo process outlives the run.
+        // SAFETY: prctl with constant arguments.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        if nix::unistd::getppid().as_raw() != parent {
+            // The parent died before prctl took effect.
+            // SAFETY: leaving at once without running the parent's destructors.
+            unsafe { libc::_exit(1) };
+        }
+        self.adopt_output();
+        self.announce(role, label, "fork");
+        let code = std::panic::catch_unwind(AssertUnwindSafe(|| body(self))).unwrap_or(101);
+        self.ctl.release_gate();
+        let _ = io::stdout().flush();
+        let _ = io::stderr().flush();
+        // SAFETY: _exit skips the parent's atexit handlers and destructors, as a forked
+        // child must.
+        unsafe { libc::_exit(code) }
+    }
+
+    /// Wait for a child, report how it ended and return that.
+    pub fn reap(&self, pid: i32) -> ExitStatus {
+        let status = wait_for(pid);
+        self.emit_about(pid, Event::Exited { status });
+        status
+    }
+
+    /// Give this process its own stdout/stderr pipes and send their read ends to the
+    /// runner, which then attributes every byte to this PID.
+    fn adopt_output(&self) {
+        let Some(sock) = self.output else { return };
+        let (Ok((out_r, out_w)), Ok((err_r, err_w))) = (
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC),
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC),
+        ) else {
+            return;
+        };
+        let pid = (std::process::id() as i32).to_le_bytes();
+        let iov = [IoSlice::new(&pid)];
+        let fds = [out_r.as_raw_fd(), err_r.as_raw_fd()];
+        let cmsg = [ControlMessage::ScmRights(&fds)];
+        if sendmsg::<()>(sock, &iov, &cmsg, MsgFlags::empty(), None).is_err() {
+            return; // keep the inherited streams: still captured, just not split by PID
+        }
+        // SAFETY: dup2 onto the standard descriptors; the originals are closed on drop.
+        unsafe {
+            libc::dup2(out_w.as_raw_fd(), 1);
+            libc::dup2(err_w.as_raw_fd(), 2);
+        }
+    }
+}
+
+/// waitpid with EINTR retried, as an [`ExitStatus`].
+pub fn wait_for(pid: i32) -> ExitStatus {
+    let mut status = 0;
+    loop {
+        // SAFETY: waiting on our own child.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        if r == pid {
+            return decode_status(status);
+        }
+        if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            // Already reaped elsewhere: report what we can.
+            return ExitStatus::Code(-1);
+        }
+    }
+}
+
+/// Turn a raw wait status into an [`ExitStatus`].
+pub fn decode_status(status: i32) -> ExitStatus {
+    if libc::WIFSIGNALED(status) {
+        ExitStatus::Signal(libc::WTERMSIG(status))
+    } else {
+        ExitStatus::Code(libc::WEXITSTATUS(status))
+    }
+}
+
+/// At full speed, lets a process report at most one event of a kind per interval, so a
+/// tight loop of 80 000 operations does not become 80 000 events.
+pub struct Throttle {
+    last: std::cell::Cell<u64>,
+    every_us: u64,
+}
+
+impl Throttle {
+    /// At most one report every `ms` milliseconds.
+    pub fn new(ms: u64) -> Self {
+        Self {
+            last: std::cell::Cell::new(0),
+            every_us: ms * 1000,
+        }
+    }
+
+    /// True if a report is due now (and counts it as made).
+    pub fn due(&self) -> bool {
+        let now = protocol::now_us();
+        if now - self.last.get() >= self.every_us {
+            self.last.set(now);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Ctx {
+    /// Whether to report this operation: always in slow/step mode, else when `t` allows.
+    pub fn report(&self, t: &Throttle) -> bool {
+        self.detailed() || t.due()
+    }
+}
+
+impl Ctx {
+    /// Like [`Ctx::reap`], also returning the child's CPU time (user + system, ms) from
+    /// the kernel's accounting (`wait4`), which includes all of its threads.
+    pub fn reap_with_cpu(&self, pid: i32) -> (ExitStatus, f64) {
+        let mut status = 0;
+        // SAFETY: a zeroed rusage is valid output space for wait4.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: waiting on our own child.
+            let r = unsafe { libc::wait4(pid, &mut status, libc::__WALL, &mut usage) };
+            if r == pid {
+                break;
+            }
+            if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                return (self.reap(pid), 0.0);
+            }
+        }
+        let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+        let status = decode_status(status);
+        self.emit_about(pid, Event::Exited { status });
+        (status, ms(usage.ru_utime) + ms(usage.ru_stime))
+    }
+}

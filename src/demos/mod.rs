@@ -1,0 +1,457 @@
+//! The native demos: real process trees `proclab → demo main → workers`, each built from
+//! the IPC objects in [`crate::ipc`] and reporting every step as an [`crate::protocol::Event`].
+//!
+//! A demo's main process is `proclab` re-executed by the runner (like the `spawn` start
+//! method); it forks its workers (like `fork`). Each demo lives in its own file.
+
+pub mod ctx;
+mod gil;
+mod lock;
+mod pool;
+mod process;
+mod queue;
+mod shared;
+
+use serde::{Deserialize, Serialize};
+
+pub use ctx::Ctx;
+
+use crate::protocol::Role;
+
+/// The demos `proclab run` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoKind {
+    /// Process: children print PID/PPID, work, exit with distinct codes; zombies; kill.
+    Process,
+    /// Queue: producers and consumers through one queue; the seed's "sum" example.
+    Queue,
+    /// Pool: workers reused across tasks; map, imap, unordered, maxtasksperchild.
+    Pool,
+    /// Shared memory: a Value('i') and an Array('d') written by several processes.
+    Shared,
+    /// Lock: a shared counter incremented with and without a lock.
+    Lock,
+    /// GIL: serial vs threads (GIL model) vs threads (no GIL) vs processes.
+    Gil,
+}
+
+/// Every option a demo may take, and which demos take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opt {
+    Workers,
+    Iterations,
+    Tasks,
+    Lock,
+    Mode,
+    Producers,
+    Consumers,
+    Maxsize,
+    Cost,
+    Maxtasks,
+    ZombieMs,
+    Kill,
+    Panic,
+}
+
+impl Opt {
+    /// The command-line spelling.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Opt::Workers => "--workers",
+            Opt::Iterations => "--iterations",
+            Opt::Tasks => "--tasks",
+            Opt::Lock => "--lock/--no-lock",
+            Opt::Mode => "--mode",
+            Opt::Producers => "--producers",
+            Opt::Consumers => "--consumers",
+            Opt::Maxsize => "--maxsize",
+            Opt::Cost => "--cost",
+            Opt::Maxtasks => "--maxtasks",
+            Opt::ZombieMs => "--zombie-ms",
+            Opt::Kill => "--kill",
+            Opt::Panic => "--panic",
+        }
+    }
+}
+
+impl DemoKind {
+    /// Every demo, in lesson order.
+    pub const ALL: [DemoKind; 6] = [
+        DemoKind::Process,
+        DemoKind::Queue,
+        DemoKind::Pool,
+        DemoKind::Shared,
+        DemoKind::Lock,
+        DemoKind::Gil,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DemoKind::Process => "process",
+            DemoKind::Queue => "queue",
+            DemoKind::Pool => "pool",
+            DemoKind::Shared => "shared",
+            DemoKind::Lock => "lock",
+            DemoKind::Gil => "gil",
+        }
+    }
+
+    /// One line on what the demo shows.
+    pub fn summary(self) -> &'static str {
+        match self {
+            DemoKind::Process => "children print their PID and PPID, work, exit with distinct codes; the parent joins them",
+            DemoKind::Queue => "producers and consumers share one Queue; every put and get reported",
+            DemoKind::Pool => "a Pool of worker processes runs x*x tasks; which PID ran which task",
+            DemoKind::Shared => "a Value('i') and an Array('d') in shared memory, written by several processes",
+            DemoKind::Lock => "workers increment one shared counter; without the Lock updates are lost",
+            DemoKind::Gil => "the same CPU-bound job serial, in threads under a GIL model, in threads without one, in processes",
+        }
+    }
+
+    /// The `--mode` values the demo accepts; the first is the default.
+    pub fn modes(self) -> &'static [&'static str] {
+        match self {
+            DemoKind::Process | DemoKind::Shared => &[],
+            DemoKind::Queue => &["items", "sum"],
+            DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild"],
+            DemoKind::Lock => &["counter", "print"],
+            DemoKind::Gil => &["cpu", "io"],
+        }
+    }
+
+    /// The options that mean something for this demo.
+    pub fn options(self) -> &'static [Opt] {
+        use Opt::*;
+        match self {
+            DemoKind::Process => &[Workers, Iterations, ZombieMs, Kill, Panic],
+            DemoKind::Queue => &[Workers, Iterations, Mode, Producers, Consumers, Maxsize],
+            DemoKind::Pool => &[Workers, Tasks, Mode, Cost, Maxtasks],
+            DemoKind::Shared => &[Workers, Iterations],
+            DemoKind::Lock => &[Workers, Iterations, Lock, Mode],
+            DemoKind::Gil => &[Workers, Iterations, Mode],
+        }
+    }
+
+    fn default_workers(self) -> u32 {
+        match self {
+            DemoKind::Process | DemoKind::Queue => 2,
+            DemoKind::Pool | DemoKind::Shared => 3,
+            DemoKind::Lock | DemoKind::Gil => 4,
+        }
+    }
+
+    fn default_iterations(self) -> u64 {
+        match self {
+            DemoKind::Process => 30_000_000,
+            DemoKind::Queue => 5,
+            DemoKind::Pool => 1,
+            DemoKind::Shared => 10,
+            DemoKind::Lock => 20_000,
+            DemoKind::Gil => 100_000_000,
+        }
+    }
+
+    /// The role of this demo's ordinary child processes.
+    pub fn worker_role(self) -> Role {
+        match self {
+            DemoKind::Pool => Role::PoolWorker,
+            DemoKind::Gil => Role::Variant,
+            _ => Role::Worker,
+        }
+    }
+}
+
+/// Parameters of one run, as given on the command line; `None` means the demo's default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    pub demo: DemoKind,
+    pub workers: Option<u32>,
+    pub iterations: Option<u64>,
+    pub tasks: Option<u32>,
+    pub lock: Option<bool>,
+    pub mode: Option<String>,
+    pub producers: Option<u32>,
+    pub consumers: Option<u32>,
+    pub maxsize: Option<u32>,
+    pub cost: Option<u64>,
+    pub maxtasks: Option<u32>,
+    pub zombie_ms: Option<u64>,
+    pub kill: Option<u32>,
+    pub panic: Option<u32>,
+    /// Delay per operation at start, milliseconds.
+    pub tempo_ms: u32,
+    /// Start in step mode.
+    pub step: bool,
+}
+
+/// Upper bounds that keep a classroom machine usable.
+pub const MAX_WORKERS: u32 = 256;
+
+impl Params {
+    /// Defaults for a demo.
+    pub fn new(demo: DemoKind) -> Self {
+        Self {
+            demo,
+            workers: None,
+            iterations: None,
+            tasks: None,
+            lock: None,
+            mode: None,
+            producers: None,
+            consumers: None,
+            maxsize: None,
+            cost: None,
+            maxtasks: None,
+            zombie_ms: None,
+            kill: None,
+            panic: None,
+            tempo_ms: 0,
+            step: false,
+        }
+    }
+
+    /// Number of worker processes.
+    pub fn workers(&self) -> u32 {
+        self.workers.unwrap_or(self.demo.default_workers())
+    }
+    /// Iterations (meaning depends on the demo).
+    pub fn iterations(&self) -> u64 {
+        let default = match (self.demo, self.mode()) {
+            (DemoKind::Queue, "sum") => 1000,
+            (DemoKind::Lock, "print") => 5,
+            (DemoKind::Gil, "io") => 50,
+            (d, _) => d.default_iterations(),
+        };
+        self.iterations.unwrap_or(default)
+    }
+    /// Pool tasks.
+    pub fn tasks(&self) -> u32 {
+        self.tasks.unwrap_or(8)
+    }
+    /// Lock on (lock demo); off by default so the first run shows the race.
+    pub fn lock(&self) -> bool {
+        self.lock.unwrap_or(false)
+    }
+    /// The mode, or the demo's default.
+    pub fn mode(&self) -> &str {
+        self.mode
+            .as_deref()
+            .or_else(|| self.demo.modes().first().copied())
+            .unwrap_or("")
+    }
+    /// Queue producers.
+    pub fn producers(&self) -> u32 {
+        self.producers.unwrap_or(2)
+    }
+    /// Queue consumers.
+    pub fn consumers(&self) -> u32 {
+        self.consumers.unwrap_or(1)
+    }
+    /// Queue maxsize (0 = unbounded).
+    pub fn maxsize(&self) -> u32 {
+        self.maxsize.unwrap_or(0)
+    }
+    /// Pool: loop iterations per unit of task cost.
+    pub fn cost(&self) -> u64 {
+        self.cost.unwrap_or(20_000_000)
+    }
+    /// Pool: tasks per worker before it is replaced (maxtasksperchild mode).
+    pub fn maxtasks(&self) -> u32 {
+        self.maxtasks.unwrap_or(2)
+    }
+    /// Process: how long finished children stay unjoined (zombies), ms.
+    pub fn zombie_ms(&self) -> u64 {
+        self.zombie_ms.unwrap_or(0)
+    }
+
+    /// Check values and that each given option applies to the demo. The message says what
+    /// was wrong and what is valid.
+    pub fn validate(&self) -> Result<(), String> {
+        let d = self.demo;
+        let given: [(Opt, bool); 13] = [
+            (Opt::Workers, self.workers.is_some()),
+            (Opt::Iterations, self.iterations.is_some()),
+            (Opt::Tasks, self.tasks.is_some()),
+            (Opt::Lock, self.lock.is_some()),
+            (Opt::Mode, self.mode.is_some()),
+            (Opt::Producers, self.producers.is_some()),
+            (Opt::Consumers, self.consumers.is_some()),
+            (Opt::Maxsize, self.maxsize.is_some()),
+            (Opt::Cost, self.cost.is_some()),
+            (Opt::Maxtasks, self.maxtasks.is_some()),
+            (Opt::ZombieMs, self.zombie_ms.is_some()),
+            (Opt::Kill, self.kill.is_some()),
+            (Opt::Panic, self.panic.is_some()),
+        ];
+        for (opt, is_given) in given {
+            if is_given && !d.options().contains(&opt) {
+                let valid: Vec<&str> = d.options().iter().map(|o| o.flag()).collect();
+                return Err(format!(
+                    "{} does not apply to the {} demo; it takes {} (and --tempo, --step, --json, --samples)",
+                    opt.flag(),
+                    d.name(),
+                    valid.join(", ")
+                ));
+            }
+        }
+        if let Some(m) = &self.mode {
+            if !d.modes().contains(&m.as_str()) {
+                return Err(format!(
+                    "invalid mode '{m}' for the {} demo; valid modes: {}",
+                    d.name(),
+                    d.modes().join(", ")
+                ));
+            }
+        }
+        let w = self.workers();
+        if !(1..=MAX_WORKERS).contains(&w) {
+            return Err(format!("--workers must be between 1 and {MAX_WORKERS}, got {w}"));
+        }
+        for (name, v) in [("--producers", self.producers()), ("--consumers", self.consumers())] {
+            if !(1..=MAX_WORKERS).contains(&v) {
+                return Err(format!("{name} must be between 1 and {MAX_WORKERS}, got {v}"));
+            }
+        }
+        if self.iterations() == 0 {
+            return Err("--iterations must be at least 1".into());
+        }
+        if !(1..=100_000).contains(&self.tasks()) {
+            return Err(format!("--tasks must be between 1 and 100000, got {}", self.tasks()));
+        }
+        if self.maxtasks() == 0 {
+            return Err("--maxtasks must be at least 1".into());
+        }
+        if self.maxsize() > 1000 {
+            return Err(format!("--maxsize must be at most 1000 (0 = unbounded), got {}", self.maxsize()));
+        }
+        if self.tempo_ms > 10_000 {
+            return Err(format!("--tempo must be at most 10000 ms, got {}", self.tempo_ms));
+        }
+        for (name, idx) in [("--kill", self.kill), ("--panic", self.panic)] {
+            if let Some(i) = idx {
+                if i >= w {
+                    return Err(format!("{name} {i}: there are only workers 0..{}", w - 1));
+                }
+            }
+        }
+        if d == DemoKind::Queue && self.mode() == "items" && self.workers.is_some() {
+            return Err("--workers applies to --mode sum; items mode takes --producers and --consumers".into());
+        }
+        Ok(())
+    }
+
+    /// The resolved parameters that matter for this demo, for the record.
+    pub fn resolved(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        let mut put = |k: &str, val: String| v.push((k.to_string(), val));
+        for opt in self.demo.options() {
+            match opt {
+                Opt::Workers => put("workers", self.workers().to_string()),
+                Opt::Iterations => put("iterations", self.iterations().to_string()),
+                Opt::Tasks => put("tasks", self.tasks().to_string()),
+                Opt::Lock => put("lock", self.lock().to_string()),
+                Opt::Mode => put("mode", self.mode().to_string()),
+                Opt::Producers => put("producers", self.producers().to_string()),
+                Opt::Consumers => put("consumers", self.consumers().to_string()),
+                Opt::Maxsize => put("maxsize", self.maxsize().to_string()),
+                Opt::Cost => put("cost", self.cost().to_string()),
+                Opt::Maxtasks => put("maxtasks", self.maxtasks().to_string()),
+                Opt::ZombieMs => put("zombie_ms", self.zombie_ms().to_string()),
+                Opt::Kill => put("kill", self.kill.map_or("none".into(), |k| k.to_string())),
+                Opt::Panic => put("panic", self.panic.map_or("none".into(), |k| k.to_string())),
+            }
+        }
+        put("tempo_ms", self.tempo_ms.to_string());
+        put("step", self.step.to_string());
+        v
+    }
+}
+
+/// Entry point of a demo's main process (`proclab __demo`). Returns its exit code.
+pub fn main_process() -> i32 {
+    let ctx = match Ctx::from_runner() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("proclab: cannot start demo: {e}");
+            return 2;
+        }
+    };
+    ctx.announce(Role::Main, "main", "exec");
+    let result = match ctx.params.demo {
+        DemoKind::Process => process::run(&ctx),
+        DemoKind::Queue => queue::run(&ctx),
+        DemoKind::Pool => pool::run(&ctx),
+        DemoKind::Shared => shared::run(&ctx),
+        DemoKind::Lock => lock::run(&ctx),
+        DemoKind::Gil => gil::run(&ctx),
+    };
+    ctx.ctl.release_gate();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            ctx.emit(crate::protocol::Event::Error {
+                source: ctx.params.demo.name().into(),
+                message: e.to_string(),
+            });
+            eprintln!("demo failed: {e}");
+            1
+        }
+    }
+}
+
+/// A busy loop the optimiser cannot remove: `iterations` steps of `r += i + i*i`, the
+/// seed tutorials' CPU-bound job.
+pub fn cpu_job(iterations: u64) -> u64 {
+    let mut r: u64 = 0;
+    for i in 0..iterations {
+        let i = std::hint::black_box(i);
+        r = r.wrapping_add(i.wrapping_add(i.wrapping_mul(i)));
+    }
+    r
+}
+
+/// Sleep for the demo's tempo between non-gated steps of a visible loop (e.g. between
+/// prints), so slow mode is slow everywhere.
+pub(crate) fn pause_ms(ms: u64) {
+    if ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_option_for_another_demo_is_refused_with_the_valid_ones() {
+        let mut p = Params::new(DemoKind::Lock);
+        p.tasks = Some(3);
+        let err = p.validate().expect_err("tasks is not a lock option");
+        assert!(err.contains("--tasks does not apply to the lock demo"), "{err}");
+        assert!(err.contains("--iterations"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_mode_lists_the_valid_modes() {
+        let mut p = Params::new(DemoKind::Pool);
+        p.mode = Some("fast".into());
+        let err = p.validate().expect_err("bad mode");
+        assert!(err.contains("map, imap, unordered, maxtasksperchild"), "{err}");
+    }
+
+    #[test]
+    fn defaults_validate_for_every_demo() {
+        for d in DemoKind::ALL {
+            assert_eq!(Params::new(d).validate(), Ok(()), "{}", d.name());
+        }
+    }
+
+    #[test]
+    fn kill_index_must_name_a_worker() {
+        let mut p = Params::new(DemoKind::Process);
+        p.kill = Some(2);
+        assert!(p.validate().expect_err("only 0 and 1").contains("0..1"));
+    }
+}

@@ -1,0 +1,97 @@
+//! `process`: N children print their PID and PPID, do a short CPU job and exit with
+//! distinct codes; the parent joins them. Options: leave finished children unjoined for a
+//! while (zombies, state Z), SIGKILL one child, make one child panic.
+
+use std::io;
+use std::time::Duration;
+
+use crate::demos::{Ctx, cpu_job};
+use crate::protocol::{Event, Op, Outcome, Role};
+
+pub fn run(ctx: &Ctx) -> io::Result<()> {
+    let p = &ctx.params;
+    let n = p.workers();
+    let iters = p.iterations();
+    ctx.say(&format!(
+        "main: pid {}, starting {n} children",
+        std::process::id()
+    ));
+    let mut kids = Vec::new();
+    for i in 0..n {
+        let pid = ctx.fork(Role::Worker, &format!("worker {i}"), |c| {
+            c.say(&format!(
+                "worker {i}: pid {}, ppid {}",
+                std::process::id(),
+                nix::unistd::getppid()
+            ));
+            if c.params.panic == Some(i) {
+                c.gate(Op::Compute, || format!("job({i}) (will panic)"));
+                panic!("worker {i} panics on purpose (--panic {i})");
+            }
+            loop {
+                c.gate(Op::Compute, || format!("job({i})"));
+                let r = cpu_job(iters);
+                // The child chosen with --kill keeps working until the parent kills it.
+                if c.params.kill != Some(i) {
+                    c.gate(Op::Print, || format!("print result of job({i})"));
+                    c.say(&format!("worker {i}: job done (checksum {r:x}), exiting with code {i}"));
+                    return i as i32;
+                }
+            }
+        })?;
+        kids.push(pid);
+    }
+    if let Some(k) = p.kill {
+        // Let the victim get going first, so the kill lands mid-job.
+        std::thread::sleep(Duration::from_millis(300 + 5 * p.tempo_ms as u64));
+        let victim = kids[k as usize];
+        ctx.say(&format!("main: os.kill({victim}, SIGKILL)  # worker {k}"));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(victim, libc::SIGKILL) };
+    }
+    if p.zombie_ms() > 0 {
+        for &pid in &kids {
+            wait_exited_not_reaped(pid);
+        }
+        ctx.emit(Event::Phase {
+            name: format!(
+                "children finished, not joined for {} ms: zombies (state Z)",
+                p.zombie_ms()
+            ),
+        });
+        ctx.say(&format!(
+            "main: all children finished; joining them in {} ms — until then they are zombies",
+            p.zombie_ms()
+        ));
+        std::thread::sleep(Duration::from_millis(p.zombie_ms()));
+    }
+    let mut children = Vec::new();
+    for (i, &pid) in kids.iter().enumerate() {
+        let status = ctx.reap(pid);
+        ctx.say(&format!("main: joined worker {i} (pid {pid}): {status}"));
+        children.push((pid, status));
+    }
+    ctx.emit(Event::Outcome(Outcome::Processes { children }));
+    Ok(())
+}
+
+/// Block until `pid` has exited without reaping it (waitid with WNOWAIT), so it stays a
+/// zombie until the real join.
+fn wait_exited_not_reaped(pid: i32) {
+    loop {
+        // SAFETY: a zeroed siginfo_t is valid output space for waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waiting on our own child; WNOWAIT leaves it reapable.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}

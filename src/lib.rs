@@ -1,0 +1,16 @@
+//! proclab: a terminal lab for learning Python's `multiprocessing` with real processes.
+//!
+//! - [`protocol`]: the event enum and its postcard / JSON encodings
+//! - [`ipc`]: shared memory, locks, queues, step gates
+//! - [`demos`]: the native demos (one file each)
+//! - [`runner`]: starts, watches, steps and stops a demo; nothing survives it
+//! - [`observer`]: per-core CPU and the demo's process tree from /proc
+//! - [`cli`]: the command line; [`bench`]: `proclab bench`
+
+pub mod bench;
+pub mod cli;
+pub mod demos;
+pub mod ipc;
+pub mod observer;
+pub mod protocol;
+pub mod runner;

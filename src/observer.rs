@@ -1,0 +1,140 @@
+//! The observer: per-core CPU use and the demo's own processes (PID, PPID, state, CPU %,
+//! RSS, the core each last ran on). It looks at the demo's PIDs only — those the demo
+//! announced plus the children the kernel lists under the demo's main process — never
+//! at the whole process table, and the runner calls it at most every 250 ms.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+use crate::protocol::{ProcSample, Sample};
+
+/// Samples one demo's process tree.
+pub struct Observer {
+    root: i32,
+    cpus: Option<sysinfo::System>,
+    /// CPU ticks of each process at the previous sample.
+    prev: HashMap<i32, u64>,
+    prev_at: Instant,
+    ticks_per_sec: f64,
+    page_kb: u64,
+}
+
+impl Observer {
+    /// An observer for the tree under `root` (the demo's main process).
+    pub fn new(root: i32) -> Self {
+        let cpus = sysinfo::System::new().ok().map(|mut s| {
+            s.refresh_cpu_usage();
+            s
+        });
+        Self {
+            root,
+            cpus,
+            prev: HashMap::new(),
+            prev_at: Instant::now(),
+            ticks_per_sec: procfs::ticks_per_second() as f64,
+            page_kb: procfs::page_size() / 1024,
+        }
+    }
+
+    /// Number of cores the machine has.
+    pub fn core_count(&self) -> usize {
+        self.cpus.as_ref().map_or(0, |s| s.cpus().len())
+    }
+
+    /// The demo's processes now: `known` PIDs plus every descendant of the root.
+    pub fn pids(&self, known: &[i32]) -> BTreeSet<i32> {
+        let mut out: BTreeSet<i32> = known.iter().copied().collect();
+        let mut visited = BTreeSet::new();
+        let mut stack = vec![self.root];
+        while let Some(pid) = stack.pop() {
+            if visited.insert(pid) {
+                out.insert(pid);
+                stack.extend(children_of(pid));
+            }
+        }
+        out
+    }
+
+    /// Take one sample. CPU figures are averages since the previous call.
+    pub fn sample(&mut self, known: &[i32]) -> Sample {
+        let elapsed = self.prev_at.elapsed().as_secs_f64().max(1e-3);
+        self.prev_at = Instant::now();
+        let cores = match &mut self.cpus {
+            Some(s) => {
+                s.refresh_cpu_usage();
+                s.cpus().iter().map(|c| c.usage()).collect()
+            }
+            None => Vec::new(),
+        };
+        let mut procs = Vec::new();
+        let mut now = HashMap::new();
+        for pid in self.pids(known) {
+            let Ok(stat) = procfs::process::Process::new(pid).and_then(|p| p.stat()) else {
+                continue; // gone between listing and reading
+            };
+            let ticks = stat.utime + stat.stime;
+            let cpu = match self.prev.get(&pid) {
+                Some(&before) => {
+                    (ticks.saturating_sub(before) as f64 / self.ticks_per_sec / elapsed * 100.0)
+                        as f32
+                }
+                None => 0.0,
+            };
+            now.insert(pid, ticks);
+            procs.push(ProcSample {
+                pid,
+                ppid: stat.ppid,
+                state: stat.state,
+                cpu,
+                rss_kb: stat.rss * self.page_kb,
+                core: stat.processor.unwrap_or(-1),
+            });
+        }
+        self.prev = now;
+        Sample { cores, procs }
+    }
+}
+
+/// Children of every thread of `pid`, from /proc/PID/task/TID/children.
+fn children_of(pid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        if let Ok(s) = std::fs::read_to_string(t.path().join("children")) {
+            out.extend(s.split_whitespace().filter_map(|x| x.parse::<i32>().ok()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_child_is_seen_with_its_parent_core_and_cpu() {
+        // SAFETY: the child only spins and is killed below.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            loop {
+                std::hint::black_box(0u64);
+            }
+        }
+        let me = std::process::id() as i32;
+        let mut obs = Observer::new(me);
+        obs.sample(&[]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let s = obs.sample(&[]);
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        let p = s.procs.iter().find(|p| p.pid == child).expect("child listed");
+        assert_eq!(p.ppid, me);
+        assert!(p.cpu > 30.0, "spinning child shows CPU use: {}", p.cpu);
+        assert!(p.core >= 0 && (p.core as usize) < s.cores.len().max(1));
+        assert_eq!(s.cores.len(), obs.core_count());
+    }
+}

@@ -1,0 +1,644 @@
+//! The runner: starts a demo as its own process group, captures everything it says and
+//! prints, and makes sure that when the run ends — normally, by `stop()`, or because
+//! proclab itself dies — no demo process is left.
+//!
+//! How nothing survives:
+//! - the demo's main process gets `PR_SET_PDEATHSIG(SIGKILL)` and each forked worker gets
+//!   the same towards its parent, so `kill -9` of proclab takes the whole tree down;
+//! - proclab is a child subreaper (`PR_SET_CHILD_SUBREAPER`), so workers orphaned by a
+//!   crashed demo main are re-parented here, reaped and reported;
+//! - stop sends SIGTERM (and SIGCONT, in case it is paused) to the group, then SIGKILL to
+//!   the group and every known PID after a grace period; the run ends only when
+//!   `waitpid` says no child is left.
+//!
+//! `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, so the demo is
+//! spawned by the supervisor thread, which lives until everything is reaped.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{
+    AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair,
+};
+use thiserror::Error;
+
+use crate::demos::Params;
+use crate::demos::ctx::{PARAMS_ENV, decode_status, fds};
+use crate::ipc::Control;
+use crate::observer::Observer;
+use crate::protocol::{
+    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream,
+};
+
+/// Why a run could not start.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("{0}")]
+    BadParams(String),
+    #[error("cannot set up the demo's {what}: {source}")]
+    Setup {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("cannot start the demo process {exe}: {source}")]
+    Spawn {
+        exe: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How to run a demo.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The proclab binary to re-execute as the demo's main process.
+    pub exe: PathBuf,
+    /// What to run.
+    pub params: Params,
+    /// Emit observer samples every this many ms (None: no samples). At least 250.
+    pub sample_every: Option<Duration>,
+    /// Time between SIGTERM and SIGKILL when stopping.
+    pub grace: Duration,
+}
+
+/// The observer never samples faster than this (sysinfo and /proc CPU figures are
+/// unreliable below ~200 ms, and the watcher must not disturb the watched).
+pub const MIN_SAMPLE: Duration = Duration::from_millis(250);
+
+impl RunOptions {
+    /// Options for running `params` with this very binary.
+    pub fn new(params: Params) -> std::io::Result<Self> {
+        Ok(Self {
+            exe: std::env::current_exe()?,
+            params,
+            sample_every: None,
+            grace: Duration::from_millis(1000),
+        })
+    }
+}
+
+/// A running demo. Dropping it stops the demo and waits for it to be gone.
+pub struct Run {
+    main_pid: i32,
+    control: Arc<Control>,
+    shared: Arc<Shared>,
+    supervisor: Option<JoinHandle<RunSummary>>,
+    grace: Duration,
+}
+
+/// State the runner's threads share.
+struct Shared {
+    /// PIDs announced and not yet reported gone.
+    live: Mutex<BTreeSet<i32>>,
+    /// Every PID that took part.
+    seen: Mutex<BTreeSet<i32>>,
+    errors: AtomicU32,
+    stopped: AtomicBool,
+    done: AtomicBool,
+}
+
+impl Shared {
+    fn note(&self, frame: &Frame) {
+        match &frame.event {
+            Event::Spawned { .. } => {
+                lock(&self.live).insert(frame.pid);
+                lock(&self.seen).insert(frame.pid);
+            }
+            Event::Exited { .. } => {
+                lock(&self.live).remove(&frame.pid);
+            }
+            Event::Error { .. } => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn send(tx: &Sender<Frame>, shared: &Shared, pid: i32, event: Event) {
+    let frame = Frame {
+        t_us: protocol::now_us(),
+        pid,
+        event,
+    };
+    shared.note(&frame);
+    let _ = tx.send(frame);
+}
+
+impl Run {
+    /// Start a demo; every event goes to `tx`, ending with [`Event::RunEnded`].
+    pub fn start(opts: RunOptions, tx: Sender<Frame>) -> Result<Run, RunError> {
+        opts.params.validate().map_err(RunError::BadParams)?;
+        let setup = |what| move |source| RunError::Setup { what, source };
+        let (ev_read, ev_write) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| setup("event pipe")(e.into()))?;
+        let control = Arc::new(Control::new().map_err(setup("control block"))?);
+        control.set_tempo_ms(opts.params.tempo_ms);
+        control.set_stepping(opts.params.step);
+        let (out_mine, out_theirs) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(|e| setup("output socket")(e.into()))?;
+        // Orphaned demo processes come to us, so we can reap and report them.
+        // SAFETY: prctl with constant arguments.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
+
+        let shared = Arc::new(Shared {
+            live: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(BTreeSet::new()),
+            errors: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+        });
+        let grace = opts.grace;
+        let (started_tx, started_rx) = mpsc::channel();
+        let sup_shared = shared.clone();
+        let sup_control = control.clone();
+        let supervisor = std::thread::Builder::new()
+            .name("proclab-supervisor".into())
+            .spawn(move || {
+                supervise(
+                    opts,
+                    tx,
+                    sup_shared,
+                    sup_control,
+                    [ev_read, ev_write, out_mine, out_theirs],
+                    started_tx,
+                )
+            })
+            .map_err(setup("supervisor thread"))?;
+        match started_rx.recv() {
+            Ok(Ok(main_pid)) => Ok(Run {
+                main_pid,
+                control,
+                shared,
+                supervisor: Some(supervisor),
+                grace,
+            }),
+            Ok(Err(e)) => {
+                let _ = supervisor.join();
+                Err(e)
+            }
+            Err(_) => Err(RunError::Setup {
+                what: "supervisor thread",
+                source: std::io::Error::other("supervisor ended before starting the demo"),
+            }),
+        }
+    }
+
+    /// PID of the demo's main process.
+    pub fn main_pid(&self) -> i32 {
+        self.main_pid
+    }
+
+    /// The process group of the demo (the main process leads it).
+    pub fn pgid(&self) -> i32 {
+        self.main_pid
+    }
+
+    /// PIDs announced and still alive.
+    pub fn live_pids(&self) -> Vec<i32> {
+        lock(&self.shared.live).iter().copied().collect()
+    }
+
+    /// True once every demo process is gone and all output is in.
+    pub fn is_done(&self) -> bool {
+        self.shared.done.load(Ordering::SeqCst)
+    }
+
+    /// Change the delay per operation while running.
+    pub fn set_tempo_ms(&self, ms: u32) {
+        self.control.set_tempo_ms(ms);
+    }
+
+    /// Turn step mode on or off while running.
+    pub fn set_stepping(&self, on: bool) {
+        self.control.set_stepping(on);
+    }
+
+    /// Let `pid` do exactly one operation (step mode). False if it is not waiting at a gate.
+    pub fn step(&self, pid: i32) -> bool {
+        self.control.step(pid)
+    }
+
+    /// Freeze every demo process (SIGSTOP to the group; they show state T).
+    pub fn pause(&self) {
+        self.signal_group(libc::SIGSTOP);
+    }
+
+    /// Let frozen processes run again.
+    pub fn resume(&self) {
+        self.signal_group(libc::SIGCONT);
+    }
+
+    fn signal_group(&self, sig: i32) {
+        if !self.is_done() {
+            // SAFETY: signalling the demo's own process group.
+            unsafe { libc::kill(-self.main_pid, sig) };
+        }
+    }
+
+    /// Ask the demo to end: SIGTERM now, SIGKILL to whatever is left after the grace
+    /// period. Returns at once; [`Run::wait`] waits for the end.
+    pub fn stop(&self) {
+        if self.is_done() || self.shared.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.signal_group(libc::SIGTERM);
+        self.signal_group(libc::SIGCONT);
+        let shared = self.shared.clone();
+        let pgid = self.main_pid;
+        let grace = self.grace;
+        let _ = std::thread::Builder::new()
+            .name("proclab-stop".into())
+            .spawn(move || {
+                let until = Instant::now() + grace;
+                while Instant::now() < until {
+                    if shared.done.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                kill_everything(pgid, &shared);
+            });
+    }
+
+    /// Wait for the run to end and return its summary.
+    pub fn wait(mut self) -> RunSummary {
+        self.join()
+    }
+
+    fn join(&mut self) -> RunSummary {
+        match self.supervisor.take() {
+            Some(h) => h.join().unwrap_or_else(|_| RunSummary {
+                demo: String::new(),
+                main_status: None,
+                wall_ms: 0.0,
+                processes: 0,
+                stopped: true,
+                errors: 1,
+            }),
+            None => RunSummary {
+                demo: String::new(),
+                main_status: None,
+                wall_ms: 0.0,
+                processes: 0,
+                stopped: true,
+                errors: 0,
+            },
+        }
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if self.supervisor.is_some() {
+            self.stop();
+            self.join();
+        }
+    }
+}
+
+/// SIGKILL the group, and every known PID in case one left the group.
+fn kill_everything(pgid: i32, shared: &Shared) {
+    // SAFETY: signalling the demo's own processes.
+    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    for pid in lock(&shared.live).iter() {
+        // SAFETY: as above; a PID already reaped by us cannot have been reused while we
+        // still list it, because we remove it when we report its exit.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+}
+
+/// Move `fd` out of the range 3..=5 so the dup2 calls in the child cannot clobber it.
+fn above_targets(fd: OwnedFd) -> std::io::Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor >= 10 that we then own.
+    let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fcntl returned a fresh descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+fn supervise(
+    opts: RunOptions,
+    tx: Sender<Frame>,
+    shared: Arc<Shared>,
+    control: Arc<Control>,
+    [ev_read, ev_write, out_mine, out_theirs]: [OwnedFd; 4],
+    started: Sender<Result<i32, RunError>>,
+) -> RunSummary {
+    let demo = opts.params.demo.name().to_string();
+    let t0 = Instant::now();
+    let spawned = spawn_main(&opts, &control, ev_write, out_theirs);
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = started.send(Err(e));
+            return RunSummary {
+                demo,
+                main_status: None,
+                wall_ms: 0.0,
+                processes: 0,
+                stopped: false,
+                errors: 1,
+            };
+        }
+    };
+    let main_pid = child.id() as i32;
+    send(
+        &tx,
+        &shared,
+        main_pid,
+        Event::RunStarted {
+            demo: demo.clone(),
+            params: opts.params.resolved(),
+            runner_pid: std::process::id() as i32,
+            main_pid,
+        },
+    );
+    let _ = started.send(Ok(main_pid));
+
+    let mut readers = Vec::new();
+    readers.push(spawn_named("proclab-events", {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        move || read_events(ev_read, &tx, &shared)
+    }));
+    readers.push(spawn_named("proclab-outputs", {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        move || receive_outputs(out_mine, &tx, &shared)
+    }));
+    if let Some(out) = child.stdout.take() {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        readers.push(spawn_named("proclab-main-out", move || {
+            read_lines(out, main_pid, Stream::Stdout, &tx, &shared)
+        }));
+    }
+    if let Some(err) = child.stderr.take() {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        readers.push(spawn_named("proclab-main-err", move || {
+            read_lines(err, main_pid, Stream::Stderr, &tx, &shared)
+        }));
+    }
+    let observer = opts.sample_every.map(|every| {
+        let every = every.max(MIN_SAMPLE);
+        let (tx, shared) = (tx.clone(), shared.clone());
+        spawn_named("proclab-observer", move || {
+            let mut obs = Observer::new(main_pid);
+            while !shared.done.load(Ordering::SeqCst) {
+                let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
+                let sample = obs.sample(&known);
+                let _ = tx.send(Frame {
+                    t_us: protocol::now_us(),
+                    pid: 0,
+                    event: Event::Sample(sample),
+                });
+                sleep_unless_done(every, &shared.done);
+            }
+        })
+    });
+
+    // Reap every child until none is left: the main process, and any worker orphaned
+    // by it (we are their subreaper).
+    let mut main_status = None;
+    loop {
+        let mut status = 0;
+        // SAFETY: plain waitpid on any child of this process.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+        if pid > 0 {
+            let st = decode_status(status);
+            if pid == main_pid {
+                main_status = Some(st);
+            }
+            send(&tx, &shared, pid, Event::Exited { status: st });
+            continue;
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => continue,
+            _ => break, // ECHILD: nothing left
+        }
+    }
+    // Every writer is gone, so the pipes and the socket reach end of file.
+    for r in readers {
+        let _ = r.join();
+    }
+    shared.done.store(true, Ordering::SeqCst);
+    if let Some(o) = observer {
+        let _ = o.join();
+    }
+    let summary = RunSummary {
+        demo,
+        main_status,
+        wall_ms: (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0,
+        processes: lock(&shared.seen).len() as u32,
+        stopped: shared.stopped.load(Ordering::SeqCst),
+        errors: shared.errors.load(Ordering::Relaxed),
+    };
+    send(&tx, &shared, main_pid, Event::RunEnded(summary.clone()));
+    summary
+}
+
+fn sleep_unless_done(total: Duration, done: &AtomicBool) {
+    let until = Instant::now() + total;
+    while Instant::now() < until && !done.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(25).min(total));
+    }
+}
+
+fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .unwrap_or_else(|_| std::thread::spawn(|| {}))
+}
+
+fn spawn_main(
+    opts: &RunOptions,
+    control: &Control,
+    ev_write: OwnedFd,
+    out_theirs: OwnedFd,
+) -> Result<std::process::Child, RunError> {
+    let setup = |what| move |source| RunError::Setup { what, source };
+    let params = serde_json::to_string(&opts.params)
+        .map_err(|e| setup("parameters")(std::io::Error::other(e)))?;
+    let ev = above_targets(ev_write).map_err(setup("event pipe"))?;
+    let ctl = above_targets(
+        // The control block's descriptor is shared; dup it for the child.
+        nix::unistd::dup(unsafe { std::os::fd::BorrowedFd::borrow_raw(control.mapping().raw_fd()) })
+            .map_err(|e| setup("control block")(e.into()))?,
+    )
+    .map_err(setup("control block"))?;
+    let out = above_targets(out_theirs).map_err(setup("output socket"))?;
+    let sources: [RawFd; 3] = [ev.as_raw_fd(), ctl.as_raw_fd(), out.as_raw_fd()];
+    let parent = std::process::id() as i32;
+    let mut cmd = Command::new(&opts.exe);
+    cmd.arg("__demo")
+        .env(PARAMS_ENV, params)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: only async-signal-safe calls (dup2, prctl, sigprocmask, getppid, _exit)
+    // between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            for (src, dst) in sources.iter().zip([fds::EVENTS, fds::CONTROL, fds::OUTPUT]) {
+                if libc::dup2(*src, dst) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            // Die with proclab, even if it is killed with SIGKILL.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            // proclab may block signals for its own handling; the demo must not inherit that.
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|source| RunError::Spawn {
+        exe: opts.exe.clone(),
+        source,
+    })?;
+    // Our copies of the child's ends close here, so end-of-file comes when the demo ends.
+    drop((ev, ctl, out));
+    Ok(child)
+}
+
+/// Decode frames from the event pipe until every writer has gone.
+fn read_events(fd: OwnedFd, tx: &Sender<Frame>, shared: &Shared) {
+    let mut file = std::fs::File::from(fd);
+    let mut decoder = Decoder::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let report = |r: Result<Frame, protocol::DecodeError>| match r {
+        Ok(frame) => {
+            shared.note(&frame);
+            let _ = tx.send(frame);
+        }
+        Err(e) => send(
+            tx,
+            shared,
+            0,
+            Event::Error {
+                source: "event pipe".into(),
+                message: e.to_string(),
+            },
+        ),
+    };
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                decoder.feed(&buf[..n]);
+                while let Some(r) = decoder.next_frame() {
+                    report(r);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                report(Err(protocol::DecodeError::Garbage(0, e.to_string())));
+                break;
+            }
+        }
+    }
+    for r in decoder.finish() {
+        report(r);
+    }
+}
+
+/// Receive each demo process's output pipes (sent with SCM_RIGHTS) and read them.
+fn receive_outputs(sock: OwnedFd, tx: &Sender<Frame>, shared: &Arc<Shared>) {
+    let mut readers = Vec::new();
+    loop {
+        let mut pid_bytes = [0u8; 4];
+        let mut iov = [std::io::IoSliceMut::new(&mut pid_bytes)];
+        let mut space = nix::cmsg_space!([RawFd; 2]);
+        let msg = match recvmsg::<()>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Ok(m) => m,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => break,
+        };
+        if msg.bytes == 0 {
+            break; // every sender has gone
+        }
+        let mut received: Vec<RawFd> = Vec::new();
+        if let Ok(cmsgs) = msg.cmsgs() {
+            for c in cmsgs {
+                if let ControlMessageOwned::ScmRights(fds) = c {
+                    received.extend(fds);
+                }
+            }
+        }
+        // SAFETY: SCM_RIGHTS installed these descriptors in our table; we own them now.
+        let owned: Vec<OwnedFd> = received
+            .into_iter()
+            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+            .collect();
+        let pid = i32::from_le_bytes(pid_bytes);
+        for (fd, stream) in owned.into_iter().zip([Stream::Stdout, Stream::Stderr]) {
+            let (tx, shared) = (tx.clone(), shared.clone());
+            readers.push(spawn_named("proclab-output", move || {
+                read_lines(std::fs::File::from(fd), pid, stream, &tx, &shared)
+            }));
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+}
+
+/// Forward each line of `src` as an Output event attributed to `pid`.
+fn read_lines(src: impl Read, pid: i32, stream: Stream, tx: &Sender<Frame>, shared: &Shared) {
+    let mut reader = BufReader::new(src);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                let text = protocol::clip(&String::from_utf8_lossy(&line), MAX_TEXT);
+                send(tx, shared, pid, Event::Output { stream, line: text });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+}
+
+/// How the run's main process ended, as a process exit code for `proclab run`.
+pub fn exit_code(summary: &RunSummary) -> i32 {
+    match summary.main_status {
+        _ if summary.stopped => 130,
+        Some(ExitStatus::Code(0)) => 0,
+        Some(ExitStatus::Code(_)) => 1,
+        Some(ExitStatus::Signal(s)) => 128 + s,
+        None => 1,
+    }
+}
