@@ -246,7 +246,9 @@ fn run(args: RunArgs) -> i32 {
 
 /// Headless step mode: commands on stdin.
 fn step_from_stdin(run: &Run) {
-    eprintln!("step mode: type a PID and Enter to let it do one operation; 'all' steps every process; 'go' runs freely");
+    eprintln!(
+        "step mode: type a PID and Enter to let it do one operation; 'all' steps every process; 'go' runs freely"
+    );
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         match line.trim() {
@@ -296,8 +298,16 @@ impl Printer {
             let start = *self.start_us.get_or_insert(f.t_us);
             let t = f.t_us.saturating_sub(start) as f64 / 1e6;
             let who = self.labels.get(&f.pid).map_or("", String::as_str);
-            let pid = if f.pid > 0 { f.pid.to_string() } else { String::new() };
-            writeln!(self.out, "{t:8.3}s {who:<14} {pid:>7}  {}", describe(&f.event))?;
+            let pid = if f.pid > 0 {
+                f.pid.to_string()
+            } else {
+                String::new()
+            };
+            writeln!(
+                self.out,
+                "{t:8.3}s {who:<14} {pid:>7}  {}",
+                describe(&f.event)
+            )?;
         }
         // Keep the stream live for whoever reads it (a test, a pipe into another tool).
         self.out.flush()
@@ -307,20 +317,44 @@ impl Printer {
 /// One readable line for an event.
 pub fn describe(e: &Event) -> String {
     match e {
-        Event::RunStarted { demo, params, runner_pid, main_pid } => {
+        Event::RunStarted {
+            demo,
+            params,
+            runner_pid,
+            main_pid,
+        } => {
             let p: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("run {demo}: main pid {main_pid} (runner {runner_pid}); {}", p.join(" "))
+            format!(
+                "run {demo}: main pid {main_pid} (runner {runner_pid}); {}",
+                p.join(" ")
+            )
         }
-        Event::Spawned { ppid, role, label, start_method } => {
+        Event::Spawned {
+            ppid,
+            role,
+            label,
+            start_method,
+        } => {
             format!("started: {label} ({role:?}), ppid {ppid}, by {start_method}")
         }
         Event::Exited { status } => format!("exited: {status}"),
-        Event::Output { stream: Stream::Stdout, line } => format!("| {line}"),
-        Event::Output { stream: Stream::Stderr, line } => format!("! {line}"),
+        Event::Output {
+            stream: Stream::Stdout,
+            line,
+        } => format!("| {line}"),
+        Event::Output {
+            stream: Stream::Stderr,
+            line,
+        } => format!("! {line}"),
         Event::Phase { name } => format!("== {name}"),
         Event::StepPoint { op, detail } => format!("waits to {op:?}: {detail}"),
         Event::QueuePut { item, size, .. } => format!("put {item} (size {size})"),
-        Event::QueueGet { item, producer, size, .. } => {
+        Event::QueueGet {
+            item,
+            producer,
+            size,
+            ..
+        } => {
             format!("got {item} from pid {producer} (size {size})")
         }
         Event::QueueBlocked { op, .. } => format!("blocked on queue {op:?}"),
@@ -332,7 +366,11 @@ pub fn describe(e: &Event) -> String {
         Event::TaskSubmitted { task, arg } => format!("submitted task {task} (x={arg})"),
         Event::TaskStarted { task, arg } => format!("runs task {task} (x={arg})"),
         Event::TaskDone { task, result } => format!("finished task {task} = {result}"),
-        Event::ResultDelivered { task, result, position } => {
+        Event::ResultDelivered {
+            task,
+            result,
+            position,
+        } => {
             format!("result #{position}: task {task} = {result}")
         }
         Event::Outcome(o) => format!("result: {}", describe_outcome(o)),
@@ -349,26 +387,46 @@ pub fn describe(e: &Event) -> String {
         Event::RunEnded(s) => format!(
             "summary: {} demo, main {}, {} processes, {:.2} s{}{}",
             s.demo,
-            s.main_status.map_or("never started".into(), |st| st.to_string()),
+            s.main_status
+                .map_or("never started".into(), |st| st.to_string()),
             s.processes,
             s.wall_ms / 1e3,
             if s.stopped { ", stopped" } else { "" },
-            if s.errors > 0 { format!(", {} errors", s.errors) } else { String::new() }
+            if s.errors > 0 {
+                format!(", {} errors", s.errors)
+            } else {
+                String::new()
+            }
         ),
     }
 }
 
 fn describe_outcome(o: &Outcome) -> String {
     match o {
-        Outcome::Counter { expected, actual, locked } => format!(
+        Outcome::Counter {
+            expected,
+            actual,
+            locked,
+        } => format!(
             "counter {actual} of {expected} expected, {} lost (lock {})",
             expected - actual,
             if *locked { "on" } else { "off" }
         ),
-        Outcome::Timing { variant, workers, wall_ms, cpu_ms, speedup } => format!(
+        Outcome::Timing {
+            variant,
+            workers,
+            wall_ms,
+            cpu_ms,
+            speedup,
+        } => format!(
             "{variant} x{workers}: wall {wall_ms:.1} ms, cpu {cpu_ms:.1} ms, speedup {speedup:.2}x"
         ),
-        Outcome::Pool { mode, delivered, distinct_pids, .. } => {
+        Outcome::Pool {
+            mode,
+            delivered,
+            distinct_pids,
+            ..
+        } => {
             let order: Vec<String> = delivered.iter().map(|(t, _)| t.to_string()).collect();
             format!(
                 "{mode}: {} results from {distinct_pids} PIDs, task order [{}]",
@@ -390,4 +448,3 @@ fn describe_outcome(o: &Outcome) -> String {
         }
     }
 }
-

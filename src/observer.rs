@@ -131,7 +131,11 @@ mod tests {
             libc::kill(child, libc::SIGKILL);
             libc::waitpid(child, std::ptr::null_mut(), 0);
         }
-        let p = s.procs.iter().find(|p| p.pid == child).expect("child listed");
+        let p = s
+            .procs
+            .iter()
+            .find(|p| p.pid == child)
+            .expect("child listed");
         assert_eq!(p.ppid, me);
         assert!(p.cpu > 30.0, "spinning child shows CPU use: {}", p.cpu);
         assert!(p.core >= 0 && (p.core as usize) < s.cores.len().max(1));

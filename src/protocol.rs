@@ -164,7 +164,7 @@ pub enum Stream {
 }
 
 /// How a process ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExitStatus {
     /// `exit(code)`.
@@ -296,7 +296,9 @@ pub fn encode<'a>(frame: &Frame, buf: &'a mut [u8; PIPE_BUF]) -> Result<&'a [u8]
     let used = match postcard::to_slice(frame, body) {
         Ok(payload) => payload.len(),
         Err(postcard::Error::SerializeBufferFull) => {
-            let size = postcard::to_stdvec(frame).map(|v| v.len()).unwrap_or(usize::MAX);
+            let size = postcard::to_stdvec(frame)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX);
             return Err(EncodeError::TooLarge(size));
         }
         Err(e) => return Err(e.into()),
@@ -358,7 +360,21 @@ impl Decoder {
                     }
                     return Some(Ok(frame));
                 }
-                Attempt::NeedMore => return None,
+                Attempt::NeedMore => {
+                    // Inside a bad stretch a "plausible" length may itself be garbage:
+                    // if a whole valid frame starts further on, skip to it rather than
+                    // wait for bytes that may never come.
+                    if self.skipping.is_some() {
+                        if let Some(at) = self.next_valid_after(self.start) {
+                            if let Some((n, _)) = &mut self.skipping {
+                                *n += at - self.start;
+                            }
+                            self.start = at;
+                            continue;
+                        }
+                    }
+                    return None;
+                }
                 Attempt::Bad(err) => {
                     self.start += 1;
                     match &mut self.skipping {
@@ -384,6 +400,18 @@ impl Decoder {
             if left == 0 {
                 break;
             }
+            if let Some(at) = self.next_valid_after(self.start) {
+                let skipped = at - self.start;
+                self.start = at;
+                match &mut self.skipping {
+                    Some((n, _)) => *n += skipped,
+                    None => {
+                        self.skipping =
+                            Some((skipped, DecodeError::Garbage(left, "incomplete".into())))
+                    }
+                }
+                continue;
+            }
             if self.skipping.is_none() && self.looks_like_a_cut_frame() {
                 out.push(Err(DecodeError::Truncated(left)));
                 self.start = self.buf.len();
@@ -393,9 +421,7 @@ impl Decoder {
             self.start += 1;
             match &mut self.skipping {
                 Some((n, _)) => *n += 1,
-                None => {
-                    self.skipping = Some((1, DecodeError::Garbage(left, "incomplete".into())))
-                }
+                None => self.skipping = Some((1, DecodeError::Garbage(left, "incomplete".into()))),
             }
         }
         if let Some((n, first)) = self.skipping.take() {
@@ -404,6 +430,18 @@ impl Decoder {
         self.buf.clear();
         self.start = 0;
         out
+    }
+
+    /// The first offset after `from` where a complete, valid frame starts.
+    fn next_valid_after(&self, from: usize) -> Option<usize> {
+        (from + 1..self.buf.len().saturating_sub(HEADER)).find(|&at| {
+            let buf = &self.buf[at..];
+            let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+            len > 0
+                && len <= MAX_PAYLOAD
+                && buf.len() >= HEADER + len
+                && matches!(postcard::take_from_bytes::<Frame>(&buf[HEADER..HEADER + len]), Ok((_, rest)) if rest.is_empty())
+        })
     }
 
     /// True when the unconsumed bytes are a plausible frame start that simply ran out.
@@ -502,7 +540,7 @@ impl std::fmt::Display for Scalar {
         match self {
             Scalar::I32(v) => write!(f, "{v}"),
             Scalar::I64(v) => write!(f, "{v}"),
-            Scalar::F64(v) => write!(f, "{v}"),
+            Scalar::F64(v) => write!(f, "{v:?}"),
         }
     }
 }
@@ -700,7 +738,10 @@ mod tests {
         let mut d = Decoder::new();
         d.feed(&bytes[..bytes.len() - 1]);
         assert_eq!(d.next_frame(), None);
-        assert_eq!(d.finish(), vec![Err(DecodeError::Truncated(bytes.len() - 1))]);
+        assert_eq!(
+            d.finish(),
+            vec![Err(DecodeError::Truncated(bytes.len() - 1))]
+        );
     }
 
     #[test]
@@ -714,7 +755,10 @@ mod tests {
         assert_eq!(d.next_frame(), None, "waits for the claimed 3000 bytes");
         let rest = d.finish();
         assert_eq!(rest.len(), 2, "{rest:?}");
-        assert!(matches!(rest[0], Err(DecodeError::Garbage(4, _))), "{rest:?}");
+        assert!(
+            matches!(rest[0], Err(DecodeError::Garbage(4, _))),
+            "{rest:?}"
+        );
         assert_eq!(rest[1], Ok(good));
     }
 
@@ -735,7 +779,10 @@ mod tests {
         }
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[0], Ok(a));
-        assert!(matches!(got[1], Err(DecodeError::Garbage(17, _))), "{got:?}");
+        assert!(
+            matches!(got[1], Err(DecodeError::Garbage(17, _))),
+            "{got:?}"
+        );
         assert_eq!(got[2], Ok(b));
     }
 

@@ -35,9 +35,7 @@ use crate::demos::Params;
 use crate::demos::ctx::{PARAMS_ENV, decode_status, fds};
 use crate::ipc::Control;
 use crate::observer::Observer;
-use crate::protocol::{
-    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream,
-};
+use crate::protocol::{self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream};
 
 /// Why a run could not start.
 #[derive(Debug, Error)]
@@ -142,8 +140,8 @@ impl Run {
     pub fn start(opts: RunOptions, tx: Sender<Frame>) -> Result<Run, RunError> {
         opts.params.validate().map_err(RunError::BadParams)?;
         let setup = |what| move |source| RunError::Setup { what, source };
-        let (ev_read, ev_write) =
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| setup("event pipe")(e.into()))?;
+        let (ev_read, ev_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| setup("event pipe")(e.into()))?;
         let control = Arc::new(Control::new().map_err(setup("control block"))?);
         control.set_tempo_ms(opts.params.tempo_ms);
         control.set_stepping(opts.params.step);
@@ -480,8 +478,10 @@ fn spawn_main(
     let ev = above_targets(ev_write).map_err(setup("event pipe"))?;
     let ctl = above_targets(
         // The control block's descriptor is shared; dup it for the child.
-        nix::unistd::dup(unsafe { std::os::fd::BorrowedFd::borrow_raw(control.mapping().raw_fd()) })
-            .map_err(|e| setup("control block")(e.into()))?,
+        nix::unistd::dup(unsafe {
+            std::os::fd::BorrowedFd::borrow_raw(control.mapping().raw_fd())
+        })
+        .map_err(|e| setup("control block")(e.into()))?,
     )
     .map_err(setup("control block"))?;
     let out = above_targets(out_theirs).map_err(setup("output socket"))?;

@@ -38,8 +38,11 @@ pub struct Ctx {
 impl Ctx {
     /// Set up from the descriptors and environment the runner provided.
     pub fn from_runner() -> io::Result<Self> {
-        let raw = std::env::var(PARAMS_ENV)
-            .map_err(|_| io::Error::other(format!("{PARAMS_ENV} is not set: demos are started by `proclab run`")))?;
+        let raw = std::env::var(PARAMS_ENV).map_err(|_| {
+            io::Error::other(format!(
+                "{PARAMS_ENV} is not set: demos are started by `proclab run`"
+            ))
+        })?;
         let params: Params = serde_json::from_str(&raw).map_err(io::Error::other)?;
         for fd in [fds::EVENTS, fds::CONTROL, fds::OUTPUT] {
             // SAFETY: F_GETFD only inspects the descriptor table.

@@ -105,7 +105,9 @@ fn increment(cx: &Ctx, counter: &Value<i32>, lock: &Lock, use_lock: bool, n: u64
                 value: v.scalar(),
             });
         }
-        cx.gate(Op::Write, || format!("write counter = {} (read {v})", v + 1));
+        cx.gate(Op::Write, || {
+            format!("write counter = {} (read {v})", v + 1)
+        });
         counter.set(v + 1);
         if report || t_value.due() {
             cx.emit(Event::SharedWrite {

@@ -101,12 +101,22 @@ impl DemoKind {
     /// One line on what the demo shows.
     pub fn summary(self) -> &'static str {
         match self {
-            DemoKind::Process => "children print their PID and PPID, work, exit with distinct codes; the parent joins them",
-            DemoKind::Queue => "producers and consumers share one Queue; every put and get reported",
+            DemoKind::Process => {
+                "children print their PID and PPID, work, exit with distinct codes; the parent joins them"
+            }
+            DemoKind::Queue => {
+                "producers and consumers share one Queue; every put and get reported"
+            }
             DemoKind::Pool => "a Pool of worker processes runs x*x tasks; which PID ran which task",
-            DemoKind::Shared => "a Value('i') and an Array('d') in shared memory, written by several processes",
-            DemoKind::Lock => "workers increment one shared counter; without the Lock updates are lost",
-            DemoKind::Gil => "the same CPU-bound job serial, in threads under a GIL model, in threads without one, in processes",
+            DemoKind::Shared => {
+                "a Value('i') and an Array('d') in shared memory, written by several processes"
+            }
+            DemoKind::Lock => {
+                "workers increment one shared counter; without the Lock updates are lost"
+            }
+            DemoKind::Gil => {
+                "the same CPU-bound job serial, in threads under a GIL model, in threads without one, in processes"
+            }
         }
     }
 
@@ -144,12 +154,12 @@ impl DemoKind {
 
     fn default_iterations(self) -> u64 {
         match self {
-            DemoKind::Process => 30_000_000,
+            DemoKind::Process => 600_000_000,
             DemoKind::Queue => 5,
             DemoKind::Pool => 1,
             DemoKind::Shared => 10,
             DemoKind::Lock => 20_000,
-            DemoKind::Gil => 100_000_000,
+            DemoKind::Gil => 400_000_000,
         }
     }
 
@@ -307,27 +317,43 @@ impl Params {
         }
         let w = self.workers();
         if !(1..=MAX_WORKERS).contains(&w) {
-            return Err(format!("--workers must be between 1 and {MAX_WORKERS}, got {w}"));
+            return Err(format!(
+                "--workers must be between 1 and {MAX_WORKERS}, got {w}"
+            ));
         }
-        for (name, v) in [("--producers", self.producers()), ("--consumers", self.consumers())] {
+        for (name, v) in [
+            ("--producers", self.producers()),
+            ("--consumers", self.consumers()),
+        ] {
             if !(1..=MAX_WORKERS).contains(&v) {
-                return Err(format!("{name} must be between 1 and {MAX_WORKERS}, got {v}"));
+                return Err(format!(
+                    "{name} must be between 1 and {MAX_WORKERS}, got {v}"
+                ));
             }
         }
         if self.iterations() == 0 {
             return Err("--iterations must be at least 1".into());
         }
         if !(1..=100_000).contains(&self.tasks()) {
-            return Err(format!("--tasks must be between 1 and 100000, got {}", self.tasks()));
+            return Err(format!(
+                "--tasks must be between 1 and 100000, got {}",
+                self.tasks()
+            ));
         }
         if self.maxtasks() == 0 {
             return Err("--maxtasks must be at least 1".into());
         }
         if self.maxsize() > 1000 {
-            return Err(format!("--maxsize must be at most 1000 (0 = unbounded), got {}", self.maxsize()));
+            return Err(format!(
+                "--maxsize must be at most 1000 (0 = unbounded), got {}",
+                self.maxsize()
+            ));
         }
         if self.tempo_ms > 10_000 {
-            return Err(format!("--tempo must be at most 10000 ms, got {}", self.tempo_ms));
+            return Err(format!(
+                "--tempo must be at most 10000 ms, got {}",
+                self.tempo_ms
+            ));
         }
         for (name, idx) in [("--kill", self.kill), ("--panic", self.panic)] {
             if let Some(i) = idx {
@@ -337,7 +363,10 @@ impl Params {
             }
         }
         if d == DemoKind::Queue && self.mode() == "items" && self.workers.is_some() {
-            return Err("--workers applies to --mode sum; items mode takes --producers and --consumers".into());
+            return Err(
+                "--workers applies to --mode sum; items mode takes --producers and --consumers"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -378,6 +407,20 @@ pub fn main_process() -> i32 {
             return 2;
         }
     };
+    // A demo process that panics says why in one line on its stderr (captured and shown
+    // against its PID), like a Python traceback's last line, without a Rust backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("panic");
+        let at = info
+            .location()
+            .map_or(String::new(), |l| format!(" ({}:{})", l.file(), l.line()));
+        eprintln!("panic in pid {}: {msg}{at}", std::process::id());
+    }));
     ctx.announce(Role::Main, "main", "exec");
     let result = match ctx.params.demo {
         DemoKind::Process => process::run(&ctx),
@@ -429,7 +472,10 @@ mod tests {
         let mut p = Params::new(DemoKind::Lock);
         p.tasks = Some(3);
         let err = p.validate().expect_err("tasks is not a lock option");
-        assert!(err.contains("--tasks does not apply to the lock demo"), "{err}");
+        assert!(
+            err.contains("--tasks does not apply to the lock demo"),
+            "{err}"
+        );
         assert!(err.contains("--iterations"), "{err}");
     }
 
@@ -438,7 +484,10 @@ mod tests {
         let mut p = Params::new(DemoKind::Pool);
         p.mode = Some("fast".into());
         let err = p.validate().expect_err("bad mode");
-        assert!(err.contains("map, imap, unordered, maxtasksperchild"), "{err}");
+        assert!(
+            err.contains("map, imap, unordered, maxtasksperchild"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -55,7 +55,11 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
             _ => "map",
         }
     ));
-    let spawn = |n: u32| ctx.fork(Role::PoolWorker, &format!("pool worker {n}"), |cx| work(cx, &tasks, &results, maxtasks));
+    let spawn = |n: u32| {
+        ctx.fork(Role::PoolWorker, &format!("pool worker {n}"), |cx| {
+            work(cx, &tasks, &results, maxtasks)
+        })
+    };
     let mut live = BTreeSet::new();
     let mut spawned = 0;
     for _ in 0..w {
@@ -67,9 +71,19 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let mut submit = |upto: u32| -> io::Result<()> {
         while submitted < upto.min(k) {
             let i = submitted;
-            ctx.emit(Event::TaskSubmitted { task: i, arg: i as i64 });
+            ctx.emit(Event::TaskSubmitted {
+                task: i,
+                arg: i as i64,
+            });
             tasks
-                .put(&TaskMsg::Task { index: i, x: i as i64 }, || {}, |_| {})
+                .put(
+                    &TaskMsg::Task {
+                        index: i,
+                        x: i as i64,
+                    },
+                    || {},
+                    |_| {},
+                )
                 .map_err(io::Error::other)?;
             submitted += 1;
         }
@@ -126,7 +140,9 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     }
     // pool.close(); pool.join(): one stop message per live worker, then reap them all.
     for _ in &live {
-        tasks.put(&TaskMsg::Stop, || {}, |_| {}).map_err(io::Error::other)?;
+        tasks
+            .put(&TaskMsg::Stop, || {}, |_| {})
+            .map_err(io::Error::other)?;
     }
     // Workers that retire while we wait for the stop messages to be taken still report.
     while !live.is_empty() {
@@ -137,7 +153,11 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         }
     }
     let distinct: HashSet<i32> = assignments.iter().map(|&(_, pid)| pid).collect();
-    let shown: Vec<String> = delivered.iter().take(20).map(|(_, v)| v.to_string()).collect();
+    let shown: Vec<String> = delivered
+        .iter()
+        .take(20)
+        .map(|(_, v)| v.to_string())
+        .collect();
     ctx.say(&format!(
         "main: results [{}{}] from {} worker PIDs",
         shown.join(", "),
@@ -153,7 +173,12 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     Ok(())
 }
 
-fn work(cx: &Ctx, tasks: &Queue<TaskMsg>, results: &Queue<ResultMsg>, maxtasks: Option<u32>) -> i32 {
+fn work(
+    cx: &Ctx,
+    tasks: &Queue<TaskMsg>,
+    results: &Queue<ResultMsg>,
+    maxtasks: Option<u32>,
+) -> i32 {
     let me = std::process::id() as i32;
     let mut done = 0;
     loop {
@@ -172,7 +197,10 @@ fn work(cx: &Ctx, tasks: &Queue<TaskMsg>, results: &Queue<ResultMsg>, maxtasks: 
                 return 1;
             }
         };
-        cx.emit(Event::TaskStarted { task: index, arg: x });
+        cx.emit(Event::TaskStarted {
+            task: index,
+            arg: x,
+        });
         cx.gate(Op::Compute, || format!("square({x})"));
         cpu_job(cx.params.cost() * units(index));
         let value = x * x;
@@ -181,12 +209,25 @@ fn work(cx: &Ctx, tasks: &Queue<TaskMsg>, results: &Queue<ResultMsg>, maxtasks: 
             result: value,
         });
         cx.gate(Op::Put, || format!("return {value}"));
-        if results.put(&ResultMsg::Done { index, value, pid: me }, || {}, |_| {}).is_err() {
+        if results
+            .put(
+                &ResultMsg::Done {
+                    index,
+                    value,
+                    pid: me,
+                },
+                || {},
+                |_| {},
+            )
+            .is_err()
+        {
             return 1;
         }
         done += 1;
         if maxtasks == Some(done) {
-            cx.say(&format!("pool worker {me}: {done} tasks done, retiring (maxtasksperchild)"));
+            cx.say(&format!(
+                "pool worker {me}: {done} tasks done, retiring (maxtasksperchild)"
+            ));
             let _ = results.put(&ResultMsg::Retired { pid: me }, || {}, |_| {});
             return 0;
         }

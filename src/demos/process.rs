@@ -34,7 +34,9 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
                 // The child chosen with --kill keeps working until the parent kills it.
                 if c.params.kill != Some(i) {
                     c.gate(Op::Print, || format!("print result of job({i})"));
-                    c.say(&format!("worker {i}: job done (checksum {r:x}), exiting with code {i}"));
+                    c.say(&format!(
+                        "worker {i}: job done (checksum {r:x}), exiting with code {i}"
+                    ));
                     return i as i32;
                 }
             }

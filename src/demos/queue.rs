@@ -108,7 +108,10 @@ fn produce(cx: &Ctx, q: &Queue<Option<Item>>, index: u32) -> i32 {
             return 1;
         }
     }
-    cx.say(&format!("producer {index}: put {} items", cx.params.iterations()));
+    cx.say(&format!(
+        "producer {index}: put {} items",
+        cx.params.iterations()
+    ));
     0
 }
 
@@ -217,6 +220,9 @@ fn run_sum(ctx: &Ctx) -> io::Result<()> {
 /// `sum(i + i**2 + i**3 for i in range(n))`, wrapping like the other jobs.
 pub fn seed_job(n: u64) -> i64 {
     (0..n as i64).fold(0i64, |acc, i| {
-        acc.wrapping_add(i.wrapping_add(i.wrapping_mul(i)).wrapping_add(i.wrapping_mul(i).wrapping_mul(i)))
+        acc.wrapping_add(
+            i.wrapping_add(i.wrapping_mul(i))
+                .wrapping_add(i.wrapping_mul(i).wrapping_mul(i)),
+        )
     })
 }

@@ -4,8 +4,8 @@
 
 use std::io;
 
-use crate::demos::ctx::Throttle;
 use crate::demos::Ctx;
+use crate::demos::ctx::Throttle;
 use crate::ipc::{Array, Elem, Value};
 use crate::protocol::{Event, Op, Outcome, Role};
 

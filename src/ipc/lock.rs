@@ -89,14 +89,20 @@ impl Lock {
     /// Block until this process holds the lock.
     pub fn acquire(&self) {
         self.sem.wait();
-        self.sem.raw().holder.store(std::process::id() as i32, Ordering::SeqCst);
+        self.sem
+            .raw()
+            .holder
+            .store(std::process::id() as i32, Ordering::SeqCst);
     }
 
     /// Take the lock if it is free now.
     pub fn try_acquire(&self) -> bool {
         let ok = self.sem.try_wait();
         if ok {
-            self.sem.raw().holder.store(std::process::id() as i32, Ordering::SeqCst);
+            self.sem
+                .raw()
+                .holder
+                .store(std::process::id() as i32, Ordering::SeqCst);
         }
         ok
     }

@@ -94,7 +94,9 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             Ok(b) => b.len(),
             Err(postcard::Error::SerializeBufferFull) => {
                 return Err(QueueError::TooLarge(
-                    postcard::to_stdvec(item).map(|v| v.len() + 4).unwrap_or(usize::MAX),
+                    postcard::to_stdvec(item)
+                        .map(|v| v.len() + 4)
+                        .unwrap_or(usize::MAX),
                 ));
             }
             Err(e) => return Err(e.into()),

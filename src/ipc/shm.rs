@@ -93,7 +93,10 @@ impl Mapping {
     /// of types safe to share between processes (atomics, process-shared semaphores), and
     /// fit in the mapping.
     pub unsafe fn get<T>(&self) -> &T {
-        assert!(std::mem::size_of::<T>() <= self.len, "type larger than mapping");
+        assert!(
+            std::mem::size_of::<T>() <= self.len,
+            "type larger than mapping"
+        );
         // SAFETY: guaranteed by the caller; mmap returns page-aligned memory.
         unsafe { &*self.ptr.as_ptr().cast::<T>() }
     }
@@ -103,7 +106,10 @@ impl Mapping {
     /// # Safety
     /// As for [`Mapping::get`], and `offset` must be aligned for `T`.
     pub unsafe fn slice<T>(&self, offset: usize, n: usize) -> &[T] {
-        assert!(offset + n * std::mem::size_of::<T>() <= self.len, "slice past mapping");
+        assert!(
+            offset + n * std::mem::size_of::<T>() <= self.len,
+            "slice past mapping"
+        );
         assert_eq!(offset % std::mem::align_of::<T>(), 0, "misaligned slice");
         // SAFETY: bounds and alignment checked; validity guaranteed by the caller.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(offset).cast::<T>(), n) }

@@ -1,0 +1,368 @@
+//! Each demo run through the real binary, checking what makes it real.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+
+use common::{Live, run_json};
+use proclab::protocol::{Event, ExitStatus, Outcome, Role, Stream};
+
+#[test]
+fn process_children_have_their_own_pids_and_the_main_as_parent() {
+    let run = run_json(&["process", "--workers", "3", "--iterations", "1000"]);
+    let main = run.main_pid();
+    let workers: Vec<_> = run
+        .spawned()
+        .into_iter()
+        .filter(|(_, _, role, _)| *role == Role::Worker)
+        .collect();
+    assert_eq!(workers.len(), 3);
+    for (pid, ppid, _, label) in &workers {
+        assert_ne!(*pid, main, "{label} is a separate process");
+        assert_eq!(*ppid, main, "{label}'s parent is the demo main");
+    }
+    // Distinct exit codes, each reported by the parent that reaped the child.
+    let Some(Outcome::Processes { children }) = run.outcomes().pop() else {
+        panic!("no process outcome")
+    };
+    let codes: HashSet<_> = children.iter().map(|(_, s)| *s).collect();
+    assert_eq!(codes.len(), 3, "{children:?}");
+    // Each child's own line is attributed to its PID, and names that PID.
+    for (pid, ..) in &workers {
+        let said = run.frames.iter().any(|f| {
+            f.pid == *pid
+                && matches!(&f.event, Event::Output { stream: Stream::Stdout, line }
+                    if line.contains(&format!("pid {pid}, ppid {main}")))
+        });
+        assert!(said, "worker {pid} printed its PID and PPID");
+    }
+}
+
+#[test]
+fn ps_sees_the_same_pids_and_parents_while_the_demo_runs() {
+    // Long jobs, so the processes are still there when we look.
+    let mut live = Live::start(&["process", "--workers", "2", "--iterations", "100000000000"]);
+    let mut workers = HashMap::new();
+    let mut main = 0;
+    while workers.len() < 2 {
+        let f = live.until("two workers", |f| matches!(f.event, Event::Spawned { .. }));
+        if let Event::Spawned { ppid, role, .. } = f.event {
+            match role {
+                Role::Main => main = f.pid,
+                _ => {
+                    workers.insert(f.pid, ppid);
+                }
+            }
+        }
+    }
+    let pids: Vec<String> = workers.keys().map(|p| p.to_string()).collect();
+    let ps = Command::new("ps")
+        .args(["-o", "pid=,ppid=,pgid=", "-p", &pids.join(",")])
+        .output()
+        .expect("ps runs");
+    let text = String::from_utf8_lossy(&ps.stdout);
+    let mut seen = 0;
+    for line in text.lines() {
+        let v: Vec<i32> = line
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        assert_eq!(workers.get(&v[0]), Some(&v[1]), "ps: {line}");
+        assert_eq!(v[1], main, "parent is the demo main");
+        assert_eq!(v[2], main, "in the demo's own process group");
+        seen += 1;
+    }
+    assert_eq!(seen, 2, "ps lists both workers:\n{text}");
+}
+
+#[test]
+fn a_panicking_and_a_killed_worker_are_reported_with_their_exit_status() {
+    let run = run_json(&["process", "--workers", "3", "--panic", "0", "--kill", "1"]);
+    let labels: HashMap<i32, String> = run
+        .spawned()
+        .into_iter()
+        .map(|(pid, _, _, label)| (pid, label))
+        .collect();
+    let status_of = |label: &str| {
+        run.frames
+            .iter()
+            .find_map(|f| match f.event {
+                Event::Exited { status }
+                    if labels.get(&f.pid).map(String::as_str) == Some(label) =>
+                {
+                    Some(status)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{label} exit reported"))
+    };
+    assert_eq!(status_of("worker 0"), ExitStatus::Code(101), "panic");
+    assert_eq!(status_of("worker 1"), ExitStatus::Signal(9), "SIGKILL");
+    assert_eq!(
+        status_of("worker 2"),
+        ExitStatus::Code(2),
+        "normal, distinct code"
+    );
+    let panic_line = run.frames.iter().any(|f| {
+        labels.get(&f.pid).map(String::as_str) == Some("worker 0")
+            && matches!(&f.event, Event::Output { stream: Stream::Stderr, line } if line.contains("panics on purpose"))
+    });
+    assert!(
+        panic_line,
+        "the panic message is shown against the worker's PID"
+    );
+    assert_eq!(run.code, Some(0), "the demo itself survives its workers");
+}
+
+#[test]
+fn unjoined_children_show_as_zombies_until_joined() {
+    let run = run_json(&[
+        "process",
+        "--iterations",
+        "1000",
+        "--zombie-ms",
+        "700",
+        "--samples",
+    ]);
+    let workers: HashSet<i32> = run
+        .spawned()
+        .into_iter()
+        .filter(|s| s.2 == Role::Worker)
+        .map(|s| s.0)
+        .collect();
+    let zombie_seen = run.frames.iter().any(|f| match &f.event {
+        Event::Sample(s) => {
+            s.procs
+                .iter()
+                .filter(|p| workers.contains(&p.pid) && p.state == 'Z')
+                .count()
+                == workers.len()
+        }
+        _ => false,
+    });
+    assert!(
+        zombie_seen,
+        "a sample shows every finished, unjoined child in state Z"
+    );
+}
+
+#[test]
+fn queue_delivers_every_item_once_and_each_producer_in_order() {
+    let run = run_json(&[
+        "queue",
+        "--producers",
+        "3",
+        "--consumers",
+        "1",
+        "--iterations",
+        "40",
+        "--maxsize",
+        "2",
+    ]);
+    let mut put = HashSet::new();
+    let mut got = Vec::new();
+    let mut next: HashMap<i32, u32> = HashMap::new();
+    for f in &run.frames {
+        match &f.event {
+            Event::QueuePut { item, size, .. } => {
+                assert!(put.insert((f.pid, item.clone())), "put once: {item}");
+                assert!(*size <= 2, "maxsize 2 holds, size {size}");
+            }
+            Event::QueueGet {
+                item,
+                producer,
+                seq,
+                ..
+            } => {
+                assert!(
+                    put.contains(&(*producer, item.clone())),
+                    "{item} was put (and reported) before it was got"
+                );
+                let n = next.entry(*producer).or_default();
+                assert_eq!(*seq, *n, "producer {producer}'s items arrive in order");
+                *n += 1;
+                got.push((*producer, item.clone()));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(put.len(), 120);
+    let unique: HashSet<_> = got.iter().cloned().collect();
+    assert_eq!(got.len(), 120, "every item got");
+    assert_eq!(unique.len(), 120, "no item got twice");
+}
+
+#[test]
+fn many_consumers_share_the_items_without_duplicates() {
+    let run = run_json(&[
+        "queue",
+        "--producers",
+        "2",
+        "--consumers",
+        "3",
+        "--iterations",
+        "50",
+    ]);
+    let got: Vec<(i32, String, i32)> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::QueueGet { item, producer, .. } => Some((*producer, item.clone(), f.pid)),
+            _ => None,
+        })
+        .collect();
+    let unique: HashSet<_> = got.iter().map(|(p, i, _)| (*p, i.clone())).collect();
+    assert_eq!(got.len(), 100);
+    assert_eq!(unique.len(), 100);
+    let consumers: HashSet<i32> = got.iter().map(|g| g.2).collect();
+    assert!(!consumers.is_empty() && consumers.len() <= 3);
+}
+
+#[test]
+fn queue_sum_mode_adds_what_each_worker_put() {
+    let run = run_json(&[
+        "queue",
+        "--mode",
+        "sum",
+        "--workers",
+        "3",
+        "--iterations",
+        "1000",
+    ]);
+    let per_worker: i64 = (0..1000i64).map(|i| i + i * i + i * i * i).sum();
+    assert_eq!(
+        run.outcomes(),
+        vec![Outcome::Queue {
+            put: 3,
+            got: 3,
+            total: Some(3 * per_worker)
+        }]
+    );
+}
+
+fn pool(mode: &str) -> (Vec<(u32, i32)>, Vec<(u32, i64)>, u32) {
+    let run = run_json(&[
+        "pool",
+        "--workers",
+        "3",
+        "--tasks",
+        "8",
+        "--mode",
+        mode,
+        "--cost",
+        "2000000",
+    ]);
+    match run.outcomes().pop() {
+        Some(Outcome::Pool {
+            assignments,
+            delivered,
+            distinct_pids,
+            ..
+        }) => (assignments, delivered, distinct_pids),
+        other => panic!("no pool outcome: {other:?}"),
+    }
+}
+
+#[test]
+fn pool_map_reuses_three_workers_and_keeps_input_order() {
+    let (assignments, delivered, distinct) = pool("map");
+    assert_eq!(assignments.len(), 8, "8 task -> PID assignments");
+    let pids: HashSet<i32> = assignments.iter().map(|a| a.1).collect();
+    assert_eq!(pids.len(), 3, "8 tasks over exactly 3 worker PIDs");
+    assert_eq!(distinct, 3);
+    let expected: Vec<(u32, i64)> = (0..8).map(|i| (i, (i * i) as i64)).collect();
+    assert_eq!(delivered, expected, "map: x*x in input order");
+}
+
+#[test]
+fn pool_unordered_delivers_in_completion_order() {
+    let (assignments, delivered, _) = pool("unordered");
+    // Assignments are recorded as results arrive, i.e. in completion order.
+    let completion: Vec<u32> = assignments.iter().map(|a| a.0).collect();
+    let order: Vec<u32> = delivered.iter().map(|d| d.0).collect();
+    assert_eq!(order, completion);
+    for (task, value) in delivered {
+        assert_eq!(value, (task * task) as i64);
+    }
+}
+
+#[test]
+fn pool_imap_delivers_in_input_order() {
+    let (_, delivered, _) = pool("imap");
+    let order: Vec<u32> = delivered.iter().map(|d| d.0).collect();
+    assert_eq!(order, (0..8).collect::<Vec<_>>());
+}
+
+#[test]
+fn pool_maxtasksperchild_replaces_workers_with_new_pids() {
+    let (assignments, _, distinct) = pool("maxtasksperchild");
+    assert_eq!(assignments.len(), 8);
+    assert!(
+        distinct > 3,
+        "workers were replaced: {distinct} PIDs for 3 slots"
+    );
+    let mut per_pid: HashMap<i32, u32> = HashMap::new();
+    for (_, pid) in assignments {
+        *per_pid.entry(pid).or_default() += 1;
+    }
+    assert!(
+        per_pid.values().all(|&n| n <= 2),
+        "no worker ran more than 2 tasks: {per_pid:?}"
+    );
+}
+
+#[test]
+fn shared_value_and_array_hold_what_the_workers_wrote() {
+    let run = run_json(&["shared", "--workers", "3", "--iterations", "50"]);
+    match run.outcomes().pop() {
+        Some(Outcome::Shared { value, array }) => {
+            assert_eq!(
+                value.to_string(),
+                "150",
+                "3 x 50 increments under get_lock()"
+            );
+            assert_eq!(array.len(), 3);
+            assert!(array.iter().all(|v| v.to_string() == "1.0"), "{array:?}");
+        }
+        other => panic!("no shared outcome: {other:?}"),
+    }
+    // Writes come from the workers, not the parent.
+    let main = run.main_pid();
+    assert!(
+        run.frames
+            .iter()
+            .any(|f| matches!(f.event, Event::SharedWrite { .. }) && f.pid != main)
+    );
+}
+
+#[test]
+fn samples_list_the_demo_processes_and_every_core() {
+    let run = run_json(&[
+        "process",
+        "--workers",
+        "2",
+        "--iterations",
+        "2000000000",
+        "--samples",
+    ]);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let spawned: HashSet<i32> = run.spawned().into_iter().map(|s| s.0).collect();
+    let mut busy_worker_seen = false;
+    for f in &run.frames {
+        if let Event::Sample(s) = &f.event {
+            assert!(s.cores.len() >= cores, "one figure per core");
+            for p in &s.procs {
+                assert!(
+                    spawned.contains(&p.pid),
+                    "only the demo's PIDs are sampled: {p:?}"
+                );
+                busy_worker_seen |= p.ppid == run.main_pid() && p.cpu > 20.0 && p.core >= 0;
+            }
+        }
+    }
+    assert!(
+        busy_worker_seen,
+        "a working child shows CPU use and its core"
+    );
+}

