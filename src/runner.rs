@@ -642,3 +642,53 @@ pub fn exit_code(summary: &RunSummary) -> i32 {
         None => 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_bytes_on_the_event_pipe_give_an_error_event_and_good_frames_survive() {
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe");
+        let good = |n: u32| Frame {
+            t_us: n as u64,
+            pid: 7,
+            event: Event::LockWait { lock: n },
+        };
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let mut w = std::fs::File::from(w);
+            w.write_all(&protocol::encode_vec(&good(1)).expect("encodes"))
+                .expect("write");
+            let mut x: u32 = 12345;
+            let noise: Vec<u8> = (0..3000)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (x >> 16) as u8
+                })
+                .collect();
+            w.write_all(&noise).expect("write");
+            w.write_all(&protocol::encode_vec(&good(2)).expect("encodes"))
+                .expect("write");
+        });
+        let (tx, rx) = mpsc::channel();
+        let shared = Shared {
+            live: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(BTreeSet::new()),
+            errors: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+        };
+        read_events(r, &tx, &shared);
+        writer.join().expect("writer");
+        let events: Vec<Event> = rx.try_iter().map(|f| f.event).collect();
+        assert_eq!(events.first(), Some(&good(1).event));
+        assert_eq!(events.last(), Some(&good(2).event), "{events:?}");
+        let errors = events
+            .iter()
+            .filter(|e| matches!(e, Event::Error { source, .. } if source == "event pipe"))
+            .count();
+        assert!(errors >= 1, "garbage is reported");
+        assert_eq!(shared.errors.load(Ordering::Relaxed) as usize, errors);
+    }
+}

@@ -172,6 +172,7 @@ impl Ctx {
 
     /// Wait for a child, report how it ended and return that.
     pub fn reap(&self, pid: i32) -> ExitStatus {
+        let _hold = HoldStopSignals::new();
         let status = wait_for(pid);
         self.emit_about(pid, Event::Exited { status });
         status
@@ -199,6 +200,34 @@ impl Ctx {
             libc::dup2(out_w.as_raw_fd(), 1);
             libc::dup2(err_w.as_raw_fd(), 2);
         }
+    }
+}
+
+/// Holds back SIGTERM/SIGINT/SIGHUP while alive. Reaping and reporting a child must not
+/// be cut in half by a stop: once reaped, only this process can tell how the child ended.
+/// A stop signal that arrives meanwhile takes effect as soon as the report is written.
+struct HoldStopSignals(libc::sigset_t);
+
+impl HoldStopSignals {
+    fn new() -> Self {
+        // SAFETY: building a signal set on the stack and changing this thread's mask.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+                libc::sigaddset(&mut set, s);
+            }
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            Self(old)
+        }
+    }
+}
+
+impl Drop for HoldStopSignals {
+    fn drop(&mut self) {
+        // SAFETY: restoring the mask saved in `new`.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
     }
 }
 
@@ -266,6 +295,7 @@ impl Ctx {
     /// Like [`Ctx::reap`], also returning the child's CPU time (user + system, ms) from
     /// the kernel's accounting (`wait4`), which includes all of its threads.
     pub fn reap_with_cpu(&self, pid: i32) -> (ExitStatus, f64) {
+        let _hold = HoldStopSignals::new();
         let mut status = 0;
         // SAFETY: a zeroed rusage is valid output space for wait4.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -1,0 +1,105 @@
+//! The command line as a user meets it: help, listing, and clear errors for bad input.
+
+mod common;
+
+use std::process::Command;
+
+use common::bin;
+
+fn proclab(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(bin()).args(args).output().expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn list_names_every_demo() {
+    let (code, out, _) = proclab(&["list"]);
+    assert_eq!(code, Some(0));
+    for d in ["process", "queue", "pool", "shared", "lock", "gil"] {
+        assert!(out.contains(&format!("  {d} ")), "{d} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["list", "--help"],
+        &["bench", "--help"],
+    ] {
+        let (code, out, _) = proclab(args);
+        assert_eq!(code, Some(0), "{args:?}");
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn an_unknown_demo_lists_the_valid_ones() {
+    let (code, _, err) = proclab(&["run", "locks"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("invalid value 'locks'"), "{err}");
+    assert!(
+        err.contains("lock") && err.contains("pool") && err.contains("gil"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_flag_is_an_error() {
+    let (code, _, err) = proclab(&["run", "lock", "--frobnicate"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--frobnicate"), "{err}");
+}
+
+#[test]
+fn a_flag_for_another_demo_says_which_flags_apply() {
+    let (code, _, err) = proclab(&["run", "lock", "--tasks", "3"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--tasks does not apply to the lock demo"),
+        "{err}"
+    );
+    assert!(err.contains("--iterations"), "{err}");
+}
+
+#[test]
+fn a_bad_mode_and_bad_numbers_are_refused() {
+    let (code, _, err) = proclab(&["run", "pool", "--mode", "fast"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("map, imap, unordered, maxtasksperchild"),
+        "{err}"
+    );
+    let (code, _, err) = proclab(&["run", "lock", "--workers", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--workers must be between 1 and"), "{err}");
+    let (code, _, err) = proclab(&["run", "lock", "--workers", "many"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("invalid value 'many'"), "{err}");
+    let (code, _, _) = proclab(&["run", "lock", "--lock", "--no-lock"]);
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn readable_output_ends_with_a_summary_line() {
+    let (code, out, _) = proclab(&["run", "shared", "--workers", "2", "--iterations", "5"]);
+    assert_eq!(code, Some(0));
+    let last = out.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("summary: shared demo, main exit code 0, 3 processes"),
+        "{last}"
+    );
+    assert!(out.contains("result: value 10"), "{out}");
+}
+
+#[test]
+fn the_internal_demo_command_refuses_to_run_by_hand() {
+    let (code, _, err) = proclab(&["__demo"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("started by `proclab run`"), "{err}");
+}
