@@ -1,5 +1,175 @@
 //! `proclab bench`: how fast events travel and what watching costs.
+//!
+//! - frames: encode + decode a realistic mix of events, single-threaded, and the same
+//!   through a real pipe (one writer process, the runner's decoder reading);
+//! - observer: CPU time the observer spends per sample while a demo's processes run,
+//!   and what that is at the 250 ms sampling interval.
+//!
+//! Run with `cargo run --release -- bench`. Figures are printed, not asserted: the
+//! machines are noisy.
 
-pub fn run(_frames: u32, _samples: u32) -> i32 {
+use std::io::{Read, Write};
+use std::time::Instant;
+
+use crate::observer::Observer;
+use crate::protocol::{self, Decoder, Event, Frame, Op, Scalar, Stream};
+
+fn mix(i: u32) -> Frame {
+    let event = match i % 5 {
+        0 => Event::QueuePut {
+            queue: 0,
+            item: format!("p{}#{}", i % 4, i),
+            seq: i,
+            size: (i % 8) as i32,
+        },
+        1 => Event::SharedWrite {
+            name: "counter".into(),
+            index: 0,
+            value: Scalar::I32(i as i32),
+        },
+        2 => Event::LockAcquired {
+            lock: 0,
+            waited_us: (i % 100) as u64,
+        },
+        3 => Event::StepPoint {
+            op: Op::Write,
+            detail: format!("write counter = {i}"),
+        },
+        _ => Event::Output {
+            stream: Stream::Stdout,
+            line: format!("worker {}: job done (checksum {i:x})", i % 4),
+        },
+    };
+    Frame {
+        t_us: protocol::now_us(),
+        pid: 1000 + (i % 64) as i32,
+        event,
+    }
+}
+
+fn cpu_time_us(clock: libc::clockid_t) -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into our timespec.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as f64 * 1e6 + ts.tv_nsec as f64 / 1e3
+}
+
+/// Run the benchmarks and print the figures. Returns the exit code.
+pub fn run(frames: u32, samples: u32) -> i32 {
+    println!(
+        "proclab bench ({} build)",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
+
+    // 1. Encode + decode in memory.
+    let input: Vec<Frame> = (0..1000).map(mix).collect();
+    let mut buf = [0u8; protocol::PIPE_BUF];
+    let mut decoder = Decoder::new();
+    let mut bytes = 0usize;
+    let mut decoded = 0u32;
+    let t = Instant::now();
+    for i in 0..frames {
+        let f = &input[(i % 1000) as usize];
+        let Ok(enc) = protocol::encode(f, &mut buf) else {
+            eprintln!("bench: encode failed");
+            return 1;
+        };
+        bytes += enc.len();
+        decoder.feed(enc);
+        while let Some(Ok(_)) = decoder.next_frame() {
+            decoded += 1;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "frames, in memory:   {:>12.0} frames/s encoded+decoded ({:.1} bytes/frame avg, {decoded} decoded)",
+        frames as f64 / secs,
+        bytes as f64 / frames as f64
+    );
+
+    // 2. Through a real pipe from another process.
+    let Ok((r, w)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
+        eprintln!("bench: pipe failed");
+        return 1;
+    };
+    let t = Instant::now();
+    // SAFETY: the bench is single-threaded here; the child writes and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        drop(r);
+        let mut w = std::fs::File::from(w);
+        let mut buf = [0u8; protocol::PIPE_BUF];
+        for i in 0..frames {
+            if let Ok(enc) = protocol::encode(&input[(i % 1000) as usize], &mut buf) {
+                if w.write_all(enc).is_err() {
+                    break;
+                }
+            }
+        }
+        // SAFETY: leave the forked child without running the parent's destructors.
+        unsafe { libc::_exit(0) };
+    }
+    drop(w);
+    let mut r = std::fs::File::from(r);
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut decoder = Decoder::new();
+    let mut got = 0u32;
+    while let Ok(n) = r.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        decoder.feed(&chunk[..n]);
+        while let Some(Ok(_)) = decoder.next_frame() {
+            got += 1;
+        }
+    }
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "frames, via a pipe:  {:>12.0} frames/s (one write() per frame; {got} of {frames} received)",
+        got as f64 / secs
+    );
+
+    // 3. Observer cost per sample, with 8 busy demo-like children under us.
+    let mut kids = Vec::new();
+    for _ in 0..8 {
+        // SAFETY: the children only spin until killed.
+        match unsafe { libc::fork() } {
+            0 => loop {
+                std::hint::black_box(crate::demos::cpu_job(1_000_000));
+            },
+            p if p > 0 => kids.push(p),
+            _ => break,
+        }
+    }
+    let mut obs = Observer::new(std::process::id() as i32);
+    obs.sample(&kids);
+    let c0 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
+    let mut procs = 0;
+    for _ in 0..samples {
+        procs += obs.sample(&kids).procs.len();
+    }
+    let per = (cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID) - c0) / samples as f64;
+    for k in &kids {
+        // SAFETY: killing and reaping our own children.
+        unsafe {
+            libc::kill(*k, libc::SIGKILL);
+            libc::waitpid(*k, std::ptr::null_mut(), 0);
+        }
+    }
+    println!(
+        "observer:            {per:>12.1} µs CPU per sample ({} processes, {} cores) = {:.3}% of a core at one sample per 250 ms",
+        procs / samples.max(1) as usize,
+        obs.core_count(),
+        per / 250_000.0 * 100.0
+    );
     0
 }

@@ -470,7 +470,7 @@ impl Decoder {
         }
         let payload = &buf[HEADER..HEADER + len];
         match postcard::take_from_bytes::<Frame>(payload) {
-            Ok((frame, rest)) if rest.is_empty() => Attempt::Frame(frame, HEADER + len),
+            Ok((frame, [])) => Attempt::Frame(frame, HEADER + len),
             Ok((_, rest)) => Attempt::Bad(DecodeError::Garbage(
                 len,
                 format!("{} trailing bytes", rest.len()),

@@ -241,7 +241,10 @@ fn queue_sum_mode_adds_what_each_worker_put() {
     );
 }
 
-fn pool(mode: &str) -> (Vec<(u32, i32)>, Vec<(u32, i64)>, u32) {
+/// (task, pid) assignments, (task, result) deliveries, distinct worker PIDs.
+type PoolRun = (Vec<(u32, i32)>, Vec<(u32, i64)>, u32);
+
+fn pool(mode: &str) -> PoolRun {
     let run = run_json(&[
         "pool",
         "--workers",
