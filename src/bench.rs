@@ -107,10 +107,10 @@ pub fn run(frames: u32, samples: u32) -> i32 {
         let mut w = std::fs::File::from(w);
         let mut buf = [0u8; protocol::PIPE_BUF];
         for i in 0..frames {
-            if let Ok(enc) = protocol::encode(&input[(i % 1000) as usize], &mut buf) {
-                if w.write_all(enc).is_err() {
-                    break;
-                }
+            if let Ok(enc) = protocol::encode(&input[(i % 1000) as usize], &mut buf)
+                && w.write_all(enc).is_err()
+            {
+                break;
             }
         }
         // SAFETY: leave the forked child without running the parent's destructors.

@@ -19,6 +19,9 @@ use crate::runner::{self, Run, RunOptions};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Open the terminal app at this lesson.
+    #[arg(long, value_enum)]
+    lesson: Option<DemoKind>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,17 +155,7 @@ pub fn main() -> i32 {
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
-        None => {
-            println!(
-                "proclab — a terminal lab for Python's multiprocessing, with real processes.\n\n\
-                 The interactive lessons are not in this build yet; the demos run headless:\n\n  \
-                 proclab list                              the demos\n  \
-                 proclab run lock --no-lock --workers 4    watch updates get lost\n  \
-                 proclab run pool --mode imap --json       events as JSON lines\n  \
-                 proclab --help                            everything else"
-            );
-            0
-        }
+        None => crate::tui::main(cli.lesson),
     }
 }
 

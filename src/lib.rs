@@ -5,8 +5,11 @@
 //! - [`demos`]: the native demos (one file each)
 //! - [`runner`]: starts, watches, steps and stops a demo; nothing survives it
 //! - [`observer`]: per-core CPU and the demo's process tree from /proc
+//! - [`state`]: what the screen knows, built from events; [`app`]: keys to commands
+//! - [`ui`]: drawing (panes in `ui/panes.rs`); [`tui`]: the terminal loop
 //! - [`cli`]: the command line; [`bench`]: `proclab bench`
 
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod demos;
@@ -14,3 +17,6 @@ pub mod ipc;
 pub mod observer;
 pub mod protocol;
 pub mod runner;
+pub mod state;
+pub mod tui;
+pub mod ui;

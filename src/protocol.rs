@@ -364,14 +364,14 @@ impl Decoder {
                     // Inside a bad stretch a "plausible" length may itself be garbage:
                     // if a whole valid frame starts further on, skip to it rather than
                     // wait for bytes that may never come.
-                    if self.skipping.is_some() {
-                        if let Some(at) = self.next_valid_after(self.start) {
-                            if let Some((n, _)) = &mut self.skipping {
-                                *n += at - self.start;
-                            }
-                            self.start = at;
-                            continue;
+                    if self.skipping.is_some()
+                        && let Some(at) = self.next_valid_after(self.start)
+                    {
+                        if let Some((n, _)) = &mut self.skipping {
+                            *n += at - self.start;
                         }
+                        self.start = at;
+                        continue;
                     }
                     return None;
                 }

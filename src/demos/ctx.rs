@@ -159,8 +159,9 @@ impl Ctx {
             // SAFETY: leaving at once without running the parent's destructors.
             unsafe { libc::_exit(1) };
         }
-        self.adopt_output();
+        // Announce first, so the order of announcements follows the order of forks.
         self.announce(role, label, "fork");
+        self.adopt_output();
         let code = std::panic::catch_unwind(AssertUnwindSafe(|| body(self))).unwrap_or(101);
         self.ctl.release_gate();
         let _ = io::stdout().flush();

@@ -306,14 +306,14 @@ impl Params {
                 ));
             }
         }
-        if let Some(m) = &self.mode {
-            if !d.modes().contains(&m.as_str()) {
-                return Err(format!(
-                    "invalid mode '{m}' for the {} demo; valid modes: {}",
-                    d.name(),
-                    d.modes().join(", ")
-                ));
-            }
+        if let Some(m) = &self.mode
+            && !d.modes().contains(&m.as_str())
+        {
+            return Err(format!(
+                "invalid mode '{m}' for the {} demo; valid modes: {}",
+                d.name(),
+                d.modes().join(", ")
+            ));
         }
         let w = self.workers();
         if !(1..=MAX_WORKERS).contains(&w) {
@@ -356,10 +356,10 @@ impl Params {
             ));
         }
         for (name, idx) in [("--kill", self.kill), ("--panic", self.panic)] {
-            if let Some(i) = idx {
-                if i >= w {
-                    return Err(format!("{name} {i}: there are only workers 0..{}", w - 1));
-                }
+            if let Some(i) = idx
+                && i >= w
+            {
+                return Err(format!("{name} {i}: there are only workers 0..{}", w - 1));
             }
         }
         if d == DemoKind::Queue && self.mode() == "items" && self.workers.is_some() {

@@ -102,11 +102,11 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             Err(e) => return Err(e.into()),
         };
         buf[..4].copy_from_slice(&(used as u32).to_le_bytes());
-        if let Some(slots) = &self.slots {
-            if !slots.try_wait() {
-                on_block();
-                slots.wait();
-            }
+        if let Some(slots) = &self.slots
+            && !slots.try_wait()
+        {
+            on_block();
+            slots.wait();
         }
         // Count before writing so a fast consumer never sees the size go negative.
         let size = self.size_cell().fetch_add(1, Ordering::SeqCst) + 1;

@@ -1,0 +1,484 @@
+//! The TUI's application state and key handling, without a terminal: keys go in,
+//! [`Command`]s for the runner come out, events from the run update [`RunState`].
+
+use std::collections::BTreeSet;
+
+use crate::demos::{DemoKind, Params};
+use crate::protocol::{Event, Frame};
+use crate::state::RunState;
+
+/// Delays per operation that `[` and `]` step through.
+pub const TEMPOS: [u32; 8] = [0, 20, 50, 100, 200, 500, 1000, 2000];
+
+/// What the app asks the runner to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Stop any current run and start this one.
+    Start(Params),
+    Stop,
+    Pause,
+    Resume,
+    SetTempo(u32),
+    SetStepping(bool),
+    Step(i32),
+    Quit,
+}
+
+/// A pane that can be expanded with `e`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Cores,
+    Demo,
+    Output,
+    Timeline,
+}
+
+/// The panes a lesson shows, in the order `e` cycles through them.
+pub fn panes_for(_demo: DemoKind) -> &'static [Pane] {
+    &[
+        Pane::Demo,
+        Pane::Tree,
+        Pane::Cores,
+        Pane::Output,
+        Pane::Timeline,
+    ]
+}
+
+/// Per-lesson settings the user changes with keys; they apply to the next run
+/// (tempo and step mode also to the current one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub workers: u32,
+    pub lock: bool,
+    pub tempo: u32,
+    pub mode: usize,
+}
+
+/// A key, reduced to what the app cares about (so tests need no terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Up,
+    Down,
+    Tab,
+    BackTab,
+    Enter,
+    Esc,
+    CtrlC,
+}
+
+/// The whole app.
+pub struct App {
+    /// Index into [`DemoKind::ALL`].
+    pub lesson: usize,
+    pub settings: Vec<Settings>,
+    pub run: RunState,
+    /// The demo of the current/last run, if any.
+    pub run_demo: Option<DemoKind>,
+    pub paused: bool,
+    pub stepping: bool,
+    /// Index into the gated processes (step mode) chosen with Tab or a number.
+    pub selected: usize,
+    pub expanded: Option<Pane>,
+    pub help: bool,
+    /// Lessons whose demo ran to the end.
+    pub done: BTreeSet<usize>,
+    /// A one-line message on the status bar.
+    pub message: Option<String>,
+    pub quit: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl App {
+    /// The app at the first lesson with every demo's defaults.
+    pub fn new() -> Self {
+        let settings = DemoKind::ALL
+            .iter()
+            .map(|d| {
+                let p = Params::new(*d);
+                Settings {
+                    workers: p.workers(),
+                    lock: p.lock(),
+                    tempo: 0,
+                    mode: 0,
+                }
+            })
+            .collect();
+        Self {
+            lesson: 0,
+            settings,
+            run: RunState::new(),
+            run_demo: None,
+            paused: false,
+            stepping: false,
+            selected: 0,
+            expanded: None,
+            help: false,
+            done: BTreeSet::new(),
+            message: None,
+            quit: false,
+        }
+    }
+
+    /// Open the lesson of this demo.
+    pub fn select(&mut self, demo: DemoKind) {
+        if let Some(i) = DemoKind::ALL.iter().position(|d| *d == demo) {
+            self.lesson = i;
+        }
+    }
+
+    /// The selected lesson's demo.
+    pub fn demo(&self) -> DemoKind {
+        DemoKind::ALL[self.lesson]
+    }
+
+    /// The selected lesson's settings.
+    pub fn current(&self) -> &Settings {
+        &self.settings[self.lesson]
+    }
+
+    fn current_mut(&mut self) -> &mut Settings {
+        &mut self.settings[self.lesson]
+    }
+
+    /// The selected lesson's mode name.
+    pub fn mode(&self) -> Option<&'static str> {
+        self.demo().modes().get(self.current().mode).copied()
+    }
+
+    /// True while a run is going on.
+    pub fn running(&self) -> bool {
+        self.run.running()
+    }
+
+    /// Parameters for running the selected lesson now.
+    pub fn params(&self) -> Params {
+        let d = self.demo();
+        let s = self.current();
+        let mut p = Params::new(d);
+        if d.options().contains(&crate::demos::Opt::Workers) {
+            // Queue's items mode counts producers, not workers.
+            if d == DemoKind::Queue && self.mode() != Some("sum") {
+                p.producers = Some(s.workers);
+            } else {
+                p.workers = Some(s.workers);
+            }
+        }
+        if d == DemoKind::Lock {
+            p.lock = Some(s.lock);
+        }
+        p.mode = self.mode().map(str::to_string);
+        p.tempo_ms = s.tempo;
+        p.step = self.stepping;
+        p
+    }
+
+    /// Take in an event from the run.
+    pub fn on_frame(&mut self, f: &Frame) {
+        if let Event::RunStarted { .. } = f.event {
+            self.run = RunState::new();
+        }
+        self.run.apply(f);
+        if let Event::RunEnded(summary) = &f.event {
+            self.paused = false;
+            if !summary.stopped
+                && summary.main_status == Some(crate::protocol::ExitStatus::Code(0))
+                && let Some(i) = self
+                    .run_demo
+                    .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
+            {
+                self.done.insert(i);
+            }
+        }
+        let n = self.run.gated().len();
+        if n > 0 && self.selected >= n {
+            self.selected = n - 1;
+        }
+    }
+
+    /// The PID chosen for the next step, if any process waits.
+    pub fn selected_pid(&self) -> Option<i32> {
+        let g = self.run.gated();
+        g.get(self.selected.min(g.len().saturating_sub(1))).copied()
+    }
+
+    /// Handle one key; returns what the runner must do.
+    pub fn on_key(&mut self, key: Key) -> Vec<Command> {
+        self.message = None;
+        if self.help {
+            // Any key closes the help; q and Ctrl-C still quit.
+            self.help = false;
+            if !matches!(key, Key::Char('q') | Key::CtrlC) {
+                return vec![];
+            }
+        }
+        match key {
+            Key::Char('q') | Key::CtrlC => {
+                self.quit = true;
+                vec![Command::Quit]
+            }
+            Key::Char('?') => {
+                self.help = true;
+                vec![]
+            }
+            Key::Esc => {
+                self.expanded = None;
+                vec![]
+            }
+            Key::Up | Key::Char('k') => self.move_lesson(-1),
+            Key::Down | Key::Char('j') => self.move_lesson(1),
+            Key::Char('r') => {
+                self.paused = false;
+                self.run_demo = Some(self.demo());
+                self.selected = 0;
+                vec![Command::Start(self.params())]
+            }
+            Key::Char('s') => {
+                if self.running() {
+                    vec![Command::Stop]
+                } else {
+                    self.message = Some("nothing is running: press r to run".into());
+                    vec![]
+                }
+            }
+            Key::Char('p') => {
+                if !self.running() {
+                    self.message = Some("nothing to pause: press r to run".into());
+                    return vec![];
+                }
+                self.paused = !self.paused;
+                vec![if self.paused {
+                    Command::Pause
+                } else {
+                    Command::Resume
+                }]
+            }
+            Key::Char('l') => {
+                if self.demo() != DemoKind::Lock {
+                    self.message = Some("the lock switch belongs to the Lock lesson".into());
+                    return vec![];
+                }
+                let s = self.current_mut();
+                s.lock = !s.lock;
+                self.message = Some(format!(
+                    "lock {} for the next run (press r)",
+                    if self.current().lock { "ON" } else { "OFF" }
+                ));
+                vec![]
+            }
+            Key::Char('+') | Key::Char('=') => self.change_workers(1),
+            Key::Char('-') => self.change_workers(-1),
+            Key::Char('[') => self.change_tempo(-1),
+            Key::Char(']') => self.change_tempo(1),
+            Key::Char('m') => {
+                let n = self.demo().modes().len();
+                if n == 0 {
+                    self.message = Some("this lesson has one mode".into());
+                    return vec![];
+                }
+                let s = self.current_mut();
+                s.mode = (s.mode + 1) % n;
+                self.message = Some(format!(
+                    "mode {} for the next run",
+                    self.mode().unwrap_or("")
+                ));
+                vec![]
+            }
+            Key::Char(' ') => {
+                self.stepping = !self.stepping;
+                self.selected = 0;
+                vec![Command::SetStepping(self.stepping)]
+            }
+            Key::Tab => {
+                let n = self.run.gated().len().max(1);
+                self.selected = (self.selected + 1) % n;
+                vec![]
+            }
+            Key::BackTab => {
+                let n = self.run.gated().len().max(1);
+                self.selected = (self.selected + n - 1) % n;
+                vec![]
+            }
+            Key::Char(c @ '1'..='9') => {
+                let i = c as usize - '1' as usize;
+                if i < self.run.gated().len() {
+                    self.selected = i;
+                }
+                vec![]
+            }
+            Key::Enter => match (self.stepping, self.selected_pid()) {
+                (true, Some(pid)) => vec![Command::Step(pid)],
+                (true, None) => {
+                    self.message = Some("no process is waiting for a step yet".into());
+                    vec![]
+                }
+                (false, _) => {
+                    self.message = Some("press space for step mode first".into());
+                    vec![]
+                }
+            },
+            Key::Char('e') => {
+                let panes = panes_for(self.demo());
+                self.expanded = match self.expanded {
+                    None => panes.first().copied(),
+                    Some(p) => panes
+                        .iter()
+                        .position(|x| *x == p)
+                        .and_then(|i| panes.get(i + 1))
+                        .copied(),
+                };
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn move_lesson(&mut self, by: isize) -> Vec<Command> {
+        let n = DemoKind::ALL.len() as isize;
+        let next = (self.lesson as isize + by).rem_euclid(n) as usize;
+        if next == self.lesson {
+            return vec![];
+        }
+        self.lesson = next;
+        self.expanded = None;
+        // Another lesson's demo must not keep running behind the new lesson.
+        if self.running() {
+            vec![Command::Stop]
+        } else {
+            vec![]
+        }
+    }
+
+    fn change_workers(&mut self, by: i32) -> Vec<Command> {
+        let s = self.current_mut();
+        s.workers = (s.workers as i32 + by).clamp(1, 64) as u32;
+        self.message = Some(format!(
+            "{} workers for the next run (press r)",
+            self.current().workers
+        ));
+        vec![]
+    }
+
+    fn change_tempo(&mut self, by: i32) -> Vec<Command> {
+        let i = TEMPOS
+            .iter()
+            .position(|t| *t >= self.current().tempo)
+            .unwrap_or(0) as i32;
+        let next = TEMPOS[(i + by).clamp(0, TEMPOS.len() as i32 - 1) as usize];
+        self.current_mut().tempo = next;
+        vec![Command::SetTempo(next)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Op, Role};
+
+    fn frame(pid: i32, event: Event) -> Frame {
+        Frame {
+            t_us: 1,
+            pid,
+            event,
+        }
+    }
+
+    #[test]
+    fn r_runs_the_selected_lesson_with_its_settings() {
+        let mut app = App::new();
+        app.select(DemoKind::Lock);
+        app.on_key(Key::Char('l'));
+        app.on_key(Key::Char('-'));
+        let cmds = app.on_key(Key::Char('r'));
+        let Some(Command::Start(p)) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(p.demo, DemoKind::Lock);
+        assert_eq!(p.lock, Some(true), "l toggled the default (off) to on");
+        assert_eq!(p.workers, Some(3));
+        assert_eq!(p.validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_lesson_starts_valid_parameters() {
+        let mut app = App::new();
+        for d in DemoKind::ALL {
+            app.select(d);
+            for _ in 0..d.modes().len().max(1) {
+                assert_eq!(app.params().validate(), Ok(()), "{d:?} {:?}", app.mode());
+                app.on_key(Key::Char('m'));
+            }
+        }
+    }
+
+    #[test]
+    fn tempo_keys_step_through_the_list_and_apply_live() {
+        let mut app = App::new();
+        assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(20)]);
+        assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(50)]);
+        assert_eq!(app.on_key(Key::Char('[')), vec![Command::SetTempo(20)]);
+        for _ in 0..20 {
+            app.on_key(Key::Char(']'));
+        }
+        assert_eq!(app.current().tempo, 2000);
+    }
+
+    #[test]
+    fn enter_steps_the_process_chosen_with_tab() {
+        let mut app = App::new();
+        app.on_key(Key::Char(' '));
+        assert!(app.stepping);
+        for pid in [11, 12] {
+            app.on_frame(&frame(
+                pid,
+                Event::Spawned {
+                    ppid: 10,
+                    role: Role::Worker,
+                    label: format!("w{pid}"),
+                    start_method: "fork".into(),
+                },
+            ));
+            app.on_frame(&frame(
+                pid,
+                Event::StepPoint {
+                    op: Op::Read,
+                    detail: "read".into(),
+                },
+            ));
+        }
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(11)]);
+        app.on_key(Key::Tab);
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(12)]);
+        app.on_key(Key::Char('1'));
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(11)]);
+    }
+
+    #[test]
+    fn help_swallows_the_next_key_but_q_still_quits() {
+        let mut app = App::new();
+        app.on_key(Key::Char('?'));
+        assert!(app.help);
+        assert_eq!(app.on_key(Key::Char('r')), vec![]);
+        assert!(!app.help);
+        app.on_key(Key::Char('?'));
+        assert_eq!(app.on_key(Key::Char('q')), vec![Command::Quit]);
+    }
+
+    #[test]
+    fn e_cycles_through_the_panes_and_back() {
+        let mut app = App::new();
+        let n = panes_for(app.demo()).len();
+        for _ in 0..n {
+            app.on_key(Key::Char('e'));
+            assert!(app.expanded.is_some());
+        }
+        app.on_key(Key::Char('e'));
+        assert_eq!(app.expanded, None);
+    }
+}

@@ -1,0 +1,288 @@
+//! The terminal app: one channel carries keys, run events and signals into [`App`];
+//! the screen is redrawn from the app's state after each batch.
+//!
+//! Every way out restores the terminal and leaves no demo process: `q`/Ctrl-C and
+//! SIGTERM/SIGHUP stop the run and wait for it; a panic's hook kills the demo's process
+//! group before the terminal is restored; if proclab is killed outright, the demo
+//! processes die with it (`PR_SET_PDEATHSIG`, see the runner).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode, KeyEventKind,
+    KeyModifiers, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+
+use crate::app::{App, Command, Key};
+use crate::demos::DemoKind;
+use crate::protocol::Frame;
+use crate::runner::{self, Run, RunOptions};
+use crate::ui::{self, Theme};
+
+/// The demo process group to kill if proclab panics (0: none).
+static DEMO_PGID: AtomicI32 = AtomicI32::new(0);
+
+enum AppEvent {
+    Key(Key),
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Resize,
+    /// A run event, tagged with the run it belongs to.
+    Frame(u64, Frame),
+    Signal(String),
+}
+
+/// Fewest milliseconds between two redraws: bursts of events become one frame.
+const FRAME_MS: u64 = 50;
+/// Redraw at least this often while a run is going (clock, fading highlights).
+const IDLE_MS: u64 = 250;
+
+/// Open the terminal app, optionally at one lesson. Returns the exit code.
+pub fn main(lesson: Option<DemoKind>) -> i32 {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "proclab: the lessons need a terminal. Without one, run a demo headless:\n  proclab run lock --no-lock --workers 4\n  proclab list"
+        );
+        return 2;
+    }
+    // Stop signals are taken by one thread and turned into a clean quit.
+    let mut signals = nix::sys::signal::SigSet::empty();
+    for s in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        signals.add(s);
+    }
+    let _ = signals.thread_block();
+
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let pgid = DEMO_PGID.load(Ordering::SeqCst);
+        if pgid > 0 {
+            // SAFETY: killing the demo's own process group.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+        previous(info);
+    }));
+    // ratatui::init wraps the hook above with one that restores the terminal first.
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+
+    let (tx, rx) = mpsc::channel::<AppEvent>();
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            while let Ok(sig) = signals.wait() {
+                if tx.send(AppEvent::Signal(sig.to_string())).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            while let Ok(ev) = event::read() {
+                let out = match ev {
+                    TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
+                        map_key(k.code, k.modifiers).map(AppEvent::Key)
+                    }
+                    TermEvent::Mouse(m) if m.kind == MouseEventKind::Down(MouseButton::Left) => {
+                        Some(AppEvent::Click {
+                            column: m.column,
+                            row: m.row,
+                        })
+                    }
+                    TermEvent::Resize(..) => Some(AppEvent::Resize),
+                    _ => None,
+                };
+                if let Some(e) = out
+                    && tx.send(e).is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    let theme = Theme::from_env();
+    let mut app = App::new();
+    if let Some(d) = lesson {
+        app.select(d);
+    }
+    let mut current: Option<(u64, Run)> = None;
+    let mut run_id = 0u64;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    let mut dirty = true;
+    let mut exit = 0;
+    loop {
+        if dirty && last_draw.elapsed() >= Duration::from_millis(FRAME_MS) {
+            if terminal
+                .draw(|f| ui::render(&app, &theme, f.area(), f.buffer_mut()))
+                .is_err()
+            {
+                exit = 1;
+                break;
+            }
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let wait = if dirty {
+            Duration::from_millis(FRAME_MS).saturating_sub(last_draw.elapsed())
+        } else {
+            Duration::from_millis(IDLE_MS)
+        };
+        let first = match rx.recv_timeout(wait) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => {
+                dirty |= app.running();
+                None
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Take everything already queued before drawing again.
+        let mut commands = Vec::new();
+        for ev in first.into_iter().chain(rx.try_iter()) {
+            dirty = true;
+            match ev {
+                AppEvent::Key(k) => commands.extend(app.on_key(k)),
+                AppEvent::Click { column, row } => commands.extend(click(&mut app, column, row)),
+                AppEvent::Resize => {}
+                AppEvent::Frame(id, f) => {
+                    if current.as_ref().is_some_and(|(cur, _)| *cur == id) {
+                        app.on_frame(&f);
+                    }
+                }
+                AppEvent::Signal(name) => {
+                    app.message = Some(format!("{name}: quitting"));
+                    commands.push(Command::Quit);
+                }
+            }
+        }
+        let mut quit = false;
+        for c in commands {
+            match c {
+                Command::Quit => quit = true,
+                Command::Start(params) => {
+                    retire(current.take());
+                    run_id += 1;
+                    match start(params, run_id, &tx) {
+                        Ok(run) => {
+                            DEMO_PGID.store(run.pgid(), Ordering::SeqCst);
+                            current = Some((run_id, run));
+                        }
+                        Err(e) => app.message = Some(format!("cannot run: {e}")),
+                    }
+                }
+                Command::Stop => {
+                    if let Some((_, run)) = &current {
+                        run.stop();
+                    }
+                }
+                Command::Pause => {
+                    if let Some((_, run)) = &current {
+                        run.pause();
+                    }
+                }
+                Command::Resume => {
+                    if let Some((_, run)) = &current {
+                        run.resume();
+                    }
+                }
+                Command::SetTempo(ms) => {
+                    if let Some((_, run)) = &current {
+                        run.set_tempo_ms(ms);
+                    }
+                }
+                Command::SetStepping(on) => {
+                    if let Some((_, run)) = &current {
+                        run.set_stepping(on);
+                    }
+                }
+                Command::Step(pid) => {
+                    if let Some((_, run)) = &current
+                        && !run.step(pid)
+                    {
+                        app.message = Some(format!("{pid} is not waiting at a step"));
+                    }
+                }
+            }
+        }
+        if quit {
+            break;
+        }
+    }
+    // Stop the demo and wait until every process is reaped, then give the terminal back.
+    if let Some((_, run)) = current.take() {
+        run.stop();
+        run.wait();
+    }
+    DEMO_PGID.store(0, Ordering::SeqCst);
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    exit
+}
+
+/// Stop an old run without blocking the screen; its events are ignored from now on.
+fn retire(old: Option<(u64, Run)>) {
+    if let Some((_, run)) = old {
+        run.stop();
+        std::thread::spawn(move || drop(run));
+    }
+}
+
+fn start(
+    params: crate::demos::Params,
+    id: u64,
+    tx: &mpsc::Sender<AppEvent>,
+) -> Result<Run, String> {
+    let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
+    opts.sample_every = Some(runner::MIN_SAMPLE);
+    let (ftx, frx) = mpsc::channel::<Frame>();
+    let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        for f in frx {
+            if tx.send(AppEvent::Frame(id, f)).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(run)
+}
+
+fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
+    Some(match code {
+        KeyCode::Char('c') if mods.contains(KeyModifiers::CONTROL) => Key::CtrlC,
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        _ => return None,
+    })
+}
+
+/// A click on a lesson opens it (the list starts under the header and its border).
+fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
+    if column < 20 && row >= 2 {
+        let i = (row - 2) as usize;
+        if let Some(d) = DemoKind::ALL.get(i) {
+            let was_running = app.running() && app.lesson != i;
+            app.select(*d);
+            if was_running {
+                return vec![Command::Stop];
+            }
+        }
+    }
+    vec![]
+}

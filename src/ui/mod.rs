@@ -1,0 +1,286 @@
+//! Drawing. Reads [`App`] and [`crate::state::RunState`], never changes them. `render`
+//! draws into any buffer (the terminal, a test backend, a benchmark); each pane has its
+//! own function in `panes.rs`.
+
+mod panes;
+pub mod theme;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use crate::app::{App, Pane};
+use crate::demos::DemoKind;
+pub use theme::Theme;
+
+/// The smallest terminal the full screen fits.
+pub const MIN_WIDTH: u16 = 80;
+/// The smallest terminal the full screen fits.
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Draw the whole screen.
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, buf);
+        return;
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(10),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, theme, header, buf);
+    render_status(app, theme, status, buf);
+    // Below 110 columns the lesson list folds into the header, below 30 rows the
+    // timeline goes: the live panes keep the room.
+    let right = if area.width >= 110 {
+        let [lessons, right] =
+            Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(body);
+        panes::lessons(app, theme, lessons, buf);
+        right
+    } else {
+        body
+    };
+    if let Some(p) = app.expanded {
+        pane(app, theme, p, right, buf);
+    } else {
+        let lesson_h = match area.height {
+            0..30 => 4,
+            30..40 => 6,
+            _ => 7,
+        };
+        let [lesson, grid] =
+            Layout::vertical([Constraint::Length(lesson_h), Constraint::Min(12)]).areas(right);
+        panes::lesson(app, theme, lesson, buf);
+        // The tree and the timeline grow with the number of processes; the demo's own
+        // pane gets the rest.
+        let procs = app.run.procs.len() as u16;
+        let timeline_h = if area.height < 30 {
+            0
+        } else {
+            (procs + 2).clamp(4, (grid.height / 4).max(4))
+        };
+        let top_h = (procs + 4).clamp(7, (grid.height * 45 / 100).max(7));
+        let [top, middle, timeline] = Layout::vertical([
+            Constraint::Length(top_h),
+            Constraint::Min(6),
+            Constraint::Length(timeline_h),
+        ])
+        .areas(grid);
+        // A few cores need a narrow pane; many cores get the heat map's room.
+        let cores_w = if app.run.cores.len() <= 16 {
+            Constraint::Length(32.min(top.width / 3))
+        } else {
+            Constraint::Percentage(40)
+        };
+        let [tree, cores] = Layout::horizontal([Constraint::Min(40), cores_w]).areas(top);
+        let [demo, output] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(middle);
+        pane(app, theme, Pane::Tree, tree, buf);
+        pane(app, theme, Pane::Cores, cores, buf);
+        pane(app, theme, Pane::Demo, demo, buf);
+        pane(app, theme, Pane::Output, output, buf);
+        if timeline_h > 0 {
+            pane(app, theme, Pane::Timeline, timeline, buf);
+        }
+    }
+    if app.help {
+        help(theme, area, buf);
+    }
+}
+
+fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
+    match p {
+        Pane::Tree => panes::tree(app, theme, area, buf),
+        Pane::Cores => panes::cores(app, theme, area, buf),
+        Pane::Output => panes::output(app, theme, area, buf),
+        Pane::Timeline => panes::timeline(app, theme, area, buf),
+        Pane::Demo => match app.demo() {
+            DemoKind::Lock => panes::lock(app, theme, area, buf),
+            DemoKind::Queue => panes::queue(app, theme, area, buf),
+            DemoKind::Pool => panes::pool(app, theme, area, buf),
+            DemoKind::Shared => panes::shared(app, theme, area, buf),
+            DemoKind::Gil => panes::results(app, theme, area, buf),
+            DemoKind::Process => panes::children(app, theme, area, buf),
+        },
+    }
+}
+
+/// A bordered pane with a bold title.
+pub(crate) fn block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
+    Block::bordered()
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let msg = vec![
+        Line::from(format!("enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT}")),
+        Line::from(format!("(now {}x{})", area.width, area.height)),
+        Line::from("q quits"),
+    ];
+    let h = (msg.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    Paragraph::new(msg)
+        .centered()
+        .wrap(Wrap { trim: true })
+        .render(Rect::new(area.x, y, area.width, h), buf);
+}
+
+fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let state = if run.running() {
+        if app.paused {
+            Span::styled(" PAUSED ", theme.bad().add_modifier(Modifier::REVERSED))
+        } else {
+            Span::styled(format!(" running {:.1}s ", run.now), theme.good())
+        }
+    } else if let Some(s) = &run.summary {
+        let how = match (s.stopped, s.main_status) {
+            (true, _) => "stopped".to_string(),
+            (false, Some(st)) => format!("ended: {st}"),
+            (false, None) => "failed to start".into(),
+        };
+        Span::styled(
+            format!(" {how} after {:.1}s ", s.wall_ms / 1e3),
+            theme.dim(),
+        )
+    } else {
+        Span::styled(" ready: press r ", theme.dim())
+    };
+    let mut spans = vec![
+        Span::styled(
+            " proclab ",
+            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!(
+                "{}/{} {}",
+                app.lesson + 1,
+                DemoKind::ALL.len(),
+                lesson_title(app.demo())
+            ),
+            theme.title(),
+        ),
+        Span::raw("  "),
+        state,
+    ];
+    if app.stepping {
+        spans.push(Span::styled(
+            " STEP MODE ",
+            theme.key().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    if run.main_pid > 0 {
+        spans.push(Span::styled(
+            format!("  main pid {}", run.main_pid),
+            theme.dim(),
+        ));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    if let Some(m) = &app.message {
+        spans.push(Span::styled(
+            format!(" {m} "),
+            theme.key().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    let hints: &[(&str, &str)] = if app.stepping {
+        &[
+            ("Tab", "choose"),
+            ("Enter", "step"),
+            ("space", "leave step"),
+            ("s", "stop"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            ("r", "run"),
+            ("s", "stop"),
+            ("p", "pause"),
+            ("l", "lock"),
+            ("+-", "workers"),
+            ("[]", "tempo"),
+            ("m", "mode"),
+            ("space", "step"),
+            ("e", "expand"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    };
+    for (k, what) in hints {
+        spans.push(Span::styled(*k, theme.key()));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+/// The lesson's name as the list shows it.
+pub fn lesson_title(d: DemoKind) -> &'static str {
+    match d {
+        DemoKind::Process => "Process",
+        DemoKind::Queue => "Queue",
+        DemoKind::Pool => "Pool",
+        DemoKind::Shared => "Shared memory",
+        DemoKind::Lock => "Lock",
+        DemoKind::Gil => "GIL: threads vs processes",
+    }
+}
+
+/// Every key, for the help overlay (and the README).
+pub const KEYS: &[(&str, &str)] = &[
+    ("Up/Down, j/k", "choose a lesson"),
+    ("r", "run the lesson's demo (real processes)"),
+    ("s", "stop it: SIGTERM to its group, SIGKILL after 1 s"),
+    ("p", "pause / resume (SIGSTOP / SIGCONT: state T)"),
+    ("l", "lock on/off for the next run (Lock lesson)"),
+    ("+ / -", "more / fewer workers for the next run"),
+    ("[ / ]", "slower / faster: delay per operation, live"),
+    ("m", "next mode for the next run"),
+    (
+        "space",
+        "step mode: every process waits before each operation",
+    ),
+    ("Tab, 1-9", "choose the waiting process"),
+    ("Enter", "let it do exactly one operation"),
+    ("e", "expand the next pane to full screen; Esc back"),
+    ("?", "this help (any key closes it)"),
+    (
+        "q, Ctrl-C",
+        "quit: the demo is stopped, nothing is left running",
+    ),
+];
+
+fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let w = 70.min(area.width);
+    let h = (KEYS.len() as u16 + 4).min(area.height);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    Clear.render(r, buf);
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>14}  "), theme.key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(block(theme, "keys"))
+        .render(r, buf);
+}

@@ -1,0 +1,736 @@
+//! One function per pane. Each draws from the app's state into its rectangle.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::demos::DemoKind;
+use crate::protocol::{ExitStatus, Role, Stream};
+use crate::state::{Activity, Proc};
+use crate::ui::theme::{Theme, activity_cell, glyph};
+use crate::ui::{block, lesson_title};
+
+/// How long a new row stays highlighted and an exited row stays red, in run seconds.
+const FRESH_SECS: f64 = 3.0;
+
+fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
+    Span::styled(
+        format!("{}", glyph(p)),
+        theme.proc(p).add_modifier(Modifier::BOLD),
+    )
+}
+
+/// The lesson list with progress marks.
+pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let lines: Vec<Line> = DemoKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mark = if app.done.contains(&i) { "✓" } else { " " };
+            let text = format!("{mark} {} {}", i + 1, lesson_title(*d));
+            if i == app.lesson {
+                Line::styled(
+                    text,
+                    Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                )
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(block(theme, "lessons"))
+        .render(area, buf);
+}
+
+/// What the lesson is about, what to try, and the settings of the next run.
+pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let d = app.demo();
+    let s = app.current();
+    let try_this = match d {
+        DemoKind::Process => {
+            "Press r: each child prints its own PID and its parent's. Compare with ps."
+        }
+        DemoKind::Queue => {
+            "Press r: items travel as chips from producers to the consumer, in order per producer."
+        }
+        DemoKind::Pool => {
+            "Press r: 3 worker PIDs serve all tasks. Press m for imap / unordered / maxtasksperchild."
+        }
+        DemoKind::Shared => "Press r: every worker writes the same Value and its own Array cell.",
+        DemoKind::Lock => {
+            "Press r with the lock OFF: the counter falls short. Press l, then r: exact. Space: be the scheduler."
+        }
+        DemoKind::Gil => {
+            "Press r: the same job serial, in threads under a GIL model, without one, in processes."
+        }
+    };
+    let mut settings = vec![
+        Span::styled("next run: ", theme.dim()),
+        Span::raw(format!("{} workers", s.workers)),
+    ];
+    if d == DemoKind::Lock {
+        settings.push(Span::raw(" · lock "));
+        settings.push(if s.lock {
+            Span::styled("ON", theme.good())
+        } else {
+            Span::styled("OFF", theme.bad())
+        });
+    }
+    if let Some(m) = app.mode() {
+        settings.push(Span::raw(format!(" · mode {m}")));
+    }
+    settings.push(Span::raw(format!(" · tempo {} ms", s.tempo)));
+    if app.stepping {
+        settings.push(Span::styled(" · step mode", theme.key()));
+    }
+    let mut lines = vec![
+        Line::styled(try_this, theme.fg(Color::Cyan)),
+        Line::from(settings),
+    ];
+    if area.height > 4 {
+        lines.insert(0, Line::from(d.summary()));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, lesson_title(d)))
+        .render(area, buf);
+}
+
+/// The process tree: proclab -> demo main -> workers, one stable row each.
+pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let wide = area.width >= 72;
+    let header = if wide {
+        format!(
+            "  {:>7} {:>7} {:<12} S {:>4} {:>6} {:>4}  doing",
+            "PID", "PPID", "name", "CPU%", "RSS", "core"
+        )
+    } else {
+        format!(
+            "  {:>7} {:>7} {:<12} S {:>4}  doing",
+            "PID", "PPID", "name", "CPU%"
+        )
+    };
+    let mut lines = vec![Line::styled(header, theme.dim())];
+    if run.runner_pid > 0 {
+        lines.push(Line::styled(
+            format!("  {:>7} {:>7} {:<12}", run.runner_pid, "", "proclab"),
+            theme.dim(),
+        ));
+    }
+    let selected = if app.stepping {
+        app.selected_pid()
+    } else {
+        None
+    };
+    for (pid, depth) in run.tree() {
+        let Some(p) = run.procs.get(&pid) else {
+            continue;
+        };
+        let indent = "  ".repeat(depth.min(4));
+        let name = format!("{indent}{}", p.label);
+        let mut row_style = Style::default();
+        let age = run.now - p.born;
+        let (status, status_style) = match p.exit {
+            Some((st, at)) => {
+                let s = match st {
+                    ExitStatus::Code(0) => theme.dim(),
+                    _ => theme.bad(),
+                };
+                if run.now - at < FRESH_SECS {
+                    row_style = theme.bad();
+                } else {
+                    row_style = theme.dim();
+                }
+                (short_status(st), s)
+            }
+            None => (p.doing.clone(), Style::default()),
+        };
+        if age < FRESH_SECS && p.exit.is_none() && run.running() {
+            row_style = row_style.add_modifier(Modifier::BOLD);
+        }
+        if selected == Some(pid) {
+            row_style = row_style.add_modifier(Modifier::REVERSED);
+        }
+        let new_mark = if age < FRESH_SECS && p.exit.is_none() && run.running() {
+            "+"
+        } else {
+            " "
+        };
+        let core = if p.core >= 0 {
+            p.core.to_string()
+        } else {
+            "-".into()
+        };
+        let state = if p.exit.is_some() && p.state != 'Z' {
+            '-'
+        } else {
+            p.state
+        };
+        let rss = if p.rss_kb >= 10_240 {
+            format!("{}M", p.rss_kb / 1024)
+        } else {
+            format!("{}K", p.rss_kb)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(new_mark, theme.good()),
+            proc_tag(theme, p),
+            Span::styled(
+                if wide {
+                    format!(
+                        "{:>7} {:>7} {:<12} {} {:>4.0} {:>6} {:>4}  ",
+                        p.pid,
+                        p.ppid,
+                        clip(&name, 12),
+                        state,
+                        p.cpu,
+                        rss,
+                        core
+                    )
+                } else {
+                    format!(
+                        "{:>7} {:>7} {:<12} {} {:>4.0}  ",
+                        p.pid,
+                        p.ppid,
+                        clip(&name, 12),
+                        state,
+                        p.cpu
+                    )
+                },
+                row_style,
+            ),
+            Span::styled(status, status_style.patch(row_style)),
+        ]));
+    }
+    if run.procs.is_empty() {
+        lines.push(Line::styled("  no processes yet: press r", theme.dim()));
+    }
+    Paragraph::new(lines)
+        .block(block(theme, "processes"))
+        .render(area, buf);
+}
+
+/// "exit 0", "exit 101", "SIGKILL": short enough for a table cell.
+fn short_status(st: ExitStatus) -> String {
+    match st {
+        ExitStatus::Code(c) => format!("exit {c}"),
+        ExitStatus::Signal(s) => crate::protocol::signal_name(s),
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('~');
+        out
+    }
+}
+
+/// Per-core load with the demo's processes as markers on the core they last ran on.
+pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let n = run.cores.len();
+    let mut lines = Vec::new();
+    if n == 0 {
+        lines.push(Line::styled(
+            "samples arrive every 250 ms while a demo runs",
+            theme.dim(),
+        ));
+    } else if n <= inner_h {
+        let bar_w = inner_w.saturating_sub(20).clamp(4, 30);
+        for (i, load) in run.cores.iter().enumerate() {
+            let filled = ((load / 100.0) * bar_w as f32)
+                .round()
+                .clamp(0.0, bar_w as f32) as usize;
+            let mut spans = vec![
+                Span::raw(format!("{i:>3} ")),
+                Span::styled("|".repeat(filled), load_style(theme, *load)),
+                Span::styled(".".repeat(bar_w - filled), theme.dim()),
+                Span::raw(format!(" {load:>3.0}% ")),
+            ];
+            for p in run.rows() {
+                if p.core == i as i32 && p.exit.is_none() {
+                    spans.push(proc_tag(theme, p));
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        // Many cores: a compact heat map, 4 columns per core ("nn" + load glyph + marker).
+        let per_row = (inner_w / 5).max(1);
+        for chunk in run.cores.chunks(per_row).enumerate().take(inner_h) {
+            let (row, loads) = chunk;
+            let mut spans = Vec::new();
+            for (j, load) in loads.iter().enumerate() {
+                let i = row * per_row + j;
+                let level = [' ', '.', ':', '+', '#'][((load / 25.0).round() as usize).min(4)];
+                spans.push(Span::styled(format!("{:>3}", i % 1000), theme.dim()));
+                spans.push(Span::styled(level.to_string(), load_style(theme, *load)));
+                let marker = run
+                    .rows()
+                    .into_iter()
+                    .find(|p| p.core == i as i32 && p.exit.is_none());
+                spans.push(match marker {
+                    Some(p) => proc_tag(theme, p),
+                    None => Span::raw(" "),
+                });
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    let title = format!("cores ({n})");
+    Paragraph::new(lines)
+        .block(block(theme, &title))
+        .render(area, buf);
+}
+
+fn load_style(theme: &Theme, load: f32) -> Style {
+    if load > 80.0 {
+        theme.fg(Color::Red)
+    } else if load > 40.0 {
+        theme.fg(Color::Yellow)
+    } else {
+        theme.fg(Color::Green)
+    }
+}
+
+/// What each process printed, newest at the bottom.
+pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let h = area.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = run
+        .output
+        .iter()
+        .skip(run.output.len().saturating_sub(h))
+        .map(|(pid, stream, line)| {
+            let (tag, style) = match run.procs.get(pid) {
+                Some(p) => (proc_tag(theme, p), theme.proc(p)),
+                None => (Span::raw("?"), Style::default()),
+            };
+            let text_style = if *stream == Stream::Stderr {
+                theme.bad()
+            } else {
+                Style::default()
+            };
+            Line::from(vec![
+                tag,
+                Span::styled(format!("{pid:>7} "), style),
+                Span::styled(line.clone(), text_style),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(block(theme, "output"))
+        .render(area, buf);
+}
+
+/// One strip per process over the last seconds: running, blocked, sleeping, exited.
+pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let w = area.width.saturating_sub(4 + 2) as usize;
+    let h = area.height.saturating_sub(2) as usize;
+    let span = run.now.clamp(1.0, crate::state::TIMELINE_SECS);
+    let start = run.now - span;
+    let mut lines = Vec::new();
+    for p in run.rows().into_iter().take(h) {
+        let mut cells = String::with_capacity(w);
+        let mut styles = Vec::with_capacity(w);
+        for col in 0..w {
+            let t = start + span * (col as f64 + 0.5) / w.max(1) as f64;
+            let a = if t < p.born {
+                None
+            } else {
+                p.history
+                    .iter()
+                    .rev()
+                    .find(|(at, _)| *at <= t)
+                    .map(|(_, a)| *a)
+            };
+            let (c, s) = match a {
+                Some(a) => activity_cell(theme, a),
+                None => (' ', Style::default()),
+            };
+            cells.push(c);
+            styles.push(s);
+        }
+        let mut spans = vec![proc_tag(theme, p), Span::raw("  ")];
+        for (c, s) in cells.chars().zip(styles) {
+            spans.push(Span::styled(c.to_string(), s));
+        }
+        lines.push(Line::from(spans));
+    }
+    let title = format!(
+        "timeline: last {span:.0}s  # running  L lock  Q queue  . sleeping  ? step  T paused"
+    );
+    Paragraph::new(lines)
+        .block(block(theme, &title))
+        .render(area, buf);
+}
+
+fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if !app.stepping {
+        return lines;
+    }
+    let gated = app.run.gated();
+    lines.push(Line::styled(
+        "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+        theme.key(),
+    ));
+    let chosen = app.selected_pid();
+    for (i, pid) in gated.iter().enumerate() {
+        let Some(p) = app.run.procs.get(pid) else {
+            continue;
+        };
+        let detail = p
+            .step_point
+            .as_ref()
+            .map_or(String::new(), |(_, d)| d.clone());
+        let mut style = theme.proc(p);
+        if chosen == Some(*pid) {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", i + 1), theme.key()),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({pid}) next: {detail}", p.label), style),
+        ]));
+    }
+    if gated.is_empty() {
+        lines.push(Line::styled(
+            " no process is waiting yet (press r to run)",
+            theme.dim(),
+        ));
+    }
+    lines
+}
+
+/// The lock: free or held by whom, who waits, and the counter it protects.
+pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    // In step mode the choice of who moves next matters most: it goes first.
+    let mut lines = waiting_list(app, theme);
+    let holder = match run.lock.holder.and_then(|pid| run.procs.get(&pid)) {
+        Some(p) => Line::from(vec![
+            Span::raw("lock: held by "),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
+        ]),
+        None => Line::from(vec![
+            Span::raw("lock: "),
+            Span::styled("free", theme.good()),
+        ]),
+    };
+    lines.push(holder);
+    let mut waiters = vec![Span::raw("waiting: ")];
+    for pid in &run.lock.waiters {
+        if let Some(p) = run.procs.get(pid) {
+            waiters.push(proc_tag(theme, p));
+            waiters.push(Span::raw(" "));
+        }
+    }
+    if run.lock.waiters.is_empty() {
+        waiters.push(Span::styled("nobody", theme.dim()));
+    }
+    lines.push(Line::from(waiters));
+    let locked_run = run.params.iter().any(|(k, v)| k == "lock" && v == "true");
+    lines.push(if locked_run || run.params.is_empty() {
+        Line::styled(
+            format!(
+                "acquisitions seen: {} (sampled at full speed)",
+                run.lock.acquisitions
+            ),
+            theme.dim(),
+        )
+    } else {
+        Line::styled(
+            "this run does not use the lock: read and write race",
+            theme.bad(),
+        )
+    });
+    let expected_now: Option<i64> = {
+        let get = |k: &str| {
+            run.params
+                .iter()
+                .find(|(key, _)| key == k)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+        };
+        match (get("workers"), get("iterations")) {
+            (Some(w), Some(n)) => Some(w * n),
+            _ => None,
+        }
+    };
+    match run.counter() {
+        Some((expected, actual, locked)) => {
+            let lost = expected - actual;
+            lines.push(Line::from(vec![
+                Span::raw(format!("counter: {actual} of {expected} expected  ")),
+                if lost > 0 {
+                    Span::styled(format!("{lost} updates LOST"), theme.bad())
+                } else {
+                    Span::styled("exact", theme.good())
+                },
+                Span::styled(
+                    format!("  (lock {})", if locked { "on" } else { "off" }),
+                    theme.dim(),
+                ),
+            ]));
+        }
+        None => {
+            if let Some(v) = run.counter_seen {
+                lines.push(Line::raw(format!(
+                    "counter now: {v}{}",
+                    expected_now.map_or(String::new(), |e| format!(" (expected at the end: {e})"))
+                )));
+            }
+        }
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "lock"))
+        .render(area, buf);
+}
+
+/// The queue's items as chips coloured by producer, oldest first.
+pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = vec![Line::raw(format!(
+        "size {}  ·  {} put, {} got",
+        run.queue.len(),
+        run.queue_puts,
+        run.queue_gets
+    ))];
+    let mut chips = vec![Span::styled("front> ", theme.dim())];
+    for q in &run.queue {
+        let style = run
+            .procs
+            .get(&q.producer)
+            .map_or(Style::default(), |p| theme.proc(p));
+        chips.push(Span::styled(
+            format!("[{}]", q.item),
+            style.add_modifier(Modifier::BOLD),
+        ));
+        chips.push(Span::raw(" "));
+    }
+    if run.queue.is_empty() {
+        chips.push(Span::styled("(empty)", theme.dim()));
+    }
+    lines.push(Line::from(chips));
+    for (pid, op) in &run.queue_blocked {
+        if let Some(p) = run.procs.get(pid) {
+            lines.push(Line::from(vec![
+                proc_tag(theme, p),
+                Span::styled(
+                    format!(
+                        " {} blocked on {:?} ({})",
+                        p.label,
+                        op,
+                        if *op == crate::protocol::Op::Put {
+                            "full"
+                        } else {
+                            "empty"
+                        }
+                    ),
+                    theme.fg(Color::Yellow),
+                ),
+            ]));
+        }
+    }
+    if let Some(crate::protocol::Outcome::Queue { put, got, total }) = run
+        .outcomes
+        .iter()
+        .find(|o| matches!(o, crate::protocol::Outcome::Queue { .. }))
+    {
+        let style = if put == got {
+            theme.good()
+        } else {
+            theme.bad()
+        };
+        lines.push(Line::styled(
+            format!(
+                "done: {put} put, {got} got{}",
+                total.map_or(String::new(), |t| format!(", total {t}"))
+            ),
+            style,
+        ));
+    }
+    lines.extend(waiting_list(app, theme));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "queue"))
+        .render(area, buf);
+}
+
+/// Pool: which worker ran which task, submission vs completion vs delivery order.
+pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let total = run.tasks.len();
+    let done = run.tasks.iter().filter(|t| t.done.is_some()).count();
+    let bar_w = (area.width.saturating_sub(20) as usize).clamp(4, 40);
+    let filled = (done * bar_w).checked_div(total).unwrap_or(0);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw(format!("{done:>3}/{total:<3} ")),
+            Span::styled("=".repeat(filled), theme.good()),
+            Span::styled("-".repeat(bar_w - filled), theme.dim()),
+        ]),
+        Line::styled("task   x  worker   done#  got#  result", theme.dim()),
+    ];
+    let room = area.height.saturating_sub(4) as usize;
+    for (i, t) in run.tasks.iter().enumerate().take(room) {
+        let worker: Vec<Span> = match t.pid.and_then(|pid| run.procs.get(&pid)) {
+            Some(p) => vec![
+                proc_tag(theme, p),
+                Span::styled(format!("{:>7}", p.pid), theme.proc(p)),
+            ],
+            None => vec![Span::styled("  queued", theme.dim())],
+        };
+        let mut spans = vec![Span::raw(format!("{i:>4} {:>3}  ", t.arg))];
+        spans.extend(worker);
+        spans.push(Span::raw(format!(
+            "  {:>5} {:>5}  {}",
+            t.completed.map_or("-".into(), |c| c.to_string()),
+            t.delivered.map_or("-".into(), |c| c.to_string()),
+            t.done.map_or("…".into(), |r| r.to_string())
+        )));
+        lines.push(Line::from(spans));
+    }
+    let title = format!("pool ({})", app.mode().unwrap_or("map"));
+    Paragraph::new(lines)
+        .block(block(theme, &title))
+        .render(area, buf);
+}
+
+/// Shared memory cells with their live value and last writer; fresh writes stand out.
+pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = Vec::new();
+    for (name, cells) in &run.shared {
+        let mut spans = vec![Span::styled(format!("{name:<9}"), theme.title())];
+        for cell in cells.iter() {
+            match cell {
+                Some(c) => {
+                    let writer = run.procs.get(&c.writer);
+                    let mut style = writer.map_or(Style::default(), |p| theme.proc(p));
+                    if run.now - c.at < 0.3 && run.running() {
+                        style = style.add_modifier(Modifier::REVERSED);
+                    }
+                    spans.push(Span::raw(" ["));
+                    if let Some(p) = writer {
+                        spans.push(proc_tag(theme, p));
+                        spans.push(Span::raw(" "));
+                    }
+                    spans.push(Span::styled(c.value.to_string(), style));
+                    spans.push(Span::raw("]"));
+                }
+                None => spans.push(Span::styled(" [ ]", theme.dim())),
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "shared cells appear when a process writes them",
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::styled(
+        "[w value]: last writer's glyph and the value it wrote",
+        theme.dim(),
+    ));
+    lines.extend(waiting_list(app, theme));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "shared memory"))
+        .render(area, buf);
+}
+
+/// The GIL comparison: wall time per variant as bars, with the speedup.
+pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let t = run.timings();
+    let max = t.iter().map(|x| x.1).fold(1.0, f64::max);
+    let bar_w = area.width.saturating_sub(42).clamp(4, 60) as usize;
+    let mut lines = vec![Line::styled(
+        "wall time (shorter is faster); the GIL is a model of CPython's",
+        theme.dim(),
+    )];
+    for (variant, wall, speedup) in &t {
+        let n = ((wall / max) * bar_w as f64).round() as usize;
+        let style = if *speedup > 1.2 {
+            theme.good()
+        } else if *speedup < 0.9 {
+            theme.bad()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:<20}", clip(variant, 20))),
+            Span::styled("#".repeat(n.max(1)), style),
+            Span::raw(format!(" {wall:>7.0} ms  x{speedup:.2}")),
+        ]));
+    }
+    if let Some(phase) = &run.phase
+        && run.running()
+    {
+        lines.push(Line::styled(format!("now: {phase}"), theme.key()));
+    }
+    if t.is_empty() && !run.running() {
+        lines.push(Line::styled(
+            "press r: four variants run one after another",
+            theme.dim(),
+        ));
+    }
+    Paragraph::new(lines)
+        .block(block(theme, "results"))
+        .render(area, buf);
+}
+
+/// Process lesson: how each child ended (exit code, signal, zombie while unjoined).
+pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = Vec::new();
+    for p in run.rows() {
+        if p.role == Role::Main || p.role == Role::Unknown {
+            continue;
+        }
+        let (text, style) = match (p.exit, p.state) {
+            (Some((st, _)), _) => (
+                format!("joined: {st}"),
+                if st == ExitStatus::Code(0) {
+                    theme.dim()
+                } else {
+                    theme.bad()
+                },
+            ),
+            (None, 'Z') => ("finished, not joined yet: ZOMBIE".into(), theme.bad()),
+            (None, _) if p.activity == Activity::Stopped => {
+                ("stopped (paused)".into(), theme.fg(Color::Magenta))
+            }
+            (None, _) => (format!("running: {}", p.doing), Style::default()),
+        };
+        lines.push(Line::from(vec![
+            proc_tag(theme, p),
+            Span::styled(format!(" {:<10} {:>7}  ", p.label, p.pid), theme.proc(p)),
+            Span::styled(text, style),
+        ]));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "children appear here when the demo runs",
+            theme.dim(),
+        ));
+    }
+    lines.extend(waiting_list(app, theme));
+    Paragraph::new(lines)
+        .block(block(theme, "children"))
+        .render(area, buf);
+}
