@@ -234,6 +234,7 @@ impl RunState {
                 let p = self.proc_mut(pid, at);
                 if p.exit.is_none() {
                     p.exit = Some((*status, at));
+                    p.cpu = 0.0;
                     p.doing = status.to_string();
                     p.step_point = None;
                     p.activity = Activity::Exited;
@@ -411,7 +412,7 @@ impl RunState {
         let p = self.proc_mut(s.pid, at);
         p.ppid = s.ppid;
         p.state = s.state;
-        p.cpu = s.cpu;
+        p.cpu = if p.exit.is_some() { 0.0 } else { s.cpu };
         p.rss_kb = s.rss_kb;
         p.core = s.core;
         if p.exit.is_some() {

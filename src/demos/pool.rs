@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         }
     ));
     let spawn = |n: u32| {
-        ctx.fork(Role::PoolWorker, &format!("pool worker {n}"), |cx| {
+        ctx.fork(Role::PoolWorker, &format!("worker {n}"), |cx| {
             work(cx, &tasks, &results, maxtasks)
         })
     };

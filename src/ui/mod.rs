@@ -233,7 +233,7 @@ pub fn lesson_title(d: DemoKind) -> &'static str {
         DemoKind::Pool => "Pool",
         DemoKind::Shared => "Shared memory",
         DemoKind::Lock => "Lock",
-        DemoKind::Gil => "GIL: threads vs processes",
+        DemoKind::Gil => "GIL comparison",
     }
 }
 

@@ -68,9 +68,14 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Press r: the same job serial, in threads under a GIL model, without one, in processes."
         }
     };
+    let who = if d == DemoKind::Queue && app.mode() != Some("sum") {
+        "producers"
+    } else {
+        "workers"
+    };
     let mut settings = vec![
         Span::styled("next run: ", theme.dim()),
-        Span::raw(format!("{} workers", s.workers)),
+        Span::raw(format!("{} {who}", s.workers)),
     ];
     if d == DemoKind::Lock {
         settings.push(Span::raw(" · lock "));
@@ -337,7 +342,7 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = &app.run;
     let w = area.width.saturating_sub(4 + 2) as usize;
     let h = area.height.saturating_sub(2) as usize;
-    let span = run.now.clamp(1.0, crate::state::TIMELINE_SECS);
+    let span = run.now.clamp(0.1, crate::state::TIMELINE_SECS);
     let start = run.now - span;
     let mut lines = Vec::new();
     for p in run.rows().into_iter().take(h) {
@@ -368,7 +373,7 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(spans));
     }
     let title = format!(
-        "timeline: last {span:.0}s  # running  L lock  Q queue  . sleeping  ? step  T paused"
+        "timeline: last {span:.1}s  # running  L lock  Q queue  . sleeping  ? step  T paused"
     );
     Paragraph::new(lines)
         .block(block(theme, &title))
@@ -399,7 +404,7 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
             style = style.add_modifier(Modifier::REVERSED);
         }
         lines.push(Line::from(vec![
-            Span::styled(format!(" {} ", i + 1), theme.key()),
+            Span::styled(format!(" {}) ", i + 1), theme.key()),
             proc_tag(theme, p),
             Span::styled(format!(" {} ({pid}) next: {detail}", p.label), style),
         ]));
@@ -471,18 +476,18 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     match run.counter() {
         Some((expected, actual, locked)) => {
             let lost = expected - actual;
-            lines.push(Line::from(vec![
-                Span::raw(format!("counter: {actual} of {expected} expected  ")),
-                if lost > 0 {
-                    Span::styled(format!("{lost} updates LOST"), theme.bad())
-                } else {
-                    Span::styled("exact", theme.good())
-                },
-                Span::styled(
-                    format!("  (lock {})", if locked { "on" } else { "off" }),
-                    theme.dim(),
-                ),
-            ]));
+            let lock = if locked { "lock on" } else { "lock off" };
+            lines.push(Line::raw(format!(
+                "counter: {actual} of {expected} expected"
+            )));
+            lines.push(if lost > 0 {
+                Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad())
+            } else {
+                Line::styled(
+                    format!("exact: every update counted ({lock})"),
+                    theme.good(),
+                )
+            });
         }
         None => {
             if let Some(v) = run.counter_seen {
@@ -599,7 +604,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "  {:>5} {:>5}  {}",
             t.completed.map_or("-".into(), |c| c.to_string()),
             t.delivered.map_or("-".into(), |c| c.to_string()),
-            t.done.map_or("…".into(), |r| r.to_string())
+            t.done.map_or("-".into(), |r| r.to_string())
         )));
         lines.push(Line::from(spans));
     }
@@ -675,6 +680,7 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(vec![
             Span::raw(format!("{:<20}", clip(variant, 20))),
             Span::styled("#".repeat(n.max(1)), style),
+            Span::raw(" ".repeat(bar_w.saturating_sub(n.max(1)))),
             Span::raw(format!(" {wall:>7.0} ms  x{speedup:.2}")),
         ]));
     }

@@ -79,13 +79,14 @@ impl Theme {
     }
 }
 
-/// The one-character glyph of a process: `M` for the main process, then 1-9, a-z by
-/// order of appearance, `*` after that. ASCII, so it is one column in every locale.
+/// The one-character glyph of a process: `M` for the main process, then A-Z (without M)
+/// and a-z by order of appearance, `*` after that. Letters, so they are not mistaken for
+/// worker numbers or PIDs; ASCII, so they are one column in every locale.
 pub fn glyph(p: &Proc) -> char {
     if p.role == crate::protocol::Role::Main {
         return 'M';
     }
-    const GLYPHS: &[u8] = b"123456789abcdefghijklmnopqrstuvwxyz";
+    const GLYPHS: &[u8] = b"ABCDEFGHIJKLNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     GLYPHS
         .get(p.order.wrapping_sub(1))
         .map_or('*', |b| *b as char)

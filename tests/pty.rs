@@ -1,0 +1,201 @@
+//! The real binary in a pseudo-terminal: keys in, screen read back with a terminal
+//! emulator (vt100). No tmux needed.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{assert_group_gone, assert_no_shm_left, bin};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Tui {
+    parser: vt100::Parser,
+    rx: mpsc::Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Tui {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(bin());
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero size");
+        Tui {
+            parser: vt100::Parser::new(size(rows), size(cols), 0),
+            rx,
+            writer,
+            child,
+        }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        if let Ok(bytes) = self.rx.recv_timeout(wait) {
+            self.parser.process(&bytes);
+        }
+        while let Ok(bytes) = self.rx.try_recv() {
+            self.parser.process(&bytes);
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Wait until the screen shows `text`.
+    fn wait_for(&mut self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    /// Wait until the screen satisfies `pred`.
+    fn wait_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.pump(Duration::from_millis(50));
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < until, "screen never showed {what}:\n{s}");
+        }
+    }
+
+    fn keys(&mut self, k: &str) {
+        self.writer.write_all(k.as_bytes()).expect("type");
+        self.writer.flush().expect("flush");
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            self.pump(Duration::from_millis(20));
+            if let Ok(Some(st)) = self.child.try_wait() {
+                self.pump(Duration::from_millis(100));
+                return st;
+            }
+            assert!(
+                Instant::now() < until,
+                "proclab did not exit:\n{}",
+                self.screen()
+            );
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// The number after `label` on the screen.
+fn number_after(screen: &str, label: &str) -> i64 {
+    let rest = screen
+        .split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{label:?} not on screen:\n{screen}"));
+    rest.trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {label:?}:\n{screen}"))
+}
+
+#[test]
+fn the_lock_lesson_loses_updates_without_the_lock_and_is_exact_with_it() {
+    let mut t = Tui::start(&["--lesson", "lock"], 120, 40);
+    t.wait_for("ready: press r");
+    t.keys("r");
+    let s = t.wait_for("updates LOST");
+    let actual = number_after(&s, "counter:");
+    let expected = number_after(&s, &format!("counter: {actual} of"));
+    assert!(actual < expected, "lock off: {actual} < {expected}");
+    let main = number_after(&s, "main pid");
+
+    t.keys("l");
+    t.wait_for("lock ON");
+    t.keys("r");
+    let s = t.wait_for("every update counted");
+    let actual = number_after(&s, "counter:");
+    let expected2 = number_after(&s, &format!("counter: {actual} of"));
+    assert_eq!(actual, expected2, "lock on: exact");
+    assert_eq!(expected, expected2);
+    let main2 = number_after(&s, "main pid");
+    assert_ne!(main, main2, "a second run is a new process tree");
+
+    t.keys("q");
+    let st = t.wait_exit();
+    assert!(st.success(), "q exits cleanly");
+    assert!(
+        !t.parser.screen().alternate_screen(),
+        "terminal left the alternate screen"
+    );
+    assert_group_gone(main2 as i32);
+    assert_no_shm_left();
+}
+
+#[test]
+fn ctrl_c_while_a_demo_runs_quits_and_leaves_nothing_running() {
+    let mut t = Tui::start(&["--lesson", "process"], 100, 30);
+    t.wait_for("ready: press r");
+    // Workers that would run for minutes.
+    t.keys("+");
+    t.keys("r");
+    let s = t.wait_for("worker 2");
+    let main = number_after(&s, "main pid");
+    t.keys("\x03");
+    t.wait_exit();
+    assert!(!t.parser.screen().alternate_screen());
+    assert_group_gone(main as i32);
+}
+
+#[test]
+fn step_mode_lets_the_user_lose_an_update_by_hand() {
+    let mut t = Tui::start(&["--lesson", "lock"], 120, 40);
+    t.wait_for("ready: press r");
+    // Two workers, step mode on, run.
+    t.keys("--");
+    t.keys(" ");
+    t.keys("r");
+    t.wait_for("2) B");
+    // A reads, B reads, A writes, B writes.
+    t.keys("1\r");
+    t.wait_for("next: write counter = 1 (read 0)");
+    t.keys("2\r");
+    t.wait_until("both workers about to write 1", |s| {
+        s.matches("next: write counter = 1 (read 0)").count() == 2
+    });
+    t.keys("1\r");
+    t.wait_for("counter now: 1");
+    t.keys("2\r");
+    // Each worker has one more step (the next loop's read) before it can finish.
+    t.keys(" ");
+    let s = t.wait_for("updates LOST");
+    assert!(s.contains("counter:"), "{s}");
+    t.keys("q");
+    t.wait_exit();
+}

@@ -1,0 +1,413 @@
+//! Whole screens, drawn from fixed event scripts and compared with reviewed snapshots.
+//! The scripts use made-up PIDs and times, so nothing volatile reaches the snapshots.
+
+use proclab::app::{App, Key};
+use proclab::demos::DemoKind;
+use proclab::protocol::{
+    Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Sample, Scalar, Stream,
+};
+use proclab::ui::{self, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+struct Script {
+    t: u64,
+    frames: Vec<Frame>,
+}
+
+impl Script {
+    fn new(demo: &str, params: &[(&str, &str)]) -> Self {
+        let mut s = Script {
+            t: 1_000_000,
+            frames: Vec::new(),
+        };
+        s.at(
+            100,
+            Event::RunStarted {
+                demo: demo.into(),
+                params: params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                runner_pid: 100,
+                main_pid: 200,
+            },
+        );
+        s.at(
+            200,
+            Event::Spawned {
+                ppid: 100,
+                role: Role::Main,
+                label: "main".into(),
+                start_method: "exec".into(),
+            },
+        );
+        s
+    }
+
+    fn at(&mut self, pid: i32, event: Event) -> &mut Self {
+        self.t += 10_000;
+        self.frames.push(Frame {
+            t_us: self.t,
+            pid,
+            event,
+        });
+        self
+    }
+
+    fn workers(&mut self, role: Role, labels: &[&str]) -> &mut Self {
+        for (i, l) in labels.iter().enumerate() {
+            self.at(
+                201 + i as i32,
+                Event::Spawned {
+                    ppid: 200,
+                    role,
+                    label: l.to_string(),
+                    start_method: "fork".into(),
+                },
+            );
+        }
+        self
+    }
+
+    fn sample(&mut self, cores: &[f32], procs: &[(i32, char, f32, i32)]) -> &mut Self {
+        self.at(
+            0,
+            Event::Sample(Sample {
+                cores: cores.to_vec(),
+                procs: procs
+                    .iter()
+                    .map(|&(pid, state, cpu, core)| ProcSample {
+                        pid,
+                        ppid: if pid == 200 { 100 } else { 200 },
+                        state,
+                        cpu,
+                        rss_kb: 2048,
+                        core,
+                    })
+                    .collect(),
+            }),
+        )
+    }
+
+    fn say(&mut self, pid: i32, line: &str) -> &mut Self {
+        self.at(
+            pid,
+            Event::Output {
+                stream: Stream::Stdout,
+                line: line.into(),
+            },
+        )
+    }
+
+    fn end(&mut self, wall_ms: f64) -> &mut Self {
+        self.at(
+            200,
+            Event::Exited {
+                status: ExitStatus::Code(0),
+            },
+        );
+        self.at(
+            200,
+            Event::RunEnded(RunSummary {
+                demo: String::new(),
+                main_status: Some(ExitStatus::Code(0)),
+                wall_ms,
+                processes: 3,
+                stopped: false,
+                errors: 0,
+            }),
+        )
+    }
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    ui::render(app, &Theme { color: false }, area, &mut buf);
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn app_with(demo: DemoKind, script: &Script) -> App {
+    let mut app = App::new();
+    app.select(demo);
+    app.run_demo = Some(demo);
+    for f in &script.frames {
+        app.on_frame(f);
+    }
+    app
+}
+
+#[test]
+fn lock_lesson_after_a_run_without_the_lock() {
+    let mut s = Script::new(
+        "lock",
+        &[("workers", "2"), ("iterations", "20000"), ("lock", "false")],
+    );
+    s.workers(Role::Worker, &["worker 0", "worker 1"])
+        .sample(
+            &[97.0, 99.0],
+            &[(200, 'S', 0.0, 1), (201, 'R', 98.0, 0), (202, 'R', 97.0, 1)],
+        )
+        .at(
+            201,
+            Event::SharedWrite {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(9000),
+            },
+        )
+        .at(
+            201,
+            Event::Exited {
+                status: ExitStatus::Code(0),
+            },
+        )
+        .at(
+            202,
+            Event::Exited {
+                status: ExitStatus::Code(0),
+            },
+        )
+        .say(
+            200,
+            "main: counter = 23117, expected 40000 — 16883 updates lost",
+        )
+        .at(
+            200,
+            Event::Outcome(Outcome::Counter {
+                expected: 40000,
+                actual: 23117,
+                locked: false,
+            }),
+        )
+        .end(80.0);
+    let app = app_with(DemoKind::Lock, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn lock_lesson_in_step_mode_at_80x24() {
+    let mut s = Script::new(
+        "lock",
+        &[("workers", "2"), ("iterations", "1"), ("lock", "false")],
+    );
+    s.workers(Role::Worker, &["worker 0", "worker 1"])
+        .at(
+            201,
+            Event::StepPoint {
+                op: Op::Read,
+                detail: "read counter".into(),
+            },
+        )
+        .at(
+            202,
+            Event::StepPoint {
+                op: Op::Read,
+                detail: "read counter".into(),
+            },
+        )
+        .at(
+            201,
+            Event::SharedRead {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(0),
+            },
+        )
+        .at(
+            201,
+            Event::StepPoint {
+                op: Op::Write,
+                detail: "write counter = 1 (read 0)".into(),
+            },
+        );
+    let mut app = app_with(DemoKind::Lock, &s);
+    app.on_key(Key::Char(' '));
+    app.on_key(Key::Tab);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn queue_lesson_with_items_waiting() {
+    let mut s = Script::new("queue", &[("producers", "2"), ("consumers", "1")]);
+    s.workers(Role::Producer, &["producer 0", "producer 1", "consumer 0"]);
+    for (pid, item) in [(201, "p0#0"), (202, "p1#0"), (201, "p0#1"), (202, "p1#1")] {
+        s.at(
+            pid,
+            Event::QueuePut {
+                queue: 0,
+                item: item.into(),
+                seq: 0,
+                size: 1,
+            },
+        );
+    }
+    s.at(
+        203,
+        Event::QueueGet {
+            queue: 0,
+            item: "p0#0".into(),
+            seq: 0,
+            producer: 201,
+            size: 3,
+        },
+    )
+    .at(
+        202,
+        Event::QueueBlocked {
+            queue: 0,
+            op: Op::Put,
+        },
+    );
+    let app = app_with(DemoKind::Queue, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn pool_lesson_mid_run() {
+    let mut s = Script::new(
+        "pool",
+        &[("workers", "2"), ("tasks", "4"), ("mode", "unordered")],
+    );
+    s.workers(Role::PoolWorker, &["worker 0", "worker 1"]);
+    for t in 0..4 {
+        s.at(
+            200,
+            Event::TaskSubmitted {
+                task: t,
+                arg: t as i64,
+            },
+        );
+    }
+    s.at(201, Event::TaskStarted { task: 0, arg: 0 })
+        .at(202, Event::TaskStarted { task: 1, arg: 1 })
+        .at(202, Event::TaskDone { task: 1, result: 1 })
+        .at(
+            200,
+            Event::ResultDelivered {
+                task: 1,
+                result: 1,
+                position: 0,
+            },
+        )
+        .at(202, Event::TaskStarted { task: 2, arg: 2 });
+    let app = app_with(DemoKind::Pool, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn gil_lesson_results() {
+    let mut s = Script::new("gil", &[("workers", "4")]);
+    for (v, wall, speedup) in [
+        ("serial", 900.0, 1.0),
+        ("threads (GIL model)", 910.0, 0.99),
+        ("threads (no GIL)", 470.0, 1.91),
+        ("processes", 480.0, 1.88),
+    ] {
+        s.at(
+            200,
+            Event::Outcome(Outcome::Timing {
+                variant: v.into(),
+                workers: 4,
+                wall_ms: wall,
+                cpu_ms: wall,
+                speedup,
+            }),
+        );
+    }
+    s.end(2800.0);
+    let app = app_with(DemoKind::Gil, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn process_lesson_with_zombies_and_a_killed_child() {
+    let mut s = Script::new("process", &[("workers", "2")]);
+    s.workers(Role::Worker, &["worker 0", "worker 1"])
+        .say(201, "worker 0: pid 201, ppid 200")
+        .at(
+            202,
+            Event::Exited {
+                status: ExitStatus::Signal(9),
+            },
+        )
+        .sample(&[3.0, 1.0], &[(200, 'S', 0.0, 0), (201, 'Z', 0.0, 1)]);
+    let app = app_with(DemoKind::Process, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn shared_lesson_cells() {
+    let mut s = Script::new("shared", &[("workers", "2")]);
+    s.workers(Role::Worker, &["worker 0", "worker 1"])
+        .at(
+            201,
+            Event::SharedWrite {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(7),
+            },
+        )
+        .at(
+            201,
+            Event::SharedWrite {
+                name: "progress".into(),
+                index: 0,
+                value: Scalar::F64(0.5),
+            },
+        )
+        .at(
+            202,
+            Event::SharedWrite {
+                name: "progress".into(),
+                index: 1,
+                value: Scalar::F64(0.25),
+            },
+        );
+    let app = app_with(DemoKind::Shared, &s);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+}
+
+#[test]
+fn a_small_terminal_asks_to_be_enlarged() {
+    let app = App::new();
+    let s = screen(&app, 60, 20);
+    assert!(s.contains("enlarge the terminal to 80x24"), "{s}");
+    assert!(s.contains("(now 60x20)"), "{s}");
+}
+
+#[test]
+fn every_size_from_80x24_to_250x70_draws_without_panicking() {
+    let mut s = Script::new("lock", &[("workers", "64")]);
+    let labels: Vec<String> = (0..64).map(|i| format!("worker {i}")).collect();
+    let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    s.workers(Role::Worker, &refs);
+    let cores: Vec<f32> = (0..128).map(|i| (i * 7 % 100) as f32).collect();
+    let procs: Vec<(i32, char, f32, i32)> =
+        (0..64).map(|i| (201 + i, 'R', 50.0, i % 128)).collect();
+    s.sample(&cores, &procs);
+    let app = app_with(DemoKind::Lock, &s);
+    for (w, h) in [
+        (80, 24),
+        (81, 25),
+        (100, 30),
+        (120, 40),
+        (160, 48),
+        (250, 70),
+        (79, 24),
+        (1, 1),
+    ] {
+        let text = screen(&app, w, h);
+        if w >= 80 && h >= 24 {
+            assert!(text.contains("processes"), "{w}x{h}");
+            assert!(text.contains("cores (128)"), "{w}x{h}");
+        }
+    }
+}
