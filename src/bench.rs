@@ -59,6 +59,10 @@ fn cpu_time_us(clock: libc::clockid_t) -> f64 {
 
 /// Run the benchmarks and print the figures. Returns the exit code.
 pub fn run(frames: u32, samples: u32) -> i32 {
+    if frames == 0 || samples == 0 {
+        eprintln!("error: --frames and --samples must be at least 1");
+        return 2;
+    }
     println!(
         "proclab bench ({} build)",
         if cfg!(debug_assertions) {
@@ -144,6 +148,8 @@ pub fn run(frames: u32, samples: u32) -> i32 {
         // SAFETY: the children only spin until killed.
         match unsafe { libc::fork() } {
             0 => loop {
+                // SAFETY: prctl with constants; the spinner dies with the bench.
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
                 std::hint::black_box(crate::demos::cpu_job(1_000_000));
             },
             p if p > 0 => kids.push(p),

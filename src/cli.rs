@@ -260,6 +260,7 @@ fn step_from_stdin(run: &Run) {
         }
     }
     // No more commands can come: do not leave the demo waiting forever.
+    eprintln!("step mode: standard input closed, running freely from here");
     run.set_stepping(false);
 }
 
@@ -328,7 +329,10 @@ pub fn describe(e: &Event) -> String {
             label,
             start_method,
         } => {
-            format!("started: {label} ({role:?}), ppid {ppid}, by {start_method}")
+            format!(
+                "started: {label} ({}), ppid {ppid}, by {start_method}",
+                role_name(*role)
+            )
         }
         Event::Exited { status } => format!("exited: {status}"),
         Event::Output {
@@ -372,7 +376,12 @@ pub fn describe(e: &Event) -> String {
             let procs: Vec<String> = s
                 .procs
                 .iter()
-                .map(|p| format!("{} {} {:.0}% cpu{}", p.pid, p.state, p.cpu, p.core))
+                .map(|p| {
+                    format!(
+                        "{} {} {:.0}% core {} {} KB",
+                        p.pid, p.state, p.cpu, p.core, p.rss_kb
+                    )
+                })
                 .collect();
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
@@ -391,6 +400,19 @@ pub fn describe(e: &Event) -> String {
                 String::new()
             }
         ),
+    }
+}
+
+fn role_name(r: crate::protocol::Role) -> &'static str {
+    use crate::protocol::Role::*;
+    match r {
+        Main => "main",
+        Worker => "worker",
+        Producer => "producer",
+        Consumer => "consumer",
+        PoolWorker => "pool worker",
+        Variant => "variant",
+        Unknown => "unknown",
     }
 }
 
@@ -416,15 +438,17 @@ fn describe_outcome(o: &Outcome) -> String {
         ),
         Outcome::Pool {
             mode,
+            tasks,
             delivered,
             distinct_pids,
+            complete,
             ..
         } => {
             let order: Vec<String> = delivered.iter().map(|(t, _)| t.to_string()).collect();
             format!(
-                "{mode}: {} results from {distinct_pids} PIDs, task order [{}]",
-                delivered.len(),
-                order.join(" ")
+                "{mode}: {tasks} results from {distinct_pids} PIDs, task order [{}{}]",
+                order.join(" "),
+                if *complete { "" } else { " ..." }
             )
         }
         Outcome::Queue { put, got, total } => format!(

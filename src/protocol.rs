@@ -201,11 +201,15 @@ pub enum Outcome {
         /// Serial wall time divided by this variant's wall time.
         speedup: f64,
     },
-    /// Pool demo: results in the order the caller received them, and who ran what.
+    /// Pool demo: results in the order the caller received them, and who ran what (in
+    /// completion order). The lists hold the first 100 entries; `complete` says whether
+    /// that is all of them (the per-task events always carry everything).
     Pool {
         mode: String,
+        tasks: u32,
         delivered: Vec<(u32, i64)>,
         assignments: Vec<(u32, i32)>,
+        complete: bool,
         distinct_pids: u32,
     },
     /// Queue demo: items put and got; for the sum mode the total.
@@ -641,8 +645,10 @@ mod tests {
             }),
             Event::Outcome(Outcome::Pool {
                 mode: "map".into(),
+                tasks: 2,
                 delivered: vec![(0, 0), (1, 1)],
                 assignments: vec![(0, 10), (1, 11)],
+                complete: true,
                 distinct_pids: 2,
             }),
             Event::Outcome(Outcome::Queue {

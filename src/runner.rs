@@ -229,7 +229,8 @@ impl Run {
         self.control.set_stepping(on);
     }
 
-    /// Let `pid` do exactly one operation (step mode). False if it is not waiting at a gate.
+    /// Let `pid` do exactly one operation (step mode). False unless it is waiting at a
+    /// step point right now with no step pending.
     pub fn step(&self, pid: i32) -> bool {
         self.control.step(pid)
     }
@@ -417,8 +418,11 @@ fn supervise(
     let mut main_status = None;
     loop {
         let mut status = 0;
-        // SAFETY: plain waitpid on any child of this process.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+        // Only the demo's own group: the host program's other children (a TUI may run
+        // other commands, or an old run may still be ending) are none of our business.
+        // Orphans keep the group when they are re-parented to us.
+        // SAFETY: waitpid on children in the demo's process group.
+        let pid = unsafe { libc::waitpid(-main_pid, &mut status, libc::__WALL) };
         if pid > 0 {
             let st = decode_status(status);
             if pid == main_pid {

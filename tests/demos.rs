@@ -316,6 +316,31 @@ fn pool_maxtasksperchild_replaces_workers_with_new_pids() {
 }
 
 #[test]
+fn a_pool_of_many_tasks_still_reports_its_outcome_and_every_task() {
+    let run = run_json(&["pool", "--workers", "2", "--tasks", "600", "--cost", "0"]);
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    match run.outcomes().pop() {
+        Some(Outcome::Pool {
+            tasks,
+            delivered,
+            complete,
+            ..
+        }) => {
+            assert_eq!(tasks, 600);
+            assert!(!complete, "the outcome carries the first entries only");
+            assert_eq!(delivered.first(), Some(&(0, 0)), "map: input order");
+        }
+        other => panic!("no pool outcome: {other:?}"),
+    }
+    let delivered = run
+        .frames
+        .iter()
+        .filter(|f| matches!(f.event, Event::ResultDelivered { .. }))
+        .count();
+    assert_eq!(delivered, 600, "every result is reported as an event");
+}
+
+#[test]
 fn shared_value_and_array_hold_what_the_workers_wrote() {
     let run = run_json(&["shared", "--workers", "3", "--iterations", "50"]);
     match run.outcomes().pop() {

@@ -32,6 +32,13 @@ fn pause_freezes_the_group_and_stop_works_even_while_paused() {
     let (tx, rx) = mpsc::channel();
     let run = Run::start(opts, tx).expect("starts");
     wait_for("main and two workers", || run.live_pids().len() == 3);
+    // The runner reaps only its demo: other children of the host program are untouched.
+    for _ in 0..20 {
+        let st = std::process::Command::new("true")
+            .status()
+            .expect("true runs and is waited for");
+        assert!(st.success());
+    }
     let pids = run.live_pids();
     run.pause();
     wait_for("state T everywhere", || {

@@ -46,7 +46,8 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     ctx.say(&format!(
         "main: counter = {actual}, expected {expected}{}",
         if actual < expected {
-            format!(" — {} updates lost", expected - actual)
+            let lost = expected - actual;
+            format!(" — {lost} update{} lost", if lost == 1 { "" } else { "s" })
         } else {
             String::new()
         }
@@ -79,10 +80,11 @@ fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
 
 fn release(cx: &Ctx, lock: &Lock, report: bool) {
     cx.gate(Op::Release, || "lock.release()".into());
-    lock.release();
+    // Report first: once released, the next holder's report may overtake ours.
     if report {
         cx.emit(Event::LockReleased { lock: 0 });
     }
+    lock.release();
 }
 
 fn increment(cx: &Ctx, counter: &Value<i32>, lock: &Lock, use_lock: bool, n: u64) -> i32 {

@@ -343,6 +343,27 @@ impl Params {
         if self.maxtasks() == 0 {
             return Err("--maxtasks must be at least 1".into());
         }
+        let counted = self.workers() as u64 * self.iterations();
+        if matches!(d, DemoKind::Lock | DemoKind::Shared) && counted > i32::MAX as u64 {
+            return Err(format!(
+                "--workers x --iterations must stay below 2^31 (the counter is a Value('i')), got {counted}"
+            ));
+        }
+        if d == DemoKind::Queue && self.iterations() > 1_000_000 {
+            return Err(format!(
+                "--iterations for the queue demo is items per producer, at most 1000000, got {}",
+                self.iterations()
+            ));
+        }
+        if self.cost() > 10_000_000_000 {
+            return Err(format!(
+                "--cost must be at most 10000000000, got {}",
+                self.cost()
+            ));
+        }
+        if self.maxtasks.is_some() && self.mode() != "maxtasksperchild" {
+            return Err("--maxtasks applies to --mode maxtasksperchild".into());
+        }
         if self.maxsize() > 1000 {
             return Err(format!(
                 "--maxsize must be at most 1000 (0 = unbounded), got {}",
@@ -445,7 +466,9 @@ pub fn main_process() -> i32 {
 }
 
 /// A busy loop the optimiser cannot remove: `iterations` steps of `r += i + i*i`, the
-/// seed tutorials' CPU-bound job.
+/// seed tutorials' CPU-bound job. Never inlined: every variant of the GIL comparison must
+/// run the very same machine code, or the comparison measures the compiler.
+#[inline(never)]
 pub fn cpu_job(iterations: u64) -> u64 {
     let mut r: u64 = 0;
     for i in 0..iterations {

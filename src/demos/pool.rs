@@ -33,6 +33,8 @@ enum ResultMsg {
 /// Most tasks in flight at once, so neither pipe can fill up while the parent is
 /// blocked writing to the other.
 const WINDOW: u32 = 512;
+/// Entries of the outcome's lists (the outcome must fit in one pipe write).
+const OUTCOME_ENTRIES: usize = 100;
 
 /// Cost multiplier of task `i`.
 pub fn units(i: u32) -> u64 {
@@ -153,6 +155,11 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         }
     }
     let distinct: HashSet<i32> = assignments.iter().map(|&(_, pid)| pid).collect();
+    // The outcome must fit in one atomic pipe write: it carries the first entries, the
+    // per-task events carry them all.
+    let complete = delivered.len() <= OUTCOME_ENTRIES;
+    delivered.truncate(OUTCOME_ENTRIES);
+    assignments.truncate(OUTCOME_ENTRIES);
     let shown: Vec<String> = delivered
         .iter()
         .take(20)
@@ -166,8 +173,10 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     ));
     ctx.emit(Event::Outcome(Outcome::Pool {
         mode,
+        tasks: k,
         delivered,
         assignments,
+        complete,
         distinct_pids: distinct.len() as u32,
     }));
     Ok(())
@@ -202,7 +211,7 @@ fn work(
             arg: x,
         });
         cx.gate(Op::Compute, || format!("square({x})"));
-        cpu_job(cx.params.cost() * units(index));
+        cpu_job(cx.params.cost().saturating_mul(units(index)));
         let value = x * x;
         cx.emit(Event::TaskDone {
             task: index,

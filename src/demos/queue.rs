@@ -160,7 +160,8 @@ fn run_sum(ctx: &Ctx) -> io::Result<()> {
     for w in 0..p.workers() {
         kids.push(ctx.fork(Role::Worker, &format!("worker {w}"), |cx| {
             cx.gate(Op::Compute, || format!("job(q) over range({n})"));
-            let res = seed_job(n);
+            // black_box: computed at run time, in this process, not folded by the compiler.
+            let res = seed_job(std::hint::black_box(n));
             cx.gate(Op::Put, || format!("q.put({res})"));
             let r = q.put(
                 &(std::process::id() as i32, res),

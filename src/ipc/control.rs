@@ -21,6 +21,8 @@ pub const MAX_GATES: usize = 1024;
 struct Gate {
     pid: AtomicI32,
     permits: AtomicU32,
+    /// 1 while the process sleeps at the gate.
+    waiting: AtomicU32,
 }
 
 #[repr(C)]
@@ -98,15 +100,19 @@ impl Control {
         }
     }
 
-    /// Let process `pid` do one operation. False if it has no gate.
+    /// Let process `pid` do one operation. False unless it is waiting at its gate with
+    /// no step pending: pressing twice before it moves still means one operation.
     pub fn step(&self, pid: i32) -> bool {
         match self.gate_of(pid) {
-            Some(g) => {
-                g.permits.fetch_add(1, Ordering::SeqCst);
+            Some(g) if g.waiting.load(Ordering::SeqCst) == 1 => {
+                let granted = g
+                    .permits
+                    .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok();
                 futex_wake_all(&g.permits);
-                true
+                granted
             }
-            None => false,
+            _ => false,
         }
     }
 
@@ -129,6 +135,7 @@ impl Control {
                 .is_ok()
         })?;
         g.permits.store(0, Ordering::SeqCst);
+        g.waiting.store(0, Ordering::SeqCst);
         Some(g)
     }
 
@@ -146,8 +153,9 @@ impl Control {
         let Some(gate) = self.my_gate() else {
             return Pass::Free;
         };
+        gate.waiting.store(1, Ordering::SeqCst);
         announce();
-        loop {
+        let pass = loop {
             let p = gate.permits.load(Ordering::SeqCst);
             if p > 0 {
                 if gate
@@ -155,15 +163,17 @@ impl Control {
                     .compare_exchange(p, p - 1, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
                 {
-                    return Pass::Stepped;
+                    break Pass::Stepped;
                 }
                 continue;
             }
             if !self.stepping() {
-                return Pass::Free;
+                break Pass::Free;
             }
             futex_wait(&gate.permits, 0, Duration::from_millis(200));
-        }
+        };
+        gate.waiting.store(0, Ordering::SeqCst);
+        pass
     }
 
     /// Give this process's gate back (on exit), so long runs do not run out of gates.
@@ -211,9 +221,25 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+        // Pressing again before it moved is still one step.
+        let again = ctl.step(child);
         wait_for(1);
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(done.get(), 1, "one step, one operation");
+        assert!(
+            !again || done.get() == 1,
+            "a second press is refused or unused"
+        );
+        // Now waiting again: one more step is one more operation.
+        for _ in 0..200 {
+            if ctl.step(child) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        wait_for(2);
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(done.get(), 2);
         ctl.set_stepping(false);
         wait_for(3);
         assert_eq!(done.get(), 3, "leaving step mode lets it run on");
