@@ -196,9 +196,11 @@ impl App {
                 self.done.insert(i);
             }
         }
-        let n = self.run.gated().len();
-        if n > 0 && self.selected >= n {
-            self.selected = n - 1;
+        if self.stepping {
+            let n = self.run.gated().len();
+            if n > 0 && self.selected >= n {
+                self.selected = n - 1;
+            }
         }
     }
 

@@ -171,6 +171,10 @@ pub fn run(frames: u32, samples: u32) -> i32 {
             libc::waitpid(*k, std::ptr::null_mut(), 0);
         }
     }
+    let (p50, p99) = render_times(1000);
+    println!(
+        "render 160x48:       {p50:>12.0} µs p50, {p99:.0} µs p99 (64 processes, 128 cores, full frame)"
+    );
     println!(
         "observer:            {per:>12.1} µs CPU per sample ({} processes, {} cores) = {:.3}% of a core at one sample per 250 ms",
         procs / samples.max(1) as usize,
@@ -178,4 +182,112 @@ pub fn run(frames: u32, samples: u32) -> i32 {
         per / 250_000.0 * 100.0
     );
     0
+}
+
+/// Full-frame render time at 160x48 with 64 processes and 128 cores: (p50, p99) in µs.
+pub fn render_times(frames: usize) -> (f64, f64) {
+    use crate::app::App;
+    use crate::demos::DemoKind;
+    use crate::protocol::{ProcSample, Role, Sample};
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    let mut app = App::new();
+    app.select(DemoKind::Lock);
+    let mut t = 1_000_000u64;
+    let mut feed = |app: &mut App, pid: i32, event: Event| {
+        t += 5_000;
+        app.on_frame(&Frame {
+            t_us: t,
+            pid,
+            event,
+        });
+    };
+    feed(
+        &mut app,
+        200,
+        Event::RunStarted {
+            demo: "lock".into(),
+            params: vec![
+                ("workers".into(), "64".into()),
+                ("iterations".into(), "1000".into()),
+            ],
+            runner_pid: 100,
+            main_pid: 200,
+        },
+    );
+    for i in 0..65 {
+        feed(
+            &mut app,
+            200 + i,
+            Event::Spawned {
+                ppid: if i == 0 { 100 } else { 200 },
+                role: if i == 0 { Role::Main } else { Role::Worker },
+                label: if i == 0 {
+                    "main".into()
+                } else {
+                    format!("worker {}", i - 1)
+                },
+                start_method: "fork".into(),
+            },
+        );
+    }
+    // A few seconds of busy history: lock traffic, output, samples.
+    for round in 0..400u32 {
+        let pid = 201 + (round % 64) as i32;
+        feed(&mut app, pid, Event::LockWait { lock: 0 });
+        feed(
+            &mut app,
+            pid,
+            Event::LockAcquired {
+                lock: 0,
+                waited_us: 3,
+            },
+        );
+        feed(
+            &mut app,
+            pid,
+            Event::SharedWrite {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(round as i32),
+            },
+        );
+        feed(&mut app, pid, Event::LockReleased { lock: 0 });
+        feed(
+            &mut app,
+            pid,
+            Event::Output {
+                stream: Stream::Stdout,
+                line: format!("step {round}"),
+            },
+        );
+        if round % 50 == 0 {
+            let procs = (0..65)
+                .map(|i| ProcSample {
+                    pid: 200 + i,
+                    ppid: if i == 0 { 100 } else { 200 },
+                    state: if i % 3 == 0 { 'R' } else { 'S' },
+                    cpu: (i * 3 % 100) as f32,
+                    rss_kb: 2048,
+                    core: i % 128,
+                })
+                .collect();
+            let cores = (0..128).map(|c| (c * 13 % 100) as f32).collect();
+            feed(&mut app, 0, Event::Sample(Sample { cores, procs }));
+        }
+    }
+    let theme = crate::ui::Theme { color: true };
+    let area = Rect::new(0, 0, 160, 48);
+    let mut times = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let mut buf = Buffer::empty(area);
+        let t0 = Instant::now();
+        crate::ui::render(&app, &theme, area, &mut buf);
+        times.push(t0.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(&buf);
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    (at(0.5), at(0.99))
 }

@@ -38,8 +38,12 @@ enum AppEvent {
     Signal(String),
 }
 
-/// Fewest milliseconds between two redraws: bursts of events become one frame.
-const FRAME_MS: u64 = 50;
+/// Fewest milliseconds between two redraws caused by run events: bursts become one
+/// frame. Five frames a second (htop's cadence at `-d 2`) keeps the watcher cheaper than
+/// what it watches; a key press redraws at once.
+const FRAME_MS: u64 = 200;
+/// Shortest gap between redraws after a key, so typing stays responsive.
+const KEY_FRAME_MS: u64 = 16;
 /// Redraw at least this often while a run is going (clock, fading highlights).
 const IDLE_MS: u64 = 250;
 
@@ -121,9 +125,11 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
     let mut run_id = 0u64;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut dirty = true;
+    let mut urgent = false;
     let mut exit = 0;
     loop {
-        if dirty && last_draw.elapsed() >= Duration::from_millis(FRAME_MS) {
+        let gap = Duration::from_millis(if urgent { KEY_FRAME_MS } else { FRAME_MS });
+        if dirty && last_draw.elapsed() >= gap {
             if terminal
                 .draw(|f| ui::render(&app, &theme, f.area(), f.buffer_mut()))
                 .is_err()
@@ -133,9 +139,10 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
             }
             last_draw = Instant::now();
             dirty = false;
+            urgent = false;
         }
         let wait = if dirty {
-            Duration::from_millis(FRAME_MS).saturating_sub(last_draw.elapsed())
+            gap.saturating_sub(last_draw.elapsed())
         } else {
             Duration::from_millis(IDLE_MS)
         };
@@ -152,7 +159,10 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
         for ev in first.into_iter().chain(rx.try_iter()) {
             dirty = true;
             match ev {
-                AppEvent::Key(k) => commands.extend(app.on_key(k)),
+                AppEvent::Key(k) => {
+                    urgent = true;
+                    commands.extend(app.on_key(k));
+                }
                 AppEvent::Click { column, row } => commands.extend(click(&mut app, column, row)),
                 AppEvent::Resize => {}
                 AppEvent::Frame(id, f) => {

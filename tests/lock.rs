@@ -60,8 +60,22 @@ fn stepping_two_workers_by_hand_loses_an_update() {
         at.insert(f.pid, ());
     }
     let pids: Vec<i32> = at.keys().copied().collect();
-    // Step one process and wait for what that one operation did.
+    // Step a process once it waits at its gate, and wait for what that one operation did.
     let mut step = |pid: i32, wrote: bool, live: &mut Live| {
+        let waiting = |f: &proclab::protocol::Frame| {
+            f.pid == pid && matches!(f.event, Event::StepPoint { .. })
+        };
+        let last_step_point = live.frames.iter().rposition(waiting);
+        let last_effect = live.frames.iter().rposition(|f| {
+            f.pid == pid
+                && matches!(
+                    f.event,
+                    Event::SharedRead { .. } | Event::SharedWrite { .. }
+                )
+        });
+        if last_step_point.is_none() || last_step_point < last_effect {
+            live.until("the process at its next gate", waiting);
+        }
         writeln!(stdin, "{pid}").expect("write step");
         live.until("the stepped operation", |f| {
             f.pid == pid

@@ -175,27 +175,41 @@ fn ctrl_c_while_a_demo_runs_quits_and_leaves_nothing_running() {
 
 #[test]
 fn step_mode_lets_the_user_lose_an_update_by_hand() {
-    let mut t = Tui::start(&["--lesson", "lock"], 120, 40);
+    // Wide enough that no step description wraps.
+    let mut t = Tui::start(&["--lesson", "lock"], 160, 48);
     t.wait_for("ready: press r");
     // Two workers, step mode on, run.
     t.keys("--");
     t.keys(" ");
     t.keys("r");
     t.wait_for("2) B");
+    // The step list line of one worker: "N) G worker K (pid) next: ...".
+    let about = |s: &str, worker: &str| -> String {
+        s.lines()
+            .find(|l| l.contains(&format!(" {worker} (")) && l.contains(") "))
+            .unwrap_or_default()
+            .to_string()
+    };
     // A reads, B reads, A writes, B writes.
     t.keys("1\r");
-    t.wait_for("next: write counter = 1 (read 0)");
+    t.wait_until("A about to write 1", |s| {
+        about(s, "worker 0").contains("next: write counter = 1 (read 0)")
+    });
     t.keys("2\r");
-    t.wait_until("both workers about to write 1", |s| {
-        s.matches("next: write counter = 1 (read 0)").count() == 2
+    t.wait_until("B about to write 1", |s| {
+        about(s, "worker 1").contains("next: write counter = 1 (read 0)")
     });
     t.keys("1\r");
     t.wait_for("counter now: 1");
     t.keys("2\r");
-    // Each worker has one more step (the next loop's read) before it can finish.
+    let s = t.wait_until("B wrote too", |s| {
+        !about(s, "worker 1").contains("next: write")
+    });
+    // Two increments done, and the shared counter says 1: one update lost, by hand.
+    assert!(s.contains("counter now: 1 "), "{s}");
+    // Leave step mode: both finish the rest at full speed and the run reports the total.
     t.keys(" ");
-    let s = t.wait_for("updates LOST");
-    assert!(s.contains("counter:"), "{s}");
+    t.wait_for("updates LOST");
     t.keys("q");
     t.wait_exit();
 }

@@ -243,6 +243,13 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let inner_h = area.height.saturating_sub(2) as usize;
     let inner_w = area.width.saturating_sub(2) as usize;
     let n = run.cores.len();
+    // Who sits on which core, computed once (row order, live processes only).
+    let mut on_core: Vec<Vec<&Proc>> = vec![Vec::new(); n];
+    for p in run.rows() {
+        if p.exit.is_none() && p.core >= 0 && (p.core as usize) < n {
+            on_core[p.core as usize].push(p);
+        }
+    }
     let mut lines = Vec::new();
     if n == 0 {
         lines.push(Line::styled(
@@ -251,6 +258,7 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     } else if n <= inner_h {
         let bar_w = inner_w.saturating_sub(20).clamp(4, 30);
+        let room = inner_w.saturating_sub(bar_w + 10);
         for (i, load) in run.cores.iter().enumerate() {
             let filled = ((load / 100.0) * bar_w as f32)
                 .round()
@@ -261,29 +269,30 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 Span::styled(".".repeat(bar_w - filled), theme.dim()),
                 Span::raw(format!(" {load:>3.0}% ")),
             ];
-            for p in run.rows() {
-                if p.core == i as i32 && p.exit.is_none() {
-                    spans.push(proc_tag(theme, p));
-                }
+            let here = &on_core[i];
+            let shown = if here.len() > room {
+                room.saturating_sub(3)
+            } else {
+                here.len()
+            };
+            spans.extend(here.iter().take(shown).map(|p| proc_tag(theme, p)));
+            if shown < here.len() {
+                spans.push(Span::raw(format!("+{}", here.len() - shown)));
             }
             lines.push(Line::from(spans));
         }
     } else {
-        // Many cores: a compact heat map, 4 columns per core ("nn" + load glyph + marker).
+        // Many cores: a compact heat map, 5 columns per core: number, load level, and the
+        // first process on it.
         let per_row = (inner_w / 5).max(1);
-        for chunk in run.cores.chunks(per_row).enumerate().take(inner_h) {
-            let (row, loads) = chunk;
+        for (row, loads) in run.cores.chunks(per_row).enumerate().take(inner_h) {
             let mut spans = Vec::new();
             for (j, load) in loads.iter().enumerate() {
                 let i = row * per_row + j;
                 let level = [' ', '.', ':', '+', '#'][((load / 25.0).round() as usize).min(4)];
                 spans.push(Span::styled(format!("{:>3}", i % 1000), theme.dim()));
                 spans.push(Span::styled(level.to_string(), load_style(theme, *load)));
-                let marker = run
-                    .rows()
-                    .into_iter()
-                    .find(|p| p.core == i as i32 && p.exit.is_none());
-                spans.push(match marker {
+                spans.push(match on_core[i].first() {
                     Some(p) => proc_tag(theme, p),
                     None => Span::raw(" "),
                 });
@@ -346,29 +355,34 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let start = run.now - span;
     let mut lines = Vec::new();
     for p in run.rows().into_iter().take(h) {
-        let mut cells = String::with_capacity(w);
-        let mut styles = Vec::with_capacity(w);
+        let mut spans = vec![proc_tag(theme, p), Span::raw("  ")];
+        // Columns go forward in time, so one pass over the history serves the whole row,
+        // and equal neighbours share one span.
+        let mut next = 0;
+        let mut current = None;
+        let mut run_of: Option<(Option<Activity>, usize)> = None;
+        let flush = |spans: &mut Vec<Span>, a: Option<Activity>, n: usize| {
+            let (c, style) = a.map_or((' ', Style::default()), |a| activity_cell(theme, a));
+            spans.push(Span::styled(c.to_string().repeat(n), style));
+        };
         for col in 0..w {
             let t = start + span * (col as f64 + 0.5) / w.max(1) as f64;
-            let a = if t < p.born {
-                None
-            } else {
-                p.history
-                    .iter()
-                    .rev()
-                    .find(|(at, _)| *at <= t)
-                    .map(|(_, a)| *a)
+            while next < p.history.len() && p.history[next].0 <= t {
+                current = Some(p.history[next].1);
+                next += 1;
+            }
+            let a = if t < p.born { None } else { current };
+            run_of = match run_of {
+                Some((prev, n)) if prev == a => Some((prev, n + 1)),
+                Some((prev, n)) => {
+                    flush(&mut spans, prev, n);
+                    Some((a, 1))
+                }
+                None => Some((a, 1)),
             };
-            let (c, s) = match a {
-                Some(a) => activity_cell(theme, a),
-                None => (' ', Style::default()),
-            };
-            cells.push(c);
-            styles.push(s);
         }
-        let mut spans = vec![proc_tag(theme, p), Span::raw("  ")];
-        for (c, s) in cells.chars().zip(styles) {
-            spans.push(Span::styled(c.to_string(), s));
+        if let Some((a, n)) = run_of {
+            flush(&mut spans, a, n);
         }
         lines.push(Line::from(spans));
     }

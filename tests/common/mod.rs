@@ -173,6 +173,14 @@ impl Live {
             .spawn()
             .expect("proclab starts");
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        // A test that waits for an event that never comes must fail, not hang CI: after a
+        // minute the run is interrupted (SIGINT ends it cleanly, so the reads end too).
+        let pid = child.id() as i32;
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(60));
+            // SAFETY: signalling the child we started; harmless if it is already gone.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+        });
         Live {
             child,
             lines,
