@@ -187,6 +187,11 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
                         Ok(run) => {
                             DEMO_PGID.store(run.pgid(), Ordering::SeqCst);
                             current = Some((run_id, run));
+                            // Fault injection for the end-to-end test of the panic path:
+                            // the terminal must come back and the demo must die.
+                            if std::env::var_os("PROCLAB_TEST_PANIC_ON_RUN").is_some() {
+                                panic!("PROCLAB_TEST_PANIC_ON_RUN is set");
+                            }
                         }
                         Err(e) => app.message = Some(format!("cannot run: {e}")),
                     }
@@ -282,9 +287,11 @@ fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
     })
 }
 
-/// A click on a lesson opens it (the list starts under the header and its border).
+/// A click on a lesson opens it (the list starts under the header and its border, and is
+/// only there on wide terminals).
 fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
-    if column < 20 && row >= 2 {
+    let wide = crossterm::terminal::size().is_ok_and(|(w, _)| w >= ui::LESSON_LIST_MIN_WIDTH);
+    if wide && column < 20 && row >= 2 {
         let i = (row - 2) as usize;
         if let Some(d) = DemoKind::ALL.get(i) {
             let was_running = app.running() && app.lesson != i;

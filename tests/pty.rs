@@ -19,6 +19,10 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str], cols: u16, rows: u16) -> Tui {
+        Self::start_with(args, cols, rows, &[])
+    }
+
+    fn start_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -30,6 +34,9 @@ impl Tui {
         let mut cmd = CommandBuilder::new(bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
@@ -212,4 +219,73 @@ fn step_mode_lets_the_user_lose_an_update_by_hand() {
     t.wait_for("updates LOST");
     t.keys("q");
     t.wait_exit();
+}
+
+#[test]
+fn sigterm_and_sighup_quit_cleanly_while_a_demo_runs() {
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let mut t = Tui::start(&["--lesson", "process"], 100, 30);
+        t.wait_for("ready: press r");
+        t.keys("r");
+        let s = t.wait_for("worker 1");
+        let main = number_after(&s, "main pid");
+        let pid = t.child.process_id().expect("pid") as i32;
+        // SAFETY: signalling the child we started.
+        unsafe { libc::kill(pid, sig) };
+        t.wait_exit();
+        assert!(
+            !t.parser.screen().alternate_screen(),
+            "terminal restored after signal {sig}"
+        );
+        assert_group_gone(main as i32);
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_kills_the_demo() {
+    let mut t = Tui::start_with(
+        &["--lesson", "process"],
+        100,
+        30,
+        &[("PROCLAB_TEST_PANIC_ON_RUN", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    t.wait_for("ready: press r");
+    t.keys("r");
+    let st = t.wait_exit();
+    assert!(!st.success(), "a panic is a failure exit");
+    assert!(
+        !t.parser.screen().alternate_screen(),
+        "terminal restored after the panic"
+    );
+    let s = t.screen();
+    assert!(
+        s.contains("PROCLAB_TEST_PANIC_ON_RUN"),
+        "the panic message is readable:\n{s}"
+    );
+    // Whatever demo processes had started are gone.
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| {
+            std::fs::read_to_string(e.path().join("environ"))
+                .ok()
+                .map(|env| (e, env))
+        })
+        .filter(|(_, env)| {
+            env.contains("PROCLAB_TEST_PANIC_ON_RUN") && env.contains("PROCLAB_PARAMS")
+        })
+        .map(|(e, _)| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let still: Vec<&String> = left
+        .iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|st| !st.contains(") Z "))
+        })
+        .collect();
+    assert!(
+        still.is_empty(),
+        "demo processes survived the panic: {still:?}"
+    );
 }

@@ -19,6 +19,8 @@ pub use theme::Theme;
 pub const MIN_WIDTH: u16 = 80;
 /// The smallest terminal the full screen fits.
 pub const MIN_HEIGHT: u16 = 24;
+/// From this width on the lesson list has its own column.
+pub const LESSON_LIST_MIN_WIDTH: u16 = 110;
 
 /// Draw the whole screen.
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -36,7 +38,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     render_status(app, theme, status, buf);
     // Below 110 columns the lesson list folds into the header, below 30 rows the
     // timeline goes: the live panes keep the room.
-    let right = if area.width >= 110 {
+    let right = if area.width >= LESSON_LIST_MIN_WIDTH {
         let [lessons, right] =
             Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(body);
         panes::lessons(app, theme, lessons, buf);
