@@ -406,7 +406,11 @@ fn every_size_from_80x24_to_250x70_draws_without_panicking() {
     ] {
         let text = screen(&app, w, h);
         if w >= 80 && h >= 24 {
-            assert!(text.contains("processes"), "{w}x{h}");
+            assert!(text.contains("processes (65)"), "{w}x{h}");
+            assert!(
+                text.contains("more rows"),
+                "{w}x{h}: hidden rows are counted"
+            );
             assert!(text.contains("cores (128)"), "{w}x{h}");
         }
     }

@@ -214,8 +214,19 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if run.procs.is_empty() {
         lines.push(Line::styled("  no processes yet: press r", theme.dim()));
     }
+    // More rows than room: say how many are hidden rather than cutting silently.
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() > room && room > 1 {
+        let hidden = lines.len() - (room - 1);
+        lines.truncate(room - 1);
+        lines.push(Line::styled(
+            format!("  ... {hidden} more rows: press e until this pane fills the screen"),
+            theme.key(),
+        ));
+    }
+    let title = format!("processes ({})", run.procs.len());
     Paragraph::new(lines)
-        .block(block(theme, "processes"))
+        .block(block(theme, &title))
         .render(area, buf);
 }
 
