@@ -21,6 +21,8 @@ pub enum Command {
     SetTempo(u32),
     SetStepping(bool),
     Step(i32),
+    /// Stop the current run and stop listening to it (the lesson changed).
+    Discard,
     Quit,
 }
 
@@ -105,7 +107,13 @@ impl App {
                 Settings {
                     workers: p.workers(),
                     lock: p.lock(),
-                    tempo: 0,
+                    // Queue and shared memory finish in milliseconds at full speed: start
+                    // them slow enough to watch. The others are visible at full speed.
+                    tempo: match d {
+                        DemoKind::Queue => 200,
+                        DemoKind::Shared => 100,
+                        _ => 0,
+                    },
                     mode: 0,
                 }
             })
@@ -172,6 +180,12 @@ impl App {
         }
         if d == DemoKind::Lock {
             p.lock = Some(s.lock);
+            // By hand or slowed down, 20 000 increments per worker would never end.
+            if self.stepping {
+                p.iterations = Some(3);
+            } else if s.tempo > 0 {
+                p.iterations = Some(100);
+            }
         }
         p.mode = self.mode().map(str::to_string);
         p.tempo_ms = s.tempo;
@@ -236,6 +250,9 @@ impl App {
             Key::Up | Key::Char('k') => self.move_lesson(-1),
             Key::Down | Key::Char('j') => self.move_lesson(1),
             Key::Char('r') => {
+                if self.running() {
+                    self.message = Some("restarted: the previous run was stopped".into());
+                }
                 self.paused = false;
                 self.run_demo = Some(self.demo());
                 self.selected = 0;
@@ -347,22 +364,36 @@ impl App {
         if next == self.lesson {
             return vec![];
         }
-        self.lesson = next;
-        self.expanded = None;
-        // Another lesson's demo must not keep running behind the new lesson.
-        if self.running() {
-            vec![Command::Stop]
-        } else {
-            vec![]
+        self.open_lesson(next)
+    }
+
+    /// Switch to lesson `i`: another lesson's demo must not keep running (or keep showing)
+    /// behind the new one.
+    pub fn open_lesson(&mut self, i: usize) -> Vec<Command> {
+        if i == self.lesson || i >= DemoKind::ALL.len() {
+            return vec![];
         }
+        if self.running() {
+            self.message = Some(format!(
+                "stopped the {} demo",
+                crate::ui::lesson_title(self.run_demo.unwrap_or(self.demo()))
+            ));
+        }
+        self.lesson = i;
+        self.expanded = None;
+        self.paused = false;
+        self.run = RunState::new();
+        self.run_demo = None;
+        vec![Command::Discard]
     }
 
     fn change_workers(&mut self, by: i32) -> Vec<Command> {
         let s = self.current_mut();
         s.workers = (s.workers as i32 + by).clamp(1, 64) as u32;
+        let n = self.current().workers;
         self.message = Some(format!(
-            "{} workers for the next run (press r)",
-            self.current().workers
+            "{n} worker{} for the next run (press r)",
+            if n == 1 { "" } else { "s" }
         ));
         vec![]
     }

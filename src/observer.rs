@@ -69,8 +69,17 @@ impl Observer {
         let mut procs = Vec::new();
         let mut now = HashMap::new();
         for pid in self.pids(known) {
-            let Ok(stat) = procfs::process::Process::new(pid).and_then(|p| p.stat()) else {
+            let Ok(process) = procfs::process::Process::new(pid) else {
                 continue; // gone between listing and reading
+            };
+            let Ok(stat) = process.stat() else { continue };
+            // A process's own state is its main thread's; one whose main thread waits while
+            // its other threads compute (the GIL demo's thread variants) is running.
+            let state = if stat.num_threads > 1 && stat.state != 'R' && any_thread_running(&process)
+            {
+                'R'
+            } else {
+                stat.state
             };
             let ticks = stat.utime + stat.stime;
             let cpu = match self.prev.get(&pid) {
@@ -84,7 +93,7 @@ impl Observer {
             procs.push(ProcSample {
                 pid,
                 ppid: stat.ppid,
-                state: stat.state,
+                state,
                 cpu,
                 rss_kb: stat.rss * self.page_kb,
                 core: stat.processor.unwrap_or(-1),
@@ -93,6 +102,15 @@ impl Observer {
         self.prev = now;
         Sample { cores, procs }
     }
+}
+
+/// True if any thread of the process is running or runnable.
+fn any_thread_running(process: &procfs::process::Process) -> bool {
+    process.tasks().is_ok_and(|tasks| {
+        tasks
+            .flatten()
+            .any(|t| t.stat().is_ok_and(|s| s.state == 'R'))
+    })
 }
 
 /// Children of every thread of `pid`, from /proc/PID/task/TID/children.

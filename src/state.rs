@@ -119,6 +119,8 @@ pub struct RunState {
     pub lock: LockView,
     /// The counter's latest value as written (lock demo).
     pub counter_seen: Option<Scalar>,
+    /// Writes of the counter reported (every one of them in slow or step mode).
+    pub counter_writes: u64,
     pub output: VecDeque<(i32, Stream, String)>,
     /// Output lines dropped from the front to stay within [`OUTPUT_LINES`].
     pub output_dropped: u64,
@@ -297,6 +299,8 @@ impl RunState {
             }
             Event::LockWait { .. } => {
                 self.lock.waiters.insert(pid);
+                // Blocked in acquire(): it is past its gate and cannot take a step now.
+                self.proc_mut(pid, at).step_point = None;
                 self.set_activity(
                     pid,
                     at,
@@ -342,6 +346,7 @@ impl RunState {
                 }
                 if name == "counter" {
                     self.counter_seen = Some(*value);
+                    self.counter_writes += 1;
                 }
                 self.proc_mut(pid, at).step_point = None;
                 self.set_activity(
@@ -451,8 +456,8 @@ impl RunState {
         })
     }
 
-    /// The GIL comparison so far: (variant, wall ms, speedup).
-    pub fn timings(&self) -> Vec<(String, f64, f64)> {
+    /// The GIL comparison so far: (variant, wall ms, speedup, cpu ms).
+    pub fn timings(&self) -> Vec<(String, f64, f64, f64)> {
         self.outcomes
             .iter()
             .filter_map(|o| match o {
@@ -460,8 +465,9 @@ impl RunState {
                     variant,
                     wall_ms,
                     speedup,
+                    cpu_ms,
                     ..
-                } => Some((variant.clone(), *wall_ms, *speedup)),
+                } => Some((variant.clone(), *wall_ms, *speedup, *cpu_ms)),
                 _ => None,
             })
             .collect()

@@ -196,6 +196,7 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
                         Err(e) => app.message = Some(format!("cannot run: {e}")),
                     }
                 }
+                Command::Discard => retire(current.take()),
                 Command::Stop => {
                     if let Some((_, run)) = &current {
                         run.stop();
@@ -293,12 +294,8 @@ fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
     let wide = crossterm::terminal::size().is_ok_and(|(w, _)| w >= ui::LESSON_LIST_MIN_WIDTH);
     if wide && column < 20 && row >= 2 {
         let i = (row - 2) as usize;
-        if let Some(d) = DemoKind::ALL.get(i) {
-            let was_running = app.running() && app.lesson != i;
-            app.select(*d);
-            if was_running {
-                return vec![Command::Stop];
-            }
+        if i < DemoKind::ALL.len() {
+            return app.open_lesson(i);
         }
     }
     vec![]

@@ -33,6 +33,16 @@ enum Variant {
 }
 
 impl Variant {
+    /// The process's label: short enough for the process table.
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Serial => "serial",
+            Variant::ThreadsGil => "GIL threads",
+            Variant::ThreadsFree => "free threads",
+            Variant::Processes => "processes",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Variant::Serial => "serial",
@@ -74,7 +84,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         let start = Instant::now();
         let cpu_ms = match v {
             Variant::Serial => {
-                let pid = ctx.fork(Role::Variant, v.name(), |cx| {
+                let pid = ctx.fork(Role::Variant, v.label(), |cx| {
                     for j in 0..t {
                         cx.gate(Op::Compute, || format!("job {j}"));
                         job(None);
@@ -84,7 +94,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
                 ctx.reap_with_cpu(pid).1
             }
             Variant::ThreadsGil | Variant::ThreadsFree => {
-                let pid = ctx.fork(Role::Variant, v.name(), |cx| {
+                let pid = ctx.fork(Role::Variant, v.label(), |cx| {
                     cx.gate(Op::Compute, || format!("start {t} threads"));
                     let gil = (v == Variant::ThreadsGil).then(Gil::new);
                     std::thread::scope(|s| {
@@ -102,11 +112,15 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
                         }
                     });
                     if let Some(g) = &gil {
-                        cx.say(&format!(
-                            "GIL model: {} forced switches every {} ms",
-                            g.switches.load(Ordering::Relaxed),
-                            SWITCH_INTERVAL.as_millis()
-                        ));
+                        cx.say(&if io_mode {
+                            "GIL model: released around every blocking call".to_string()
+                        } else {
+                            format!(
+                                "GIL model: {} forced switches (a waiter asks after {} ms)",
+                                g.switches.load(Ordering::Relaxed),
+                                SWITCH_INTERVAL.as_millis()
+                            )
+                        });
                     }
                     0
                 })?;

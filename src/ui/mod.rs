@@ -184,18 +184,19 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
+    // Messages go up here so they never push the key hints off the bottom line.
+    if let Some(m) = &app.message {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(" {m} "),
+            theme.key().add_modifier(Modifier::REVERSED),
+        ));
+    }
     Line::from(spans).render(area, buf);
 }
 
 fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    if let Some(m) = &app.message {
-        spans.push(Span::styled(
-            format!(" {m} "),
-            theme.key().add_modifier(Modifier::REVERSED),
-        ));
-        spans.push(Span::raw(" "));
-    }
     let hints: &[(&str, &str)] = if app.stepping {
         &[
             ("Tab", "choose"),
@@ -220,9 +221,20 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ("q", "quit"),
         ]
     };
-    for (k, what) in hints {
+    // Narrow terminals get one space between hints, and `?` and `q` first, so they are
+    // always on screen.
+    let narrow = area.width < LESSON_LIST_MIN_WIDTH;
+    let mut order: Vec<&(&str, &str)> = hints.iter().collect();
+    if narrow {
+        order.sort_by_key(|(k, _)| !matches!(*k, "?" | "q"));
+    }
+    for (k, what) in order {
         spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(format!(" {what}  ")));
+        spans.push(Span::raw(if narrow {
+            format!(" {what} ")
+        } else {
+            format!(" {what}  ")
+        }));
     }
     Line::from(spans).render(area, buf);
 }
@@ -247,7 +259,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("p", "pause / resume (SIGSTOP / SIGCONT: state T)"),
     ("l", "lock on/off for the next run (Lock lesson)"),
     ("+ / -", "more / fewer workers for the next run"),
-    ("[ / ]", "slower / faster: delay per operation, live"),
+    (
+        "[ / ]",
+        "less / more delay per operation (faster / slower), live",
+    ),
     ("m", "next mode for the next run"),
     (
         "space",
@@ -256,7 +271,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab, 1-9", "choose the waiting process"),
     ("Enter", "let it do exactly one operation"),
     ("e", "expand the next pane to full screen; Esc back"),
-    ("?", "this help (any key closes it)"),
+    ("?", "this help (any other key closes it)"),
     (
         "q, Ctrl-C",
         "quit: the demo is stopped, nothing is left running",

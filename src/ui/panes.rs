@@ -50,22 +50,32 @@ pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
     let s = app.current();
-    let try_this = match d {
-        DemoKind::Process => {
-            "Press r: each child prints its own PID and its parent's. Compare with ps."
+    let s_workers = s.workers;
+    let try_this = match (d, app.mode()) {
+        (DemoKind::Process, _) => {
+            "Press r: each child prints its own PID and its parent's. Compare with ps.".to_string()
         }
-        DemoKind::Queue => {
-            "Press r: items travel as chips from producers to the consumer, in order per producer."
+        (DemoKind::Queue, Some("sum")) => {
+            "Press r: each worker puts its sum; the parent gets them all first, then joins.".into()
         }
-        DemoKind::Pool => {
-            "Press r: 3 worker PIDs serve all tasks. Press m for imap / unordered / maxtasksperchild."
+        (DemoKind::Queue, _) => {
+            "Press r: items travel as chips from the producers to the consumer, in order per producer.".into()
         }
-        DemoKind::Shared => "Press r: every worker writes the same Value and its own Array cell.",
-        DemoKind::Lock => {
-            "Press r with the lock OFF: the counter falls short. Press l, then r: exact. Space: be the scheduler."
+        (DemoKind::Pool, _) => format!(
+            "Press r: {s_workers} worker PID{} serve all tasks. m: imap / unordered / maxtasksperchild.",
+            if s_workers == 1 { "" } else { "s" }
+        ),
+        (DemoKind::Shared, _) => {
+            "Press r: every worker writes the same Value and its own Array cell.".into()
         }
-        DemoKind::Gil => {
-            "Press r: the same job serial, in threads under a GIL model, without one, in processes."
+        (DemoKind::Lock, _) => {
+            "Press r with the lock OFF: the counter falls short. Press l, then r: exact. Space: be the scheduler.".into()
+        }
+        (DemoKind::Gil, Some("io")) => {
+            "Press r: blocking calls (sleeps) serial, in threads, in processes: threads keep up.".into()
+        }
+        (DemoKind::Gil, _) => {
+            "Press r and compare the bars: under the GIL, threads are no faster than serial.".into()
         }
     };
     let who = if d == DemoKind::Queue && app.mode() != Some("sum") {
@@ -75,7 +85,15 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     let mut settings = vec![
         Span::styled("next run: ", theme.dim()),
-        Span::raw(format!("{} {who}", s.workers)),
+        Span::raw(format!(
+            "{} {}",
+            s.workers,
+            if s.workers == 1 {
+                who.trim_end_matches('s')
+            } else {
+                who
+            }
+        )),
     ];
     if d == DemoKind::Lock {
         settings.push(Span::raw(" · lock "));
@@ -171,11 +189,8 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } else {
             "-".into()
         };
-        let state = if p.exit.is_some() && p.state != 'Z' {
-            '-'
-        } else {
-            p.state
-        };
+        // Reaped means gone: whatever the last sample said, there is no state any more.
+        let state = if p.exit.is_some() { '-' } else { p.state };
         let rss = if p.rss_kb >= 10_240 {
             format!("{}M", p.rss_kb / 1024)
         } else {
@@ -311,7 +326,11 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             lines.push(Line::from(spans));
         }
     }
-    let title = format!("cores ({n})");
+    let title = if run.running() || n == 0 {
+        format!("cores ({n})")
+    } else {
+        format!("cores ({n}): last sample of the run")
+    };
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
@@ -365,7 +384,10 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let span = run.now.clamp(0.1, crate::state::TIMELINE_SECS);
     let start = run.now - span;
     let mut lines = Vec::new();
-    for p in run.rows().into_iter().take(h) {
+    let rows = run.rows();
+    let hidden = rows.len().saturating_sub(h);
+    let shown = if hidden > 0 { h.saturating_sub(1) } else { h };
+    for p in rows.iter().take(shown) {
         let mut spans = vec![proc_tag(theme, p), Span::raw("  ")];
         // Columns go forward in time, so one pass over the history serves the whole row,
         // and equal neighbours share one span.
@@ -396,6 +418,15 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             flush(&mut spans, a, n);
         }
         lines.push(Line::from(spans));
+    }
+    if hidden > 0 {
+        lines.push(Line::styled(
+            format!(
+                "... {} more: press e until this pane fills the screen",
+                hidden + 1
+            ),
+            theme.key(),
+        ));
     }
     let title = format!(
         "timeline: last {span:.1}s  # running  L lock  Q queue  . sleeping  ? step  T paused"
@@ -520,6 +551,23 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     "counter now: {v}{}",
                     expected_now.map_or(String::new(), |e| format!(" (expected at the end: {e})"))
                 )));
+                // In slow and step mode every write is reported, so the loss is exact.
+                let every_write = run
+                    .params
+                    .iter()
+                    .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
+                let value = v.to_string().parse::<u64>().unwrap_or(0);
+                if every_write && run.counter_writes > value {
+                    let lost = run.counter_writes - value;
+                    lines.push(Line::styled(
+                        format!(
+                            "{} increments done, counter {value}: {lost} update{} lost so far",
+                            run.counter_writes,
+                            if lost == 1 { "" } else { "s" }
+                        ),
+                        theme.bad(),
+                    ));
+                }
             }
         }
     }
@@ -688,12 +736,12 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = &app.run;
     let t = run.timings();
     let max = t.iter().map(|x| x.1).fold(1.0, f64::max);
-    let bar_w = area.width.saturating_sub(42).clamp(4, 60) as usize;
+    let bar_w = area.width.saturating_sub(48).clamp(4, 60) as usize;
     let mut lines = vec![Line::styled(
-        "wall time (shorter is faster); the GIL is a model of CPython's",
+        "wall time, shorter is faster; GIL = a model",
         theme.dim(),
     )];
-    for (variant, wall, speedup) in &t {
+    for (variant, wall, speedup, cpu) in &t {
         let n = ((wall / max) * bar_w as f64).round() as usize;
         let style = if *speedup > 1.2 {
             theme.good()
@@ -706,8 +754,15 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::raw(format!("{:<20}", clip(variant, 20))),
             Span::styled("#".repeat(n.max(1)), style),
             Span::raw(" ".repeat(bar_w.saturating_sub(n.max(1)))),
-            Span::raw(format!(" {wall:>7.0} ms  x{speedup:.2}")),
+            Span::raw(format!(" {wall:>6.0} ms x{speedup:.2} cpu {cpu:>5.0}")),
         ]));
+    }
+    if !t.is_empty() {
+        // CPU time shows the work was the same; the machine's speed can still vary.
+        lines.push(Line::styled(
+            "cpu = CPU time of the variant's processes (same work: similar cpu)",
+            theme.dim(),
+        ));
     }
     if let Some(phase) = &run.phase
         && run.running()
@@ -735,7 +790,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         let (text, style) = match (p.exit, p.state) {
             (Some((st, _)), _) => (
-                format!("joined: {st}"),
+                format!("joined: {}", short_status(st)),
                 if st == ExitStatus::Code(0) {
                     theme.dim()
                 } else {
@@ -746,6 +801,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             (None, _) if p.activity == Activity::Stopped => {
                 ("stopped (paused)".into(), theme.fg(Color::Magenta))
             }
+            (None, _) if p.doing.is_empty() => ("running".into(), Style::default()),
             (None, _) => (format!("running: {}", p.doing), Style::default()),
         };
         lines.push(Line::from(vec![

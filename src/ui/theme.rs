@@ -79,14 +79,15 @@ impl Theme {
     }
 }
 
-/// The one-character glyph of a process: `M` for the main process, then A-Z (without M)
+/// The one-character glyph of a process: `M` for the main process, then capital letters
 /// and a-z by order of appearance, `*` after that. Letters, so they are not mistaken for
-/// worker numbers or PIDs; ASCII, so they are one column in every locale.
+/// worker numbers or PIDs, but none of the kernel's state letters (R S D T Z) nor M;
+/// ASCII, so they are one column in every locale.
 pub fn glyph(p: &Proc) -> char {
     if p.role == crate::protocol::Role::Main {
         return 'M';
     }
-    const GLYPHS: &[u8] = b"ABCDEFGHIJKLNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const GLYPHS: &[u8] = b"ABCEFGHIJKLNOPQUVWXYabcdefghijklmnopqrstuvwxyz";
     GLYPHS
         .get(p.order.wrapping_sub(1))
         .map_or('*', |b| *b as char)
