@@ -827,7 +827,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         let (text, style) = match (p.exit, p.state) {
             (Some((st, _)), _) => (
-                format!("joined: {}", short_status(st)),
+                format!("ended: {}", short_status(st)),
                 if st == ExitStatus::Code(0) {
                     theme.dim()
                 } else {
