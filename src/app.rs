@@ -218,6 +218,17 @@ impl App {
         }
     }
 
+    /// Choose `pid` for the next step; false unless it waits at a step point.
+    pub fn choose(&mut self, pid: i32) -> bool {
+        match self.run.gated().iter().position(|p| *p == pid) {
+            Some(i) if self.stepping => {
+                self.selected = i;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The PID chosen for the next step, if any process waits.
     pub fn selected_pid(&self) -> Option<i32> {
         let g = self.run.gated();

@@ -288,15 +288,39 @@ fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
     })
 }
 
-/// A click on a lesson opens it (the list starts under the header and its border, and is
-/// only there on wide terminals).
+/// A click on a lesson opens it; on a process row it chooses that process (for the next
+/// step); anywhere else in a pane it expands that pane, and in an expanded pane it returns.
 fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
-    let wide = crossterm::terminal::size().is_ok_and(|(w, _)| w >= ui::LESSON_LIST_MIN_WIDTH);
-    if wide && column < 20 && row >= 2 {
-        let i = (row - 2) as usize;
-        if i < DemoKind::ALL.len() {
-            return app.open_lesson(i);
+    let Ok((w, h)) = crossterm::terminal::size() else {
+        return vec![];
+    };
+    let Some(screen) = ui::screen(app, ratatui::layout::Rect::new(0, 0, w, h)) else {
+        return vec![];
+    };
+    let inside = |r: &ratatui::layout::Rect| {
+        column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
+    };
+    if let Some(list) = screen.lessons.filter(|r| inside(r)) {
+        let i = row.saturating_sub(list.y + 1) as usize;
+        return app.open_lesson(i);
+    }
+    for (pane, r) in &screen.panes {
+        if !inside(r) {
+            continue;
         }
+        if *pane == crate::app::Pane::Tree {
+            if let Some(pid) = ui::tree_row_pid(app, *r, row) {
+                if app.choose(pid) {
+                    return vec![];
+                }
+            }
+        }
+        app.expanded = if app.expanded.is_some() {
+            None
+        } else {
+            Some(*pane)
+        };
+        return vec![];
     }
     vec![]
 }

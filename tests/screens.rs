@@ -415,3 +415,43 @@ fn every_size_from_80x24_to_250x70_draws_without_panicking() {
         }
     }
 }
+
+#[test]
+fn a_click_on_a_process_row_lands_on_the_process_drawn_there() {
+    let mut s = Script::new("lock", &[("workers", "2")]);
+    s.workers(Role::Worker, &["worker 0", "worker 1"])
+        .at(
+            201,
+            Event::StepPoint {
+                op: Op::Read,
+                detail: "read counter".into(),
+            },
+        )
+        .at(
+            202,
+            Event::StepPoint {
+                op: Op::Read,
+                detail: "read counter".into(),
+            },
+        );
+    let mut app = app_with(DemoKind::Lock, &s);
+    app.on_key(Key::Char(' '));
+    let area = Rect::new(0, 0, 120, 36);
+    let layout = ui::screen(&app, area).expect("big enough");
+    let (_, tree) = layout
+        .panes
+        .iter()
+        .find(|(p, _)| *p == proclab::app::Pane::Tree)
+        .copied()
+        .expect("tree pane");
+    let text = screen(&app, 120, 36);
+    let row_of = |pid: &str| {
+        text.lines()
+            .position(|l| l.contains(&format!(" {pid} ")) && l.contains("worker"))
+            .expect("row drawn") as u16
+    };
+    assert_eq!(ui::tree_row_pid(&app, tree, row_of("202")), Some(202));
+    assert_eq!(ui::tree_row_pid(&app, tree, row_of("201")), Some(201));
+    assert!(app.choose(202));
+    assert_eq!(app.selected_pid(), Some(202));
+}

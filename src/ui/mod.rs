@@ -22,11 +22,24 @@ pub const MIN_HEIGHT: u16 = 24;
 /// From this width on the lesson list has its own column.
 pub const LESSON_LIST_MIN_WIDTH: u16 = 110;
 
-/// Draw the whole screen.
-pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// Where everything is on a screen of a given size. Drawing and mouse clicks both use
+/// this, so a click always lands on what is drawn there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Screen {
+    pub header: Rect,
+    pub status: Rect,
+    /// The lesson list, on wide terminals only.
+    pub lessons: Option<Rect>,
+    /// The lesson text (absent while a pane is expanded).
+    pub lesson: Option<Rect>,
+    /// The live panes and their rectangles.
+    pub panes: Vec<(Pane, Rect)>,
+}
+
+/// Lay out the screen, or None when the terminal is too small.
+pub fn screen(app: &App, area: Rect) -> Option<Screen> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(area, buf);
-        return;
+        return None;
     }
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
@@ -34,65 +47,97 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(1),
     ])
     .areas(area);
-    render_header(app, theme, header, buf);
-    render_status(app, theme, status, buf);
+    let mut out = Screen {
+        header,
+        status,
+        ..Screen::default()
+    };
     // Below 110 columns the lesson list folds into the header, below 30 rows the
     // timeline goes: the live panes keep the room.
     let right = if area.width >= LESSON_LIST_MIN_WIDTH {
         let [lessons, right] =
             Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(body);
-        panes::lessons(app, theme, lessons, buf);
+        out.lessons = Some(lessons);
         right
     } else {
         body
     };
     if let Some(p) = app.expanded {
-        pane(app, theme, p, right, buf);
+        out.panes.push((p, right));
+        return Some(out);
+    }
+    let lesson_h = match area.height {
+        0..30 => 4,
+        30..40 => 6,
+        _ => 7,
+    };
+    let [lesson, grid] =
+        Layout::vertical([Constraint::Length(lesson_h), Constraint::Min(12)]).areas(right);
+    out.lesson = Some(lesson);
+    // The tree and the timeline grow with the number of processes; the demo's own pane
+    // gets the rest.
+    let procs = app.run.procs.len() as u16;
+    let timeline_h = if area.height < 30 {
+        0
     } else {
-        let lesson_h = match area.height {
-            0..30 => 4,
-            30..40 => 6,
-            _ => 7,
-        };
-        let [lesson, grid] =
-            Layout::vertical([Constraint::Length(lesson_h), Constraint::Min(12)]).areas(right);
-        panes::lesson(app, theme, lesson, buf);
-        // The tree and the timeline grow with the number of processes; the demo's own
-        // pane gets the rest.
-        let procs = app.run.procs.len() as u16;
-        let timeline_h = if area.height < 30 {
-            0
-        } else {
-            (procs + 2).clamp(4, (grid.height / 4).max(4))
-        };
-        let top_h = (procs + 4).clamp(7, (grid.height * 45 / 100).max(7));
-        let [top, middle, timeline] = Layout::vertical([
-            Constraint::Length(top_h),
-            Constraint::Min(6),
-            Constraint::Length(timeline_h),
-        ])
-        .areas(grid);
-        // A few cores need a narrow pane; many cores get the heat map's room.
-        let cores_w = if app.run.cores.len() <= 16 {
-            Constraint::Length(32.min(top.width / 3))
-        } else {
-            Constraint::Percentage(40)
-        };
-        let [tree, cores] = Layout::horizontal([Constraint::Min(40), cores_w]).areas(top);
-        let [demo, output] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                .areas(middle);
-        pane(app, theme, Pane::Tree, tree, buf);
-        pane(app, theme, Pane::Cores, cores, buf);
-        pane(app, theme, Pane::Demo, demo, buf);
-        pane(app, theme, Pane::Output, output, buf);
-        if timeline_h > 0 {
-            pane(app, theme, Pane::Timeline, timeline, buf);
-        }
+        (procs + 2).clamp(4, (grid.height / 4).max(4))
+    };
+    let top_h = (procs + 4).clamp(7, (grid.height * 45 / 100).max(7));
+    let [top, middle, timeline] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Min(6),
+        Constraint::Length(timeline_h),
+    ])
+    .areas(grid);
+    // A few cores need a narrow pane; many cores get the heat map's room.
+    let cores_w = if app.run.cores.len() <= 16 {
+        Constraint::Length(32.min(top.width / 3))
+    } else {
+        Constraint::Percentage(40)
+    };
+    let [tree, cores] = Layout::horizontal([Constraint::Min(40), cores_w]).areas(top);
+    let [demo, output] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    out.panes.extend([
+        (Pane::Tree, tree),
+        (Pane::Cores, cores),
+        (Pane::Demo, demo),
+        (Pane::Output, output),
+    ]);
+    if timeline_h > 0 {
+        out.panes.push((Pane::Timeline, timeline));
+    }
+    Some(out)
+}
+
+/// Draw the whole screen.
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(s) = screen(app, area) else {
+        too_small(area, buf);
+        return;
+    };
+    render_header(app, theme, s.header, buf);
+    render_status(app, theme, s.status, buf);
+    if let Some(r) = s.lessons {
+        panes::lessons(app, theme, r, buf);
+    }
+    if let Some(r) = s.lesson {
+        panes::lesson(app, theme, r, buf);
+    }
+    for (p, r) in s.panes {
+        pane(app, theme, p, r, buf);
     }
     if app.help {
         help(theme, area, buf);
     }
+}
+
+/// The process drawn on screen row `row` of the process pane at `r`, if any: the pane
+/// lists a header line and the runner before the tree's rows.
+pub fn tree_row_pid(app: &App, r: Rect, row: u16) -> Option<i32> {
+    let first = r.y + 1 + 1 + u16::from(app.run.runner_pid > 0);
+    let i = row.checked_sub(first)? as usize;
+    app.run.tree().get(i).map(|(pid, _)| *pid)
 }
 
 fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
