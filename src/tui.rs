@@ -308,12 +308,11 @@ fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
         if !inside(r) {
             continue;
         }
-        if *pane == crate::app::Pane::Tree {
-            if let Some(pid) = ui::tree_row_pid(app, *r, row) {
-                if app.choose(pid) {
-                    return vec![];
-                }
-            }
+        if *pane == crate::app::Pane::Tree
+            && let Some(pid) = ui::tree_row_pid(app, *r, row)
+            && app.choose(pid)
+        {
+            return vec![];
         }
         app.expanded = if app.expanded.is_some() {
             None
