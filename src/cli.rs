@@ -177,17 +177,7 @@ fn run(args: RunArgs) -> i32 {
         eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
         return 2;
     }
-    // Block the stop signals in every thread; one thread takes them with sigwait and
-    // stops the demo cleanly. The demo's processes get an empty mask (see runner).
-    let mut stop_signals = nix::sys::signal::SigSet::empty();
-    for s in [
-        nix::sys::signal::Signal::SIGINT,
-        nix::sys::signal::Signal::SIGTERM,
-        nix::sys::signal::Signal::SIGHUP,
-    ] {
-        stop_signals.add(s);
-    }
-    let _ = stop_signals.thread_block();
+    let stop_signals = runner::block_stop_signals();
 
     let mut opts = match RunOptions::new(params.clone()) {
         Ok(o) => o,

@@ -636,6 +636,19 @@ fn read_lines(src: impl Read, pid: i32, stream: Stream, tx: &Sender<Frame>, shar
     }
 }
 
+/// Block SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every thread it
+/// starts afterwards) and return the set, for one thread to `wait()` on and turn into a
+/// clean stop. Call before starting threads. Demo processes get an empty mask again.
+pub fn block_stop_signals() -> nix::sys::signal::SigSet {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        set.add(s);
+    }
+    let _ = set.thread_block();
+    set
+}
+
 /// How the run's main process ended, as a process exit code for `proclab run`.
 pub fn exit_code(summary: &RunSummary) -> i32 {
     match summary.main_status {

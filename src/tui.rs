@@ -56,15 +56,7 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
         return 2;
     }
     // Stop signals are taken by one thread and turned into a clean quit.
-    let mut signals = nix::sys::signal::SigSet::empty();
-    for s in [
-        nix::sys::signal::Signal::SIGINT,
-        nix::sys::signal::Signal::SIGTERM,
-        nix::sys::signal::Signal::SIGHUP,
-    ] {
-        signals.add(s);
-    }
-    let _ = signals.thread_block();
+    let signals = runner::block_stop_signals();
 
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
