@@ -34,12 +34,15 @@ pub enum Pane {
     Demo,
     Output,
     Timeline,
+    /// The lesson's Python program.
+    Code,
 }
 
 /// The panes a lesson shows, in the order `e` cycles through them.
 pub fn panes_for(_demo: DemoKind) -> &'static [Pane] {
     &[
         Pane::Demo,
+        Pane::Code,
         Pane::Tree,
         Pane::Cores,
         Pane::Output,

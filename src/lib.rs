@@ -7,6 +7,7 @@
 //! - [`observer`]: per-core CPU and the demo's process tree from /proc
 //! - [`state`]: what the screen knows, built from events; [`app`]: keys to commands
 //! - [`ui`]: drawing (panes in `ui/panes.rs`); [`tui`]: the terminal loop
+//! - [`lessons`]: the lessons' Python programs (`lessons/NN-slug/demo.py`)
 //! - [`cli`]: the command line; [`bench`]: `proclab bench`
 
 pub mod app;
@@ -14,6 +15,7 @@ pub mod bench;
 pub mod cli;
 pub mod demos;
 pub mod ipc;
+pub mod lessons;
 pub mod observer;
 pub mod protocol;
 pub mod runner;

@@ -455,3 +455,11 @@ fn a_click_on_a_process_row_lands_on_the_process_drawn_there() {
     assert!(app.choose(202));
     assert_eq!(app.selected_pid(), Some(202));
 }
+
+#[test]
+fn a_wide_screen_shows_the_lessons_python_program() {
+    let mut s = Script::new("queue", &[("producers", "2")]);
+    s.workers(Role::Producer, &["producer 0", "producer 1"]);
+    let app = app_with(DemoKind::Queue, &s);
+    insta::assert_snapshot!(screen(&app, 180, 40));
+}

@@ -2,6 +2,7 @@
 //! draws into any buffer (the terminal, a test backend, a benchmark); each pane has its
 //! own function in `panes.rs`.
 
+pub mod code;
 mod panes;
 pub mod theme;
 
@@ -21,6 +22,8 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 /// From this width on the lesson list has its own column.
 pub const LESSON_LIST_MIN_WIDTH: u16 = 110;
+/// From this width on the lesson's Python program has its own column.
+pub const CODE_MIN_WIDTH: u16 = 160;
 
 /// Where everything is on a screen of a given size. Drawing and mouse clicks both use
 /// this, so a click always lands on what is drawn there.
@@ -66,6 +69,15 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
         out.panes.push((p, right));
         return Some(out);
     }
+    let right = if area.width >= CODE_MIN_WIDTH {
+        let code_w = (right.width * 40 / 100).clamp(60, 80);
+        let [main, code] =
+            Layout::horizontal([Constraint::Min(60), Constraint::Length(code_w)]).areas(right);
+        out.panes.push((Pane::Code, code));
+        main
+    } else {
+        right
+    };
     let lesson_h = match area.height {
         0..30 => 4,
         30..40 => 6,
@@ -146,6 +158,7 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Cores => panes::cores(app, theme, area, buf),
         Pane::Output => panes::output(app, theme, area, buf),
         Pane::Timeline => panes::timeline(app, theme, area, buf),
+        Pane::Code => panes::code(app, theme, area, buf),
         Pane::Demo => match app.demo() {
             DemoKind::Lock => panes::lock(app, theme, area, buf),
             DemoKind::Queue => panes::queue(app, theme, area, buf),

@@ -413,6 +413,18 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// The lesson's Python program, with syntax colours and line numbers.
+pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let d = app.demo();
+    let title = format!("{}/demo.py", crate::lessons::dir(d));
+    Paragraph::new(crate::ui::code::highlight(
+        theme,
+        crate::lessons::demo_py(d),
+    ))
+    .block(block(theme, &title))
+    .render(area, buf);
+}
+
 /// One strip per process over the last seconds: running, blocked, sleeping, exited.
 pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = &app.run;
