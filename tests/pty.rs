@@ -182,8 +182,8 @@ fn ctrl_c_while_a_demo_runs_quits_and_leaves_nothing_running() {
 
 #[test]
 fn step_mode_lets_the_user_lose_an_update_by_hand() {
-    // Wide enough that no step description wraps.
-    let mut t = Tui::start(&["--lesson", "lock"], 160, 48);
+    // Wide enough that no step description wraps, narrow enough to have no code column.
+    let mut t = Tui::start(&["--lesson", "lock"], 150, 48);
     t.wait_for("ready: press r");
     // Two workers, step mode on, run.
     t.keys("--");
