@@ -36,12 +36,15 @@ pub enum Pane {
     Timeline,
     /// The lesson's Python program.
     Code,
+    /// The lesson's text.
+    Text,
 }
 
 /// The panes a lesson shows, in the order `e` cycles through them.
 pub fn panes_for(_demo: DemoKind) -> &'static [Pane] {
     &[
         Pane::Demo,
+        Pane::Text,
         Pane::Code,
         Pane::Tree,
         Pane::Cores,
@@ -70,6 +73,8 @@ pub enum Key {
     BackTab,
     Enter,
     Esc,
+    PageUp,
+    PageDown,
     CtrlC,
 }
 
@@ -86,6 +91,8 @@ pub struct App {
     /// Index into the gated processes (step mode) chosen with Tab or a number.
     pub selected: usize,
     pub expanded: Option<Pane>,
+    /// Lines the lesson text is scrolled down by (PgUp/PgDn).
+    pub text_scroll: u16,
     pub help: bool,
     /// Lessons whose demo ran to the end.
     pub done: BTreeSet<usize>,
@@ -130,6 +137,7 @@ impl App {
             stepping: false,
             selected: 0,
             expanded: None,
+            text_scroll: 0,
             help: false,
             done: BTreeSet::new(),
             message: None,
@@ -259,6 +267,14 @@ impl App {
             }
             Key::Esc => {
                 self.expanded = None;
+                vec![]
+            }
+            Key::PageDown => {
+                self.text_scroll = self.text_scroll.saturating_add(5);
+                vec![]
+            }
+            Key::PageUp => {
+                self.text_scroll = self.text_scroll.saturating_sub(5);
                 vec![]
             }
             Key::Up | Key::Char('k') => self.move_lesson(-1),
@@ -395,6 +411,7 @@ impl App {
         }
         self.lesson = i;
         self.expanded = None;
+        self.text_scroll = 0;
         self.paused = false;
         self.run = RunState::new();
         self.run_demo = None;

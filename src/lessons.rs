@@ -16,6 +16,18 @@ pub fn demo_py(d: DemoKind) -> &'static str {
     }
 }
 
+/// The lesson's text (English Markdown).
+pub fn text_en(d: DemoKind) -> &'static str {
+    match d {
+        DemoKind::Process => include_str!("../lessons/01-process/en.md"),
+        DemoKind::Queue => include_str!("../lessons/02-queue/en.md"),
+        DemoKind::Pool => include_str!("../lessons/03-pool/en.md"),
+        DemoKind::Shared => include_str!("../lessons/04-shared-memory/en.md"),
+        DemoKind::Lock => include_str!("../lessons/05-lock/en.md"),
+        DemoKind::Gil => include_str!("../lessons/06-gil/en.md"),
+    }
+}
+
 /// The folder of a demo's lesson, relative to the repository.
 pub fn dir(d: DemoKind) -> &'static str {
     match d {

@@ -176,6 +176,21 @@ fn find_unescaped(s: &str, quote: char) -> Option<usize> {
     None
 }
 
+/// Highlighted lines without line numbers (code blocks inside lesson text).
+pub fn highlight_plain(theme: &Theme, source: &str) -> Vec<Line<'static>> {
+    tokens(source)
+        .into_iter()
+        .map(|toks| {
+            let mut spans = vec![Span::raw("    ")];
+            spans.extend(
+                toks.into_iter()
+                    .map(|(k, t)| Span::styled(t, style(theme, k))),
+            );
+            Line::from(spans)
+        })
+        .collect()
+}
+
 /// Highlighted lines with line numbers.
 pub fn highlight(theme: &Theme, source: &str) -> Vec<Line<'static>> {
     tokens(source)

@@ -3,6 +3,7 @@
 //! own function in `panes.rs`.
 
 pub mod code;
+pub mod markdown;
 mod panes;
 pub mod theme;
 
@@ -69,10 +70,14 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
         out.panes.push((p, right));
         return Some(out);
     }
+    // Wide screens get a reading column: the lesson's text above its Python program.
     let right = if area.width >= CODE_MIN_WIDTH {
         let code_w = (right.width * 40 / 100).clamp(60, 80);
-        let [main, code] =
+        let [main, side] =
             Layout::horizontal([Constraint::Min(60), Constraint::Length(code_w)]).areas(right);
+        let [text, code] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(side);
+        out.panes.push((Pane::Text, text));
         out.panes.push((Pane::Code, code));
         main
     } else {
@@ -159,6 +164,7 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Output => panes::output(app, theme, area, buf),
         Pane::Timeline => panes::timeline(app, theme, area, buf),
         Pane::Code => panes::code(app, theme, area, buf),
+        Pane::Text => panes::text(app, theme, area, buf),
         Pane::Demo => match app.demo() {
             DemoKind::Lock => panes::lock(app, theme, area, buf),
             DemoKind::Queue => panes::queue(app, theme, area, buf),
@@ -329,6 +335,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab, 1-9", "choose the waiting process"),
     ("Enter", "let it do exactly one operation"),
     ("e", "expand the next pane to full screen; Esc back"),
+    ("PgUp / PgDn", "scroll the lesson text"),
     ("?", "this help (any other key closes it)"),
     (
         "q, Ctrl-C",

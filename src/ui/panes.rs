@@ -413,6 +413,17 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
+pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let d = app.demo();
+    let lines = crate::ui::markdown::render(theme, crate::lessons::text_en(d));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((app.text_scroll, 0))
+        .block(block(theme, "lesson (PgUp/PgDn)"))
+        .render(area, buf);
+}
+
 /// The lesson's Python program, with syntax colours and line numbers.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
