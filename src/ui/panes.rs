@@ -428,12 +428,12 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
     let title = format!("{}/demo.py", crate::lessons::dir(d));
-    Paragraph::new(crate::ui::code::highlight(
-        theme,
-        crate::lessons::demo_py(d),
-    ))
-    .block(block(theme, &title))
-    .render(area, buf);
+    // A wrapped line reads better than a cut one.
+    let lines = crate::ui::code::highlight(theme, crate::lessons::demo_py(d));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(theme, &title))
+        .render(area, buf);
 }
 
 /// One strip per process over the last seconds: running, blocked, sleeping, exited.
