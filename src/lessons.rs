@@ -1,41 +1,44 @@
-//! The lessons' Python programs, embedded in the binary. Each `lessons/NN-slug/demo.py`
-//! is the program the lesson shows: a correct, runnable equivalent of what the native
-//! demo does (a test runs every one under python3).
+//! The lessons' files, embedded in the binary. Each `lessons/NN-slug/` holds `en.md`, the
+//! lesson's text, and `demo.py`, the program the lesson shows: a correct, runnable
+//! equivalent of what the native demo does (a test runs every one under python3).
 
 use crate::demos::DemoKind;
 
-/// The Python program of a demo's lesson.
-pub fn demo_py(d: DemoKind) -> &'static str {
-    match d {
-        DemoKind::Process => include_str!("../lessons/01-process/demo.py"),
-        DemoKind::Queue => include_str!("../lessons/02-queue/demo.py"),
-        DemoKind::Pool => include_str!("../lessons/03-pool/demo.py"),
-        DemoKind::Shared => include_str!("../lessons/04-shared-memory/demo.py"),
-        DemoKind::Lock => include_str!("../lessons/05-lock/demo.py"),
-        DemoKind::Gil => include_str!("../lessons/06-gil/demo.py"),
-    }
+/// One lesson's embedded files.
+pub struct Lesson {
+    /// The folder, relative to the repository.
+    pub dir: &'static str,
+    /// The text, English Markdown.
+    pub en: &'static str,
+    /// The Python program.
+    pub demo_py: &'static str,
 }
 
-/// The lesson's text (English Markdown).
-pub fn text_en(d: DemoKind) -> &'static str {
-    match d {
-        DemoKind::Process => include_str!("../lessons/01-process/en.md"),
-        DemoKind::Queue => include_str!("../lessons/02-queue/en.md"),
-        DemoKind::Pool => include_str!("../lessons/03-pool/en.md"),
-        DemoKind::Shared => include_str!("../lessons/04-shared-memory/en.md"),
-        DemoKind::Lock => include_str!("../lessons/05-lock/en.md"),
-        DemoKind::Gil => include_str!("../lessons/06-gil/en.md"),
-    }
+macro_rules! lesson {
+    ($dir:literal) => {
+        Lesson {
+            dir: $dir,
+            en: include_str!(concat!("../", $dir, "/en.md")),
+            demo_py: include_str!(concat!("../", $dir, "/demo.py")),
+        }
+    };
 }
 
-/// The folder of a demo's lesson, relative to the repository.
-pub fn dir(d: DemoKind) -> &'static str {
+const PROCESS: Lesson = lesson!("lessons/01-process");
+const QUEUE: Lesson = lesson!("lessons/02-queue");
+const POOL: Lesson = lesson!("lessons/03-pool");
+const SHARED: Lesson = lesson!("lessons/04-shared-memory");
+const LOCK: Lesson = lesson!("lessons/05-lock");
+const GIL: Lesson = lesson!("lessons/06-gil");
+
+/// The lesson of a demo.
+pub fn of(d: DemoKind) -> &'static Lesson {
     match d {
-        DemoKind::Process => "lessons/01-process",
-        DemoKind::Queue => "lessons/02-queue",
-        DemoKind::Pool => "lessons/03-pool",
-        DemoKind::Shared => "lessons/04-shared-memory",
-        DemoKind::Lock => "lessons/05-lock",
-        DemoKind::Gil => "lessons/06-gil",
+        DemoKind::Process => &PROCESS,
+        DemoKind::Queue => &QUEUE,
+        DemoKind::Pool => &POOL,
+        DemoKind::Shared => &SHARED,
+        DemoKind::Lock => &LOCK,
+        DemoKind::Gil => &GIL,
     }
 }

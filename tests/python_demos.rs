@@ -22,10 +22,14 @@ fn run(d: DemoKind, args: &[&str]) -> Option<String> {
         eprintln!("skipped: no python3 on PATH (CI installs it)");
         return None;
     };
-    let path = format!("{}/{}/demo.py", env!("CARGO_MANIFEST_DIR"), lessons::dir(d));
+    let path = format!(
+        "{}/{}/demo.py",
+        env!("CARGO_MANIFEST_DIR"),
+        lessons::of(d).dir
+    );
     // The embedded text is the file on disk.
     let on_disk = std::fs::read_to_string(&path).expect("demo.py exists");
-    assert_eq!(on_disk, lessons::demo_py(d));
+    assert_eq!(on_disk, lessons::of(d).demo_py);
     let start = Instant::now();
     let out = Command::new(py)
         .arg(&path)

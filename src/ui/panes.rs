@@ -416,7 +416,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
-    let lines = crate::ui::markdown::render(theme, crate::lessons::text_en(d));
+    let lines = crate::ui::markdown::render(theme, crate::lessons::of(d).en);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((app.text_scroll, 0))
@@ -427,9 +427,9 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// The lesson's Python program, with syntax colours and line numbers.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
-    let title = format!("{}/demo.py", crate::lessons::dir(d));
+    let title = format!("{}/demo.py", crate::lessons::of(d).dir);
     // A wrapped line reads better than a cut one.
-    let lines = crate::ui::code::highlight(theme, crate::lessons::demo_py(d));
+    let lines = crate::ui::code::highlight(theme, crate::lessons::of(d).demo_py);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block(theme, &title))
