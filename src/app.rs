@@ -93,6 +93,8 @@ pub struct App {
     pub expanded: Option<Pane>,
     /// Lines the lesson text is scrolled down by (PgUp/PgDn).
     pub text_scroll: u16,
+    /// Language of the lesson text.
+    pub lang: crate::lessons::Lang,
     pub help: bool,
     /// Lessons whose demo ran to the end.
     pub done: BTreeSet<usize>,
@@ -138,6 +140,7 @@ impl App {
             selected: 0,
             expanded: None,
             text_scroll: 0,
+            lang: crate::lessons::Lang::En,
             help: false,
             done: BTreeSet::new(),
             message: None,
@@ -267,6 +270,14 @@ impl App {
             }
             Key::Esc => {
                 self.expanded = None;
+                vec![]
+            }
+            Key::Char('L') => {
+                self.lang = self.lang.toggled();
+                self.message = Some(match self.lang {
+                    crate::lessons::Lang::En => "lesson text: English".into(),
+                    crate::lessons::Lang::Zh => "lesson text: 中文".into(),
+                });
                 vec![]
             }
             Key::PageDown => {

@@ -22,6 +22,9 @@ pub struct Cli {
     /// Open the terminal app at this lesson.
     #[arg(long, value_enum)]
     lesson: Option<DemoKind>,
+    /// Language of the lesson texts (default: from LC_ALL / LC_MESSAGES / LANG).
+    #[arg(long, value_enum)]
+    lang: Option<crate::lessons::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,7 +158,10 @@ pub fn main() -> i32 {
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
-        None => crate::tui::main(cli.lesson),
+        None => crate::tui::main(
+            cli.lesson,
+            cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
+        ),
     }
 }
 

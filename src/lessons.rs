@@ -1,6 +1,6 @@
-//! The lessons' files, embedded in the binary. Each `lessons/NN-slug/` holds `en.md`, the
-//! lesson's text, and `demo.py`, the program the lesson shows: a correct, runnable
-//! equivalent of what the native demo does (a test runs every one under python3).
+//! The lessons' files, embedded in the binary. Each `lessons/NN-slug/` holds `en.md` and
+//! `zh.md`, the lesson's text, and `demo.py`, the program the lesson shows: a correct,
+//! runnable equivalent of what the native demo does (a test runs every one under python3).
 
 use crate::demos::DemoKind;
 
@@ -10,6 +10,8 @@ pub struct Lesson {
     pub dir: &'static str,
     /// The text, English Markdown.
     pub en: &'static str,
+    /// The text, Simplified Chinese Markdown.
+    pub zh: &'static str,
     /// The Python program.
     pub demo_py: &'static str,
 }
@@ -19,6 +21,7 @@ macro_rules! lesson {
         Lesson {
             dir: $dir,
             en: include_str!(concat!("../", $dir, "/en.md")),
+            zh: include_str!(concat!("../", $dir, "/zh.md")),
             demo_py: include_str!(concat!("../", $dir, "/demo.py")),
         }
     };
@@ -31,6 +34,55 @@ const SHARED: Lesson = lesson!("lessons/04-shared-memory");
 const LOCK: Lesson = lesson!("lessons/05-lock");
 const GIL: Lesson = lesson!("lessons/06-gil");
 
+/// The language of the lesson texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese (简体中文).
+    Zh,
+}
+
+impl Lang {
+    /// From the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; `zh*` means
+    /// Chinese, anything else English.
+    pub fn from_env() -> Lang {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let locale = var("LC_ALL")
+            .or_else(|| var("LC_MESSAGES"))
+            .or_else(|| var("LANG"))
+            .unwrap_or_default();
+        Lang::from_locale(&locale)
+    }
+
+    /// `zh_CN.UTF-8` and friends are Chinese; everything else is English.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The other language.
+    pub fn toggled(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+}
+
+impl Lesson {
+    /// The text in a language.
+    pub fn text(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
 /// The lesson of a demo.
 pub fn of(d: DemoKind) -> &'static Lesson {
     match d {
@@ -40,5 +92,39 @@ pub fn of(d: DemoKind) -> &'static Lesson {
         DemoKind::Shared => &SHARED,
         DemoKind::Lock => &LOCK,
         DemoKind::Gil => &GIL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_locales_choose_chinese() {
+        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);
+        assert_eq!(Lang::from_locale("zh_TW"), Lang::Zh);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale(""), Lang::En);
+    }
+
+    #[test]
+    fn every_lesson_has_both_texts_without_tabs() {
+        for d in DemoKind::ALL {
+            let l = of(d);
+            for (lang, text) in [("en", l.en), ("zh", l.zh)] {
+                assert!(
+                    text.starts_with("# "),
+                    "{} {lang}: starts with a title",
+                    l.dir
+                );
+                assert!(!text.contains('\t'), "{} {lang}: no tabs", l.dir);
+            }
+            assert!(
+                l.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}",
+                l.dir
+            );
+        }
     }
 }

@@ -48,7 +48,7 @@ const KEY_FRAME_MS: u64 = 16;
 const IDLE_MS: u64 = 250;
 
 /// Open the terminal app, optionally at one lesson. Returns the exit code.
-pub fn main(lesson: Option<DemoKind>) -> i32 {
+pub fn main(lesson: Option<DemoKind>, lang: crate::lessons::Lang) -> i32 {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "proclab: the lessons need a terminal. Without one, run a demo headless:\n  proclab run lock --no-lock --workers 4\n  proclab list"
@@ -110,6 +110,7 @@ pub fn main(lesson: Option<DemoKind>) -> i32 {
 
     let theme = Theme::from_env();
     let mut app = App::new();
+    app.lang = lang;
     if let Some(d) = lesson {
         app.select(d);
     }

@@ -127,7 +127,15 @@ fn screen(app: &App, w: u16, h: u16) -> String {
     ui::render(app, &Theme { color: false }, area, &mut buf);
     (0..h)
         .map(|y| {
-            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            // A wide character covers two cells; the second is a placeholder the terminal
+            // never shows.
+            let mut line = String::new();
+            let mut x = 0;
+            while x < w {
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
+            }
             line.trim_end().to_string()
         })
         .collect::<Vec<_>>()
@@ -462,4 +470,23 @@ fn a_wide_screen_shows_the_lessons_python_program() {
     s.workers(Role::Producer, &["producer 0", "producer 1"]);
     let app = app_with(DemoKind::Queue, &s);
     insta::assert_snapshot!(screen(&app, 180, 40));
+}
+
+#[test]
+fn the_lesson_text_switches_to_chinese_and_wraps_by_display_width() {
+    let s = Script::new("lock", &[("workers", "4")]);
+    let mut app = app_with(DemoKind::Lock, &s);
+    app.on_key(Key::Char('L'));
+    let text = screen(&app, 180, 40);
+    assert!(text.contains("锁 Lock"), "{text}");
+    // Every screen row is exactly as wide as the terminal: wide characters take two
+    // columns and nothing spills over the borders.
+    for line in text.lines() {
+        let w: usize = line
+            .chars()
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum();
+        assert!(w <= 180, "row wider than the screen ({w}): {line}");
+    }
+    insta::assert_snapshot!(text);
 }

@@ -336,6 +336,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter", "let it do exactly one operation"),
     ("e", "expand the next pane to full screen; Esc back"),
     ("PgUp / PgDn", "scroll the lesson text"),
+    ("L", "lesson text in English / 中文"),
     ("?", "this help (any other key closes it)"),
     (
         "q, Ctrl-C",

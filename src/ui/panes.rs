@@ -416,7 +416,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let d = app.demo();
-    let lines = crate::ui::markdown::render(theme, crate::lessons::of(d).en);
+    let lines = crate::ui::markdown::render(theme, crate::lessons::of(d).text(app.lang));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((app.text_scroll, 0))
