@@ -25,6 +25,9 @@ pub struct Cli {
     /// Language of the lesson texts (default: from LC_ALL / LC_MESSAGES / LANG).
     #[arg(long, value_enum)]
     lang: Option<crate::lessons::Lang>,
+    /// Forget which lessons are finished, then open the app.
+    #[arg(long)]
+    reset_progress: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,10 +161,11 @@ pub fn main() -> i32 {
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
-        None => crate::tui::main(
-            cli.lesson,
-            cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
-        ),
+        None => crate::tui::main(crate::tui::Start {
+            lesson: cli.lesson,
+            lang: cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
+            reset_progress: cli.reset_progress,
+        }),
     }
 }
 

@@ -83,6 +83,13 @@ impl Lesson {
     }
 }
 
+impl Lesson {
+    /// The folder's own name, e.g. "05-lock": the lesson's id in the progress file.
+    pub fn slug(&self) -> &'static str {
+        self.dir.rsplit('/').next().unwrap_or(self.dir)
+    }
+}
+
 /// The lesson of a demo.
 pub fn of(d: DemoKind) -> &'static Lesson {
     match d {

@@ -17,6 +17,7 @@ pub mod demos;
 pub mod ipc;
 pub mod lessons;
 pub mod observer;
+pub mod progress;
 pub mod protocol;
 pub mod runner;
 pub mod state;

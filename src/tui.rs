@@ -47,8 +47,56 @@ const KEY_FRAME_MS: u64 = 16;
 /// Redraw at least this often while a run is going (clock, fading highlights).
 const IDLE_MS: u64 = 250;
 
-/// Open the terminal app, optionally at one lesson. Returns the exit code.
-pub fn main(lesson: Option<DemoKind>, lang: crate::lessons::Lang) -> i32 {
+/// How the app opens.
+pub struct Start {
+    /// This lesson, else the first unfinished one.
+    pub lesson: Option<DemoKind>,
+    pub lang: crate::lessons::Lang,
+    /// Forget the finished lessons first.
+    pub reset_progress: bool,
+}
+
+/// Load progress (reporting problems in the app's message line).
+fn load_progress(app: &mut App, reset: bool) -> Option<std::path::PathBuf> {
+    let path = crate::progress::default_path()?;
+    let (progress, warning) = if reset {
+        (
+            crate::progress::Progress::new(),
+            Some("progress reset: no lesson is marked finished".to_string()),
+        )
+    } else {
+        crate::progress::Progress::load(&path)
+    };
+    app.message = warning;
+    for (i, d) in DemoKind::ALL.iter().enumerate() {
+        if progress.done.contains(crate::lessons::of(*d).slug()) {
+            app.done.insert(i);
+        }
+    }
+    if reset && let Err(e) = crate::progress::Progress::new().save(&path) {
+        app.message = Some(format!("cannot reset {}: {e}", path.display()));
+    }
+    Some(path)
+}
+
+fn save_progress(app: &mut App, path: &std::path::Path) {
+    let mut p = crate::progress::Progress::new();
+    for i in &app.done {
+        p.done
+            .insert(crate::lessons::of(DemoKind::ALL[*i]).slug().to_string());
+    }
+    if let Err(e) = p.save(path) {
+        app.message = Some(format!("cannot save progress to {}: {e}", path.display()));
+    }
+}
+
+/// Open the terminal app. Returns the exit code.
+pub fn main(opening: Start) -> i32 {
+    let Start {
+        lesson,
+        lang,
+        reset_progress,
+    } = opening;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "proclab: the lessons need a terminal. Without one, run a demo headless:\n  proclab run lock --no-lock --workers 4\n  proclab list"
@@ -111,8 +159,16 @@ pub fn main(lesson: Option<DemoKind>, lang: crate::lessons::Lang) -> i32 {
     let theme = Theme::from_env();
     let mut app = App::new();
     app.lang = lang;
-    if let Some(d) = lesson {
-        app.select(d);
+    let progress_path = load_progress(&mut app, reset_progress);
+    let mut saved = app.done.clone();
+    match lesson {
+        Some(d) => app.select(d),
+        // The first unfinished lesson (the last one if all are done).
+        None => {
+            app.lesson = (0..DemoKind::ALL.len())
+                .find(|i| !app.done.contains(i))
+                .unwrap_or(DemoKind::ALL.len() - 1)
+        }
     }
     let mut current: Option<(u64, Run)> = None;
     let mut run_id = 0u64;
@@ -168,6 +224,12 @@ pub fn main(lesson: Option<DemoKind>, lang: crate::lessons::Lang) -> i32 {
                     commands.push(Command::Quit);
                 }
             }
+        }
+        if app.done != saved {
+            if let Some(path) = &progress_path {
+                save_progress(&mut app, path);
+            }
+            saved = app.done.clone();
         }
         let mut quit = false;
         for c in commands {

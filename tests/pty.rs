@@ -15,6 +15,8 @@ struct Tui {
     rx: mpsc::Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// The private data directory, removed at the end.
+    data: std::path::PathBuf,
 }
 
 impl Tui {
@@ -34,6 +36,10 @@ impl Tui {
         let mut cmd = CommandBuilder::new(bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        // Progress goes to a private place, never the user's own.
+        let data =
+            std::env::temp_dir().join(format!("proclab-pty-{}-{cols}x{rows}", std::process::id()));
+        cmd.env("XDG_DATA_HOME", &data);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -57,6 +63,7 @@ impl Tui {
             rx,
             writer,
             child,
+            data,
         }
     }
 
@@ -116,6 +123,7 @@ impl Tui {
 impl Drop for Tui {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 
@@ -288,4 +296,36 @@ fn a_panic_restores_the_terminal_and_kills_the_demo() {
         still.is_empty(),
         "demo processes survived the panic: {still:?}"
     );
+}
+
+#[test]
+fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
+    let data = std::env::temp_dir().join(format!("proclab-progress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let env = [("XDG_DATA_HOME", data.to_str().expect("utf-8 path"))];
+    let mut t = Tui::start_with(&["--lesson", "process"], 120, 40, &env);
+    t.wait_for("ready: press r");
+    t.keys("r");
+    t.wait_for("ended: exit code 0");
+    t.wait_for("✓ 1 Process");
+    t.keys("q");
+    t.wait_exit();
+    let saved = std::fs::read_to_string(data.join("proclab/progress.json")).expect("saved");
+    assert!(saved.contains("01-process"), "{saved}");
+
+    // Reopened without --lesson: the mark is there and the next lesson is open.
+    let mut t = Tui::start_with(&[], 120, 40, &env);
+    let s = t.wait_for("2/6 Queue");
+    assert!(s.contains("✓ 1 Process"), "{s}");
+    t.keys("q");
+    t.wait_exit();
+
+    // A corrupt file is reported, kept, and progress starts afresh.
+    std::fs::write(data.join("proclab/progress.json"), "{ broken").expect("write");
+    let mut t = Tui::start_with(&[], 120, 40, &env);
+    let s = t.wait_for("kept as");
+    assert!(s.contains("1/6 Process"), "{s}");
+    t.keys("q");
+    t.wait_exit();
+    let _ = std::fs::remove_dir_all(&data);
 }
