@@ -36,11 +36,24 @@ enum Command {
     Run(RunArgs),
     /// List the demos.
     List,
+    /// Work with lesson folders.
+    #[command(subcommand)]
+    Lessons(LessonsCommand),
     /// Measure event encoding/decoding speed and the observer's cost per sample.
     Bench(BenchArgs),
     /// Internal: the main process of a demo, started by `proclab run`.
     #[command(name = "__demo", hide = true)]
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum LessonsCommand {
+    /// Check a folder of lessons (NN-slug/ with lesson.toml, en.md, zh.md, demo.py) and
+    /// list every problem with its file and line.
+    Check {
+        /// The folder holding the lesson folders.
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +173,7 @@ pub fn main() -> i32 {
             0
         }
         Some(Command::Run(args)) => run(args),
+        Some(Command::Lessons(LessonsCommand::Check { dir })) => crate::course::check_command(&dir),
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
         None => crate::tui::main(crate::tui::Start {
             lesson: cli.lesson,

@@ -13,6 +13,7 @@
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod course;
 pub mod demos;
 pub mod ipc;
 pub mod lessons;

@@ -103,3 +103,17 @@ fn the_internal_demo_command_refuses_to_run_by_hand() {
     assert_eq!(code, Some(2));
     assert!(err.contains("started by `proclab run`"), "{err}");
 }
+
+#[test]
+fn lessons_check_passes_the_shipped_lessons_and_fails_an_empty_folder() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
+    let (code, out, _) = proclab(&["lessons", "check", dir]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("6 lessons OK"), "{out}");
+    let empty = std::env::temp_dir().join(format!("proclab-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("dir");
+    let (code, out, _) = proclab(&["lessons", "check", empty.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_dir_all(&empty);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("no lesson folders"), "{out}");
+}
