@@ -96,8 +96,16 @@ pub struct App {
     /// Language of the lesson text.
     pub lang: crate::lessons::Lang,
     pub help: bool,
-    /// Lessons whose demo ran to the end.
+    /// Finished lessons: every step that checks a run has seen its run.
     pub done: BTreeSet<usize>,
+    /// Each lesson's steps, from its lesson.toml.
+    pub steps: Vec<Vec<crate::course::Step>>,
+    /// The step each lesson is at.
+    pub step_at: Vec<usize>,
+    /// Steps whose check a run has shown, per lesson.
+    pub checked: Vec<BTreeSet<usize>>,
+    /// The answer given to each step's prediction, per lesson.
+    pub answers: Vec<std::collections::BTreeMap<usize, String>>,
     /// A one-line message on the status bar.
     pub message: Option<String>,
     pub quit: bool,
@@ -143,6 +151,18 @@ impl App {
             lang: crate::lessons::Lang::En,
             help: false,
             done: BTreeSet::new(),
+            steps: DemoKind::ALL
+                .iter()
+                .map(|d| {
+                    crate::lessons::of(*d)
+                        .definition()
+                        .map(|l| l.steps)
+                        .unwrap_or_default()
+                })
+                .collect(),
+            step_at: vec![0; DemoKind::ALL.len()],
+            checked: vec![BTreeSet::new(); DemoKind::ALL.len()],
+            answers: vec![Default::default(); DemoKind::ALL.len()],
             message: None,
             quit: false,
         }
@@ -213,22 +233,77 @@ impl App {
             self.run = RunState::new();
         }
         self.run.apply(f);
-        if let Event::RunEnded(summary) = &f.event {
+        if let Event::RunEnded(_) = &f.event {
             self.paused = false;
-            if !summary.stopped
-                && summary.main_status == Some(crate::protocol::ExitStatus::Code(0))
-                && let Some(i) = self
-                    .run_demo
-                    .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
-            {
-                self.done.insert(i);
-            }
+            self.check_step();
         }
         if self.stepping {
             let n = self.run.gated().len();
             if n > 0 && self.selected >= n {
                 self.selected = n - 1;
             }
+        }
+    }
+
+    /// The current step of the open lesson, if it has steps.
+    pub fn step(&self) -> Option<&crate::course::Step> {
+        self.steps[self.lesson].get(self.step_at[self.lesson])
+    }
+
+    /// True on a step with nothing to run or check, followed by another step.
+    fn on_reading_step(&self) -> bool {
+        let i = self.lesson;
+        self.step().is_some_and(|s| {
+            s.check.is_none() && s.prediction.is_none() && s.action == crate::course::Action::Read
+        }) && self.step_at[i] + 1 < self.steps[i].len()
+    }
+
+    /// True when the current step asks a prediction that has not been answered yet.
+    pub fn awaiting_prediction(&self) -> bool {
+        self.step().is_some_and(|s| s.prediction.is_some())
+            && !self.answers[self.lesson].contains_key(&self.step_at[self.lesson])
+    }
+
+    /// After a run of this lesson ended: does it show what the current step asks? If so
+    /// the step completes itself and the lesson moves on.
+    fn check_step(&mut self) {
+        let Some(i) = self
+            .run_demo
+            .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
+        else {
+            return;
+        };
+        if i != self.lesson {
+            return;
+        }
+        let at = self.step_at[i];
+        let Some(check) = self.steps[i].get(at).and_then(|s| s.check) else {
+            return;
+        };
+        if !crate::app::shows(&self.run, check) {
+            self.message = Some(format!(
+                "this run does not show it yet ({check:?}): try again"
+            ));
+            return;
+        }
+        self.checked[i].insert(at);
+        let verdict = match (
+            self.steps[i][at].prediction.as_ref(),
+            self.answers[i].get(&at),
+        ) {
+            (Some(p), Some(a)) if *a == p.answer => " Your prediction was right.".to_string(),
+            (Some(p), Some(a)) => format!(" You predicted '{a}'; the answer is '{}'.", p.answer),
+            _ => String::new(),
+        };
+        self.message = Some(format!("step {} done.{verdict}", at + 1));
+        if at + 1 < self.steps[i].len() {
+            self.step_at[i] = at + 1;
+        }
+        let with_checks: Vec<usize> = (0..self.steps[i].len())
+            .filter(|k| self.steps[i][*k].check.is_some())
+            .collect();
+        if with_checks.iter().all(|k| self.checked[i].contains(k)) {
+            self.done.insert(i);
         }
     }
 
@@ -290,6 +365,48 @@ impl App {
             }
             Key::Up | Key::Char('k') => self.move_lesson(-1),
             Key::Down | Key::Char('j') => self.move_lesson(1),
+            Key::Char(c @ '1'..='9') if !self.stepping && self.awaiting_prediction() => {
+                let n = c as usize - '1' as usize;
+                let at = self.step_at[self.lesson];
+                let choice = self
+                    .step()
+                    .and_then(|s| s.prediction.as_ref())
+                    .and_then(|p| p.choices.get(n).cloned());
+                match choice {
+                    Some(choice) => {
+                        self.message = Some(format!("you predict '{choice}': now press r"));
+                        self.answers[self.lesson].insert(at, choice);
+                    }
+                    None => self.message = Some("choose one of the numbered answers".into()),
+                }
+                vec![]
+            }
+            Key::Char('n') => {
+                let i = self.lesson;
+                if self.step_at[i] + 1 < self.steps[i].len() {
+                    self.step_at[i] += 1;
+                }
+                vec![]
+            }
+            Key::Char('b') => {
+                let i = self.lesson;
+                self.step_at[i] = self.step_at[i].saturating_sub(1);
+                vec![]
+            }
+            Key::Char('r') if !self.stepping && self.on_reading_step() => {
+                // Reading is done: the run belongs to the next step, which may first ask
+                // for a prediction.
+                self.step_at[self.lesson] += 1;
+                if self.awaiting_prediction() {
+                    self.message = Some("first predict: press the number of your answer".into());
+                    return vec![];
+                }
+                self.on_key(Key::Char('r'))
+            }
+            Key::Char('r') if self.awaiting_prediction() && !self.stepping => {
+                self.message = Some("first predict: press the number of your answer".into());
+                vec![]
+            }
             Key::Char('r') => {
                 if self.running() {
                     self.message = Some("restarted: the previous run was stopped".into());
@@ -451,6 +568,46 @@ impl App {
     }
 }
 
+/// Whether a finished run shows what a step's check asks.
+pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
+    use crate::course::Check;
+    use crate::protocol::{ExitStatus, Outcome};
+    let completed = run
+        .summary
+        .as_ref()
+        .is_some_and(|s| !s.stopped && s.main_status == Some(ExitStatus::Code(0)));
+    completed && match check {
+        Check::RunCompleted => true,
+        Check::LostUpdates => run.counter().is_some_and(|(e, a, _)| a < e),
+        Check::ExactCounter => {
+            let param = |k: &str| {
+                run.params
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .and_then(|(_, v)| v.parse::<i64>().ok())
+            };
+            let shared_exact = run.outcomes.iter().any(|o| match o {
+                Outcome::Shared { value, .. } => {
+                    let want = param("workers")
+                        .zip(param("iterations"))
+                        .map(|(w, n)| w * n);
+                    want.is_some_and(|w| value.to_string() == w.to_string())
+                }
+                _ => false,
+            });
+            run.counter().is_some_and(|(e, a, _)| a == e) || shared_exact
+        }
+        Check::PidReuse => run.outcomes.iter().any(
+            |o| matches!(o, Outcome::Pool { tasks, distinct_pids, .. } if distinct_pids < tasks),
+        ),
+        Check::ZombieSeen => run.zombie_seen,
+        Check::ParallelSpeedup => run
+            .timings()
+            .iter()
+            .any(|(v, _, speedup, _)| v == "processes" && *speedup > 1.2),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +627,9 @@ mod tests {
         app.select(DemoKind::Lock);
         app.on_key(Key::Char('l'));
         app.on_key(Key::Char('-'));
+        // Past the reading step and its prediction.
+        app.on_key(Key::Char('r'));
+        app.on_key(Key::Char('1'));
         let cmds = app.on_key(Key::Char('r'));
         let Some(Command::Start(p)) = cmds.first() else {
             panic!("{cmds:?}")
@@ -532,6 +692,75 @@ mod tests {
         assert_eq!(app.on_key(Key::Enter), vec![Command::Step(12)]);
         app.on_key(Key::Char('1'));
         assert_eq!(app.on_key(Key::Enter), vec![Command::Step(11)]);
+    }
+
+    fn finished_lock_run(app: &mut App, expected: i64, actual: i64) {
+        use crate::protocol::{ExitStatus, Outcome, RunSummary};
+        app.on_frame(&frame(
+            1,
+            Event::RunStarted {
+                demo: "lock".into(),
+                params: vec![],
+                runner_pid: 1,
+                main_pid: 2,
+            },
+        ));
+        app.on_frame(&frame(
+            2,
+            Event::Outcome(Outcome::Counter {
+                expected,
+                actual,
+                locked: false,
+            }),
+        ));
+        app.on_frame(&frame(
+            2,
+            Event::RunEnded(RunSummary {
+                demo: "lock".into(),
+                main_status: Some(ExitStatus::Code(0)),
+                wall_ms: 1.0,
+                processes: 5,
+                stopped: false,
+                errors: 0,
+            }),
+        ));
+    }
+
+    #[test]
+    fn read_predict_run_observe_completes_steps_and_the_lesson() {
+        let mut app = App::new();
+        app.select(DemoKind::Lock);
+        assert_eq!(app.step_at[app.lesson], 0, "starts reading");
+        assert_eq!(
+            app.on_key(Key::Char('r')),
+            vec![],
+            "the prediction comes first"
+        );
+        assert!(app.awaiting_prediction());
+        app.on_key(Key::Char('2'));
+        assert_eq!(
+            app.answers[app.lesson].get(&1).map(String::as_str),
+            Some("no")
+        );
+        let cmds = app.on_key(Key::Char('r'));
+        assert!(matches!(cmds.first(), Some(Command::Start(_))), "{cmds:?}");
+        // An exact count does not show lost updates: the step stays.
+        finished_lock_run(&mut app, 80_000, 80_000);
+        assert_eq!(app.step_at[app.lesson], 1);
+        // Lost updates complete it, and the prediction is judged.
+        finished_lock_run(&mut app, 80_000, 41_000);
+        assert_eq!(app.step_at[app.lesson], 2);
+        assert!(
+            app.message
+                .as_deref()
+                .is_some_and(|m| m.contains("prediction was right"))
+        );
+        assert!(!app.done.contains(&app.lesson), "one more check to go");
+        finished_lock_run(&mut app, 80_000, 80_000);
+        assert!(
+            app.done.contains(&app.lesson),
+            "every checked step seen: lesson done"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct Lesson {
     pub zh: &'static str,
     /// The Python program.
     pub demo_py: &'static str,
+    /// The lesson's definition (`lesson.toml`).
+    pub toml: &'static str,
 }
 
 macro_rules! lesson {
@@ -23,6 +25,7 @@ macro_rules! lesson {
             en: include_str!(concat!("../", $dir, "/en.md")),
             zh: include_str!(concat!("../", $dir, "/zh.md")),
             demo_py: include_str!(concat!("../", $dir, "/demo.py")),
+            toml: include_str!(concat!("../", $dir, "/lesson.toml")),
         }
     };
 }
@@ -84,6 +87,12 @@ impl Lesson {
 }
 
 impl Lesson {
+    /// The parsed definition; the shipped lessons are checked by a test, so this only
+    /// fails for a broken build.
+    pub fn definition(&self) -> Option<crate::course::LessonFile> {
+        toml::from_str(self.toml).ok()
+    }
+
     /// The folder's own name, e.g. "05-lock": the lesson's id in the progress file.
     pub fn slug(&self) -> &'static str {
         self.dir.rsplit('/').next().unwrap_or(self.dir)

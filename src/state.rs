@@ -121,6 +121,8 @@ pub struct RunState {
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
     pub counter_writes: u64,
+    /// A sample showed a demo process in state Z.
+    pub zombie_seen: bool,
     pub output: VecDeque<(i32, Stream, String)>,
     /// Output lines dropped from the front to stay within [`OUTPUT_LINES`].
     pub output_dropped: u64,
@@ -414,6 +416,7 @@ impl RunState {
     }
 
     fn absorb_sample(&mut self, s: &ProcSample, at: f64) {
+        self.zombie_seen |= s.state == 'Z';
         let p = self.proc_mut(s.pid, at);
         p.ppid = s.ppid;
         p.state = s.state;

@@ -144,8 +144,16 @@ fn number_after(screen: &str, label: &str) -> i64 {
 fn the_lock_lesson_loses_updates_without_the_lock_and_is_exact_with_it() {
     let mut t = Tui::start(&["--lesson", "lock"], 120, 40);
     t.wait_for("ready: press r");
+    // Reading step done: the next step asks a prediction before the run.
+    t.keys("r");
+    t.wait_for("Predict: With the lock off, will the counter reach 80000?");
+    t.keys("r");
+    t.wait_for("first predict");
+    t.keys("2");
+    t.wait_for("you said: no");
     t.keys("r");
     let s = t.wait_for("updates LOST");
+    t.wait_for("Your prediction was right");
     let actual = number_after(&s, "counter:");
     let expected = number_after(&s, &format!("counter: {actual} of"));
     assert!(actual < expected, "lock off: {actual} < {expected}");
@@ -177,8 +185,11 @@ fn the_lock_lesson_loses_updates_without_the_lock_and_is_exact_with_it() {
 fn ctrl_c_while_a_demo_runs_quits_and_leaves_nothing_running() {
     let mut t = Tui::start(&["--lesson", "process"], 100, 30);
     t.wait_for("ready: press r");
-    // Workers that would run for minutes.
+    // Workers that would run for minutes (past the reading step and its prediction).
     t.keys("+");
+    t.keys("r");
+    t.wait_for("Predict:");
+    t.keys("1");
     t.keys("r");
     let s = t.wait_for("worker 2");
     let main = number_after(&s, "main pid");
@@ -235,6 +246,9 @@ fn sigterm_and_sighup_quit_cleanly_while_a_demo_runs() {
         let mut t = Tui::start(&["--lesson", "process"], 100, 30);
         t.wait_for("ready: press r");
         t.keys("r");
+        t.wait_for("Predict:");
+        t.keys("1");
+        t.keys("r");
         let s = t.wait_for("worker 1");
         let main = number_after(&s, "main pid");
         let pid = t.child.process_id().expect("pid") as i32;
@@ -258,6 +272,9 @@ fn a_panic_restores_the_terminal_and_kills_the_demo() {
         &[("PROCLAB_TEST_PANIC_ON_RUN", "1"), ("RUST_BACKTRACE", "0")],
     );
     t.wait_for("ready: press r");
+    t.keys("r");
+    t.wait_for("Predict:");
+    t.keys("1");
     t.keys("r");
     let st = t.wait_exit();
     assert!(!st.success(), "a panic is a failure exit");
@@ -305,6 +322,9 @@ fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
     let env = [("XDG_DATA_HOME", data.to_str().expect("utf-8 path"))];
     let mut t = Tui::start_with(&["--lesson", "process"], 120, 40, &env);
     t.wait_for("ready: press r");
+    t.keys("r");
+    t.wait_for("Predict:");
+    t.keys("1");
     t.keys("r");
     t.wait_for("ended: exit code 0");
     t.wait_for("✓ 1 Process");

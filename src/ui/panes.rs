@@ -110,12 +110,56 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.stepping {
         settings.push(Span::styled(" · step mode", theme.key()));
     }
-    let mut lines = vec![
-        Line::styled(try_this, theme.fg(Color::Cyan)),
-        Line::from(settings),
-    ];
-    if area.height > 4 {
-        lines.insert(0, Line::from(d.summary()));
+    let zh = app.lang == crate::lessons::Lang::Zh;
+    let mut lines = Vec::new();
+    let steps = &app.steps[app.lesson];
+    match app.step() {
+        Some(step) => {
+            let at = app.step_at[app.lesson];
+            let mark = if app.checked[app.lesson].contains(&at) {
+                " ✓"
+            } else {
+                ""
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("Step {}/{}{mark}: ", at + 1, steps.len()),
+                    theme.key(),
+                ),
+                Span::styled(
+                    if zh {
+                        step.text.zh.clone()
+                    } else {
+                        step.text.en.clone()
+                    },
+                    theme.fg(Color::Cyan),
+                ),
+            ]));
+            if let Some(p) = &step.prediction {
+                let mut spans = vec![Span::styled(
+                    format!("Predict: {}  ", if zh { &p.zh } else { &p.en }),
+                    theme.title(),
+                )];
+                match app.answers[app.lesson].get(&at) {
+                    Some(a) => spans.push(Span::styled(format!("you said: {a}"), theme.good())),
+                    None => {
+                        for (i, c) in p.choices.iter().enumerate() {
+                            spans.push(Span::styled(format!("{}", i + 1), theme.key()));
+                            spans.push(Span::raw(format!(") {c}  ")));
+                        }
+                    }
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+        None => lines.push(Line::styled(try_this, theme.fg(Color::Cyan))),
+    }
+    lines.push(Line::from(settings));
+    if area.height > 5 {
+        lines.push(Line::styled(
+            format!("{}  (n/b: next/previous step)", d.summary()),
+            theme.dim(),
+        ));
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
