@@ -96,6 +96,8 @@ pub struct App {
     /// Language of the lesson text.
     pub lang: crate::lessons::Lang,
     pub help: bool,
+    /// Each lesson's title in English and Chinese (from lesson.toml).
+    pub titles: Vec<(String, String)>,
     /// Finished lessons: every step that checks a run has seen its run.
     pub done: BTreeSet<usize>,
     /// Each lesson's steps, from its lesson.toml.
@@ -120,27 +122,47 @@ impl Default for App {
 impl App {
     /// The app at the first lesson with every demo's defaults.
     pub fn new() -> Self {
+        let definitions: Vec<Option<crate::course::LessonFile>> = DemoKind::ALL
+            .iter()
+            .map(|d| crate::lessons::of(*d).definition())
+            .collect();
+        // Each lesson's defaults come from its lesson.toml [params].
         let settings = DemoKind::ALL
             .iter()
-            .map(|d| {
-                let p = Params::new(*d);
+            .zip(&definitions)
+            .map(|(d, def)| {
+                let p = def
+                    .as_ref()
+                    .and_then(|l| crate::course::params_from(*d, &l.params).ok())
+                    .unwrap_or_else(|| Params::new(*d));
+                let queue_items = *d == DemoKind::Queue && p.mode() != "sum";
                 Settings {
-                    workers: p.workers(),
-                    lock: p.lock(),
-                    // Queue and shared memory finish in milliseconds at full speed: start
-                    // them slow enough to watch. The others are visible at full speed.
-                    tempo: match d {
-                        DemoKind::Queue => 200,
-                        DemoKind::Shared => 100,
-                        _ => 0,
+                    workers: if queue_items {
+                        p.producers()
+                    } else {
+                        p.workers()
                     },
-                    mode: 0,
+                    lock: p.lock(),
+                    tempo: p.tempo_ms,
+                    mode: d.modes().iter().position(|m| *m == p.mode()).unwrap_or(0),
                 }
+            })
+            .collect();
+        let titles = DemoKind::ALL
+            .iter()
+            .zip(&definitions)
+            .map(|(d, def)| match def {
+                Some(l) => (l.title.en.clone(), l.title.zh.clone()),
+                None => (
+                    crate::ui::lesson_title(*d).to_string(),
+                    crate::ui::lesson_title(*d).to_string(),
+                ),
             })
             .collect();
         Self {
             lesson: 0,
             settings,
+            titles,
             run: RunState::new(),
             run_demo: None,
             paused: false,
@@ -242,6 +264,15 @@ impl App {
             if n > 0 && self.selected >= n {
                 self.selected = n - 1;
             }
+        }
+    }
+
+    /// Lesson `i`'s title in the current language.
+    pub fn title(&self, i: usize) -> &str {
+        match (self.titles.get(i), self.lang) {
+            (Some((en, _)), crate::lessons::Lang::En) => en,
+            (Some((_, zh)), crate::lessons::Lang::Zh) => zh,
+            (None, _) => "",
         }
     }
 
@@ -534,7 +565,11 @@ impl App {
         if self.running() {
             self.message = Some(format!(
                 "stopped the {} demo",
-                crate::ui::lesson_title(self.run_demo.unwrap_or(self.demo()))
+                self.title(
+                    self.run_demo
+                        .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
+                        .unwrap_or(self.lesson)
+                )
             ));
         }
         self.lesson = i;

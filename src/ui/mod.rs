@@ -229,7 +229,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 "{}/{} {}",
                 app.lesson + 1,
                 DemoKind::ALL.len(),
-                lesson_title(app.demo())
+                app.title(app.lesson)
             ),
             theme.title(),
         ),
@@ -303,7 +303,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-/// The lesson's name as the list shows it.
+/// A lesson's English name, for when its lesson.toml cannot be read.
 pub fn lesson_title(d: DemoKind) -> &'static str {
     match d {
         DemoKind::Process => "Process",

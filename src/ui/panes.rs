@@ -10,8 +10,8 @@ use crate::app::App;
 use crate::demos::DemoKind;
 use crate::protocol::{ExitStatus, Role, Stream};
 use crate::state::{Activity, Proc};
+use crate::ui::block;
 use crate::ui::theme::{Theme, activity_cell, glyph};
-use crate::ui::{block, lesson_title};
 
 /// How long a new row stays highlighted and an exited row stays red, in run seconds.
 const FRESH_SECS: f64 = 3.0;
@@ -25,12 +25,10 @@ fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
 
 /// The lesson list with progress marks.
 pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let lines: Vec<Line> = DemoKind::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
+    let lines: Vec<Line> = (0..DemoKind::ALL.len())
+        .map(|i| {
             let mark = if app.done.contains(&i) { "✓" } else { " " };
-            let text = format!("{mark} {} {}", i + 1, lesson_title(*d));
+            let text = format!("{mark} {} {}", i + 1, app.title(i));
             if i == app.lesson {
                 Line::styled(
                     text,
@@ -96,7 +94,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         )),
     ];
     if d == DemoKind::Lock {
-        settings.push(Span::raw(" · lock "));
+        settings.push(Span::raw(", lock "));
         settings.push(if s.lock {
             Span::styled("ON", theme.good())
         } else {
@@ -104,11 +102,11 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         });
     }
     if let Some(m) = app.mode() {
-        settings.push(Span::raw(format!(" · mode {m}")));
+        settings.push(Span::raw(format!(", mode {m}")));
     }
-    settings.push(Span::raw(format!(" · tempo {} ms", s.tempo)));
+    settings.push(Span::raw(format!(", tempo {} ms", s.tempo)));
     if app.stepping {
-        settings.push(Span::styled(" · step mode", theme.key()));
+        settings.push(Span::styled(", step mode", theme.key()));
     }
     let zh = app.lang == crate::lessons::Lang::Zh;
     let mut lines = Vec::new();
@@ -163,7 +161,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
-        .block(block(theme, lesson_title(d)))
+        .block(block(theme, app.title(app.lesson)))
         .render(area, buf);
 }
 
@@ -685,7 +683,7 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = &app.run;
     let mut lines = vec![Line::raw(format!(
-        "size {}  ·  {} put, {} got",
+        "size {}, {} put, {} got",
         run.queue.len(),
         run.queue_puts,
         run.queue_gets
