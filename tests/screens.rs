@@ -490,3 +490,37 @@ fn the_lesson_text_switches_to_chinese_and_wraps_by_display_width() {
     }
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn the_pane_a_step_is_about_is_highlighted_and_every_step_pane_exists() {
+    use proclab::app::Pane;
+    // Every name a step may use belongs to a real pane.
+    let all = [
+        Pane::Tree,
+        Pane::Cores,
+        Pane::Demo,
+        Pane::Output,
+        Pane::Timeline,
+        Pane::Code,
+        Pane::Text,
+    ];
+    let names: Vec<&str> = all.iter().map(|p| ui::pane_name(*p)).collect();
+    assert_eq!(names, proclab::course::PANES);
+
+    // The Lock lesson's second step is about the demo pane: its border is drawn bold.
+    let s = Script::new("lock", &[("workers", "2")]);
+    let mut app = app_with(DemoKind::Lock, &s);
+    app.on_key(Key::Char('n'));
+    let area = Rect::new(0, 0, 120, 36);
+    let mut buf = Buffer::empty(area);
+    ui::render(&app, &Theme { color: false }, area, &mut buf);
+    let layout = ui::screen(&app, area).expect("fits");
+    let bold = |r: Rect| {
+        buf[(r.x, r.y)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    };
+    for (p, r) in &layout.panes {
+        assert_eq!(bold(*r), *p == Pane::Demo, "{p:?}");
+    }
+}

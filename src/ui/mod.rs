@@ -141,8 +141,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(r) = s.lesson {
         panes::lesson(app, theme, r, buf);
     }
+    let focus = app.step().and_then(|st| st.pane.as_deref());
     for (p, r) in s.panes {
         pane(app, theme, p, r, buf);
+        if focus == Some(pane_name(p)) {
+            highlight_border(theme, r, buf);
+        }
     }
     if app.help {
         help(theme, area, buf);
@@ -155,6 +159,36 @@ pub fn tree_row_pid(app: &App, r: Rect, row: u16) -> Option<i32> {
     let first = r.y + 1 + 1 + u16::from(app.run.runner_pid > 0);
     let i = row.checked_sub(first)? as usize;
     app.run.tree().get(i).map(|(pid, _)| *pid)
+}
+
+/// The name a lesson step uses for a pane (see `course::PANES`).
+pub fn pane_name(p: Pane) -> &'static str {
+    match p {
+        Pane::Tree => "tree",
+        Pane::Cores => "cores",
+        Pane::Demo => "demo",
+        Pane::Output => "output",
+        Pane::Timeline => "timeline",
+        Pane::Code => "code",
+        Pane::Text => "text",
+    }
+}
+
+/// Recolour a pane's border (and title) so the pane the current step is about stands out;
+/// bold as well as coloured, so it also shows without colours.
+fn highlight_border(theme: &Theme, r: Rect, buf: &mut Buffer) {
+    if r.width < 2 || r.height < 2 {
+        return;
+    }
+    let style = theme.key();
+    for edge in [
+        Rect::new(r.x, r.y, r.width, 1),
+        Rect::new(r.x, r.y + r.height - 1, r.width, 1),
+        Rect::new(r.x, r.y, 1, r.height),
+        Rect::new(r.x + r.width - 1, r.y, 1, r.height),
+    ] {
+        buf.set_style(edge, style);
+    }
 }
 
 fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
