@@ -98,6 +98,15 @@ impl Tui {
         }
     }
 
+    /// Press r past the reading step, answer the prediction with its first choice, and
+    /// press r again to run the demo.
+    fn run_past_prediction(&mut self) {
+        self.keys("r");
+        self.wait_for("Predict:");
+        self.keys("1");
+        self.keys("r");
+    }
+
     fn keys(&mut self, k: &str) {
         self.writer.write_all(k.as_bytes()).expect("type");
         self.writer.flush().expect("flush");
@@ -187,10 +196,7 @@ fn ctrl_c_while_a_demo_runs_quits_and_leaves_nothing_running() {
     t.wait_for("ready: press r");
     // Workers that would run for minutes (past the reading step and its prediction).
     t.keys("+");
-    t.keys("r");
-    t.wait_for("Predict:");
-    t.keys("1");
-    t.keys("r");
+    t.run_past_prediction();
     let s = t.wait_for("worker 2");
     let main = number_after(&s, "main pid");
     t.keys("\x03");
@@ -245,10 +251,7 @@ fn sigterm_and_sighup_quit_cleanly_while_a_demo_runs() {
     for sig in [libc::SIGTERM, libc::SIGHUP] {
         let mut t = Tui::start(&["--lesson", "process"], 100, 30);
         t.wait_for("ready: press r");
-        t.keys("r");
-        t.wait_for("Predict:");
-        t.keys("1");
-        t.keys("r");
+        t.run_past_prediction();
         let s = t.wait_for("worker 1");
         let main = number_after(&s, "main pid");
         let pid = t.child.process_id().expect("pid") as i32;
@@ -272,10 +275,7 @@ fn a_panic_restores_the_terminal_and_kills_the_demo() {
         &[("PROCLAB_TEST_PANIC_ON_RUN", "1"), ("RUST_BACKTRACE", "0")],
     );
     t.wait_for("ready: press r");
-    t.keys("r");
-    t.wait_for("Predict:");
-    t.keys("1");
-    t.keys("r");
+    t.run_past_prediction();
     let st = t.wait_exit();
     assert!(!st.success(), "a panic is a failure exit");
     assert!(
@@ -322,10 +322,7 @@ fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
     let env = [("XDG_DATA_HOME", data.to_str().expect("utf-8 path"))];
     let mut t = Tui::start_with(&["--lesson", "process"], 120, 40, &env);
     t.wait_for("ready: press r");
-    t.keys("r");
-    t.wait_for("Predict:");
-    t.keys("1");
-    t.keys("r");
+    t.run_past_prediction();
     t.wait_for("ended: exit code 0");
     t.wait_for("✓ 1 Process");
     t.keys("q");

@@ -90,6 +90,20 @@ impl Script {
         )
     }
 
+    /// Workers 201 and 202 both wait in step mode before reading the counter.
+    fn both_at_read(&mut self) -> &mut Self {
+        for pid in [201, 202] {
+            self.at(
+                pid,
+                Event::StepPoint {
+                    op: Op::Read,
+                    detail: "read counter".into(),
+                },
+            );
+        }
+        self
+    }
+
     fn say(&mut self, pid: i32, line: &str) -> &mut Self {
         self.at(
             pid,
@@ -207,20 +221,7 @@ fn lock_lesson_in_step_mode_at_80x24() {
         &[("workers", "2"), ("iterations", "1"), ("lock", "false")],
     );
     s.workers(Role::Worker, &["worker 0", "worker 1"])
-        .at(
-            201,
-            Event::StepPoint {
-                op: Op::Read,
-                detail: "read counter".into(),
-            },
-        )
-        .at(
-            202,
-            Event::StepPoint {
-                op: Op::Read,
-                detail: "read counter".into(),
-            },
-        )
+        .both_at_read()
         .at(
             201,
             Event::SharedRead {
@@ -428,20 +429,7 @@ fn every_size_from_80x24_to_250x70_draws_without_panicking() {
 fn a_click_on_a_process_row_lands_on_the_process_drawn_there() {
     let mut s = Script::new("lock", &[("workers", "2")]);
     s.workers(Role::Worker, &["worker 0", "worker 1"])
-        .at(
-            201,
-            Event::StepPoint {
-                op: Op::Read,
-                detail: "read counter".into(),
-            },
-        )
-        .at(
-            202,
-            Event::StepPoint {
-                op: Op::Read,
-                detail: "read counter".into(),
-            },
-        );
+        .both_at_read();
     let mut app = app_with(DemoKind::Lock, &s);
     app.on_key(Key::Char(' '));
     let area = Rect::new(0, 0, 120, 36);
