@@ -80,12 +80,14 @@ pub enum Key {
 
 /// The whole app.
 pub struct App {
-    /// Index into [`DemoKind::ALL`].
+    /// The course: embedded, or an instructor's folder (`--lessons DIR`).
+    pub lessons: Vec<crate::lessons::Lesson>,
+    /// Index into `lessons`.
     pub lesson: usize,
     pub settings: Vec<Settings>,
     pub run: RunState,
-    /// The demo of the current/last run, if any.
-    pub run_demo: Option<DemoKind>,
+    /// The lesson of the current/last run, if any.
+    pub run_lesson: Option<usize>,
     pub paused: bool,
     pub stepping: bool,
     /// Index into the gated processes (step mode) chosen with Tab or a number.
@@ -96,12 +98,8 @@ pub struct App {
     /// Language of the lesson text.
     pub lang: crate::lessons::Lang,
     pub help: bool,
-    /// Each lesson's title in English and Chinese (from lesson.toml).
-    pub titles: Vec<(String, String)>,
     /// Finished lessons: every step that checks a run has seen its run.
     pub done: BTreeSet<usize>,
-    /// Each lesson's steps, from its lesson.toml.
-    pub steps: Vec<Vec<crate::course::Step>>,
     /// The step each lesson is at.
     pub step_at: Vec<usize>,
     /// Steps whose check a run has shown, per lesson.
@@ -115,27 +113,20 @@ pub struct App {
 
 impl Default for App {
     fn default() -> Self {
-        Self::new()
+        Self::new(crate::lessons::embedded())
     }
 }
 
 impl App {
-    /// The app at the first lesson with every demo's defaults.
-    pub fn new() -> Self {
-        let definitions: Vec<Option<crate::course::LessonFile>> = DemoKind::ALL
+    /// The app at the first lesson of `lessons`, each with its lesson.toml's defaults.
+    pub fn new(lessons: Vec<crate::lessons::Lesson>) -> Self {
+        let settings = lessons
             .iter()
-            .map(|d| crate::lessons::of(*d).definition())
-            .collect();
-        // Each lesson's defaults come from its lesson.toml [params].
-        let settings = DemoKind::ALL
-            .iter()
-            .zip(&definitions)
-            .map(|(d, def)| {
-                let p = def
-                    .as_ref()
-                    .and_then(|l| crate::course::params_from(*d, &l.params).ok())
-                    .unwrap_or_else(|| Params::new(*d));
-                let queue_items = *d == DemoKind::Queue && p.mode() != "sum";
+            .map(|l| {
+                let d = l.demo;
+                let p =
+                    crate::course::params_from(d, &l.def.params).unwrap_or_else(|_| Params::new(d));
+                let queue_items = d == DemoKind::Queue && p.mode() != "sum";
                 Settings {
                     workers: if queue_items {
                         p.producers()
@@ -148,23 +139,13 @@ impl App {
                 }
             })
             .collect();
-        let titles = DemoKind::ALL
-            .iter()
-            .zip(&definitions)
-            .map(|(d, def)| match def {
-                Some(l) => (l.title.en.clone(), l.title.zh.clone()),
-                None => (
-                    crate::ui::lesson_title(*d).to_string(),
-                    crate::ui::lesson_title(*d).to_string(),
-                ),
-            })
-            .collect();
+        let n = lessons.len();
         Self {
+            lessons,
             lesson: 0,
             settings,
-            titles,
             run: RunState::new(),
-            run_demo: None,
+            run_lesson: None,
             paused: false,
             stepping: false,
             selected: 0,
@@ -173,33 +154,34 @@ impl App {
             lang: crate::lessons::Lang::En,
             help: false,
             done: BTreeSet::new(),
-            steps: DemoKind::ALL
-                .iter()
-                .map(|d| {
-                    crate::lessons::of(*d)
-                        .definition()
-                        .map(|l| l.steps)
-                        .unwrap_or_default()
-                })
-                .collect(),
-            step_at: vec![0; DemoKind::ALL.len()],
-            checked: vec![BTreeSet::new(); DemoKind::ALL.len()],
-            answers: vec![Default::default(); DemoKind::ALL.len()],
+            step_at: vec![0; n],
+            checked: vec![BTreeSet::new(); n],
+            answers: vec![Default::default(); n],
             message: None,
             quit: false,
         }
     }
 
-    /// Open the lesson of this demo.
+    /// Open the first lesson that runs this demo.
     pub fn select(&mut self, demo: DemoKind) {
-        if let Some(i) = DemoKind::ALL.iter().position(|d| *d == demo) {
+        if let Some(i) = self.lessons.iter().position(|l| l.demo == demo) {
             self.lesson = i;
         }
     }
 
+    /// The open lesson.
+    pub fn current_lesson(&self) -> &crate::lessons::Lesson {
+        &self.lessons[self.lesson]
+    }
+
+    /// The open lesson's steps.
+    pub fn steps(&self) -> &[crate::course::Step] {
+        &self.lessons[self.lesson].def.steps
+    }
+
     /// The selected lesson's demo.
     pub fn demo(&self) -> DemoKind {
-        DemoKind::ALL[self.lesson]
+        self.lessons[self.lesson].demo
     }
 
     /// The selected lesson's settings.
@@ -269,16 +251,12 @@ impl App {
 
     /// Lesson `i`'s title in the current language.
     pub fn title(&self, i: usize) -> &str {
-        match (self.titles.get(i), self.lang) {
-            (Some((en, _)), crate::lessons::Lang::En) => en,
-            (Some((_, zh)), crate::lessons::Lang::Zh) => zh,
-            (None, _) => "",
-        }
+        self.lessons.get(i).map_or("", |l| l.title(self.lang))
     }
 
     /// The current step of the open lesson, if it has steps.
     pub fn step(&self) -> Option<&crate::course::Step> {
-        self.steps[self.lesson].get(self.step_at[self.lesson])
+        self.steps().get(self.step_at[self.lesson])
     }
 
     /// True on a step with nothing to run or check, followed by another step.
@@ -286,7 +264,7 @@ impl App {
         let i = self.lesson;
         self.step().is_some_and(|s| {
             s.check.is_none() && s.prediction.is_none() && s.action == crate::course::Action::Read
-        }) && self.step_at[i] + 1 < self.steps[i].len()
+        }) && self.step_at[i] + 1 < self.steps().len()
     }
 
     /// True when the current step asks a prediction that has not been answered yet.
@@ -298,17 +276,15 @@ impl App {
     /// After a run of this lesson ended: does it show what the current step asks? If so
     /// the step completes itself and the lesson moves on.
     fn check_step(&mut self) {
-        let Some(i) = self
-            .run_demo
-            .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
-        else {
+        let Some(i) = self.run_lesson else {
             return;
         };
         if i != self.lesson {
             return;
         }
         let at = self.step_at[i];
-        let Some(check) = self.steps[i].get(at).and_then(|s| s.check) else {
+        let steps = &self.lessons[i].def.steps;
+        let Some(check) = steps.get(at).and_then(|s| s.check) else {
             return;
         };
         if !crate::app::shows(&self.run, check) {
@@ -318,21 +294,18 @@ impl App {
             return;
         }
         self.checked[i].insert(at);
-        let verdict = match (
-            self.steps[i][at].prediction.as_ref(),
-            self.answers[i].get(&at),
-        ) {
+        let verdict = match (steps[at].prediction.as_ref(), self.answers[i].get(&at)) {
             (Some(p), Some(a)) if *a == p.answer => " Your prediction was right.".to_string(),
             (Some(p), Some(a)) => format!(" You predicted '{a}'; the answer is '{}'.", p.answer),
             _ => String::new(),
         };
         self.message = Some(format!("step {} done.{verdict}", at + 1));
-        if at + 1 < self.steps[i].len() {
+        let with_checks: Vec<usize> = (0..steps.len())
+            .filter(|k| steps[*k].check.is_some())
+            .collect();
+        if at + 1 < steps.len() {
             self.step_at[i] = at + 1;
         }
-        let with_checks: Vec<usize> = (0..self.steps[i].len())
-            .filter(|k| self.steps[i][*k].check.is_some())
-            .collect();
         if with_checks.iter().all(|k| self.checked[i].contains(k)) {
             self.done.insert(i);
         }
@@ -414,7 +387,7 @@ impl App {
             }
             Key::Char('n') => {
                 let i = self.lesson;
-                if self.step_at[i] + 1 < self.steps[i].len() {
+                if self.step_at[i] + 1 < self.steps().len() {
                     self.step_at[i] += 1;
                 }
                 vec![]
@@ -443,7 +416,7 @@ impl App {
                     self.message = Some("restarted: the previous run was stopped".into());
                 }
                 self.paused = false;
-                self.run_demo = Some(self.demo());
+                self.run_lesson = Some(self.lesson);
                 self.selected = 0;
                 vec![Command::Start(self.params())]
             }
@@ -548,7 +521,7 @@ impl App {
     }
 
     fn move_lesson(&mut self, by: isize) -> Vec<Command> {
-        let n = DemoKind::ALL.len() as isize;
+        let n = self.lessons.len() as isize;
         let next = (self.lesson as isize + by).rem_euclid(n) as usize;
         if next == self.lesson {
             return vec![];
@@ -559,17 +532,13 @@ impl App {
     /// Switch to lesson `i`: another lesson's demo must not keep running (or keep showing)
     /// behind the new one.
     pub fn open_lesson(&mut self, i: usize) -> Vec<Command> {
-        if i == self.lesson || i >= DemoKind::ALL.len() {
+        if i == self.lesson || i >= self.lessons.len() {
             return vec![];
         }
         if self.running() {
             self.message = Some(format!(
                 "stopped the {} demo",
-                self.title(
-                    self.run_demo
-                        .and_then(|d| DemoKind::ALL.iter().position(|x| *x == d))
-                        .unwrap_or(self.lesson)
-                )
+                self.title(self.run_lesson.unwrap_or(self.lesson))
             ));
         }
         self.lesson = i;
@@ -577,7 +546,7 @@ impl App {
         self.text_scroll = 0;
         self.paused = false;
         self.run = RunState::new();
-        self.run_demo = None;
+        self.run_lesson = None;
         vec![Command::Discard]
     }
 
@@ -658,7 +627,7 @@ mod tests {
 
     #[test]
     fn r_runs_the_selected_lesson_with_its_settings() {
-        let mut app = App::new();
+        let mut app = App::default();
         app.select(DemoKind::Lock);
         app.on_key(Key::Char('l'));
         app.on_key(Key::Char('-'));
@@ -677,7 +646,7 @@ mod tests {
 
     #[test]
     fn every_lesson_starts_valid_parameters() {
-        let mut app = App::new();
+        let mut app = App::default();
         for d in DemoKind::ALL {
             app.select(d);
             for _ in 0..d.modes().len().max(1) {
@@ -689,7 +658,7 @@ mod tests {
 
     #[test]
     fn tempo_keys_step_through_the_list_and_apply_live() {
-        let mut app = App::new();
+        let mut app = App::default();
         assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(20)]);
         assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(50)]);
         assert_eq!(app.on_key(Key::Char('[')), vec![Command::SetTempo(20)]);
@@ -701,7 +670,7 @@ mod tests {
 
     #[test]
     fn enter_steps_the_process_chosen_with_tab() {
-        let mut app = App::new();
+        let mut app = App::default();
         app.on_key(Key::Char(' '));
         assert!(app.stepping);
         for pid in [11, 12] {
@@ -763,7 +732,7 @@ mod tests {
 
     #[test]
     fn read_predict_run_observe_completes_steps_and_the_lesson() {
-        let mut app = App::new();
+        let mut app = App::default();
         app.select(DemoKind::Lock);
         assert_eq!(app.step_at[app.lesson], 0, "starts reading");
         assert_eq!(
@@ -800,7 +769,7 @@ mod tests {
 
     #[test]
     fn help_swallows_the_next_key_but_q_still_quits() {
-        let mut app = App::new();
+        let mut app = App::default();
         app.on_key(Key::Char('?'));
         assert!(app.help);
         assert_eq!(app.on_key(Key::Char('r')), vec![]);
@@ -811,7 +780,7 @@ mod tests {
 
     #[test]
     fn e_cycles_through_the_panes_and_back() {
-        let mut app = App::new();
+        let mut app = App::default();
         let n = panes_for(app.demo()).len();
         for _ in 0..n {
             app.on_key(Key::Char('e'));

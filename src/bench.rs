@@ -192,7 +192,7 @@ pub fn render_times(frames: usize) -> (f64, f64) {
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
 
-    let mut app = App::new();
+    let mut app = App::default();
     app.select(DemoKind::Lock);
     let mut t = 1_000_000u64;
     let mut feed = |app: &mut App, pid: i32, event: Event| {

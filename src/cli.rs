@@ -19,9 +19,13 @@ use crate::runner::{self, Run, RunOptions};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Open the terminal app at this lesson.
-    #[arg(long, value_enum)]
-    lesson: Option<DemoKind>,
+    /// Open the terminal app at this lesson (its id, folder name or demo, e.g. lock).
+    #[arg(long)]
+    lesson: Option<String>,
+    /// Teach the lessons in this folder (NN-slug/ folders, see lessons/README.md) instead
+    /// of the built-in course.
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<std::path::PathBuf>,
     /// Language of the lesson texts (default: from LC_ALL / LC_MESSAGES / LANG).
     #[arg(long, value_enum)]
     lang: Option<crate::lessons::Lang>,
@@ -175,11 +179,39 @@ pub fn main() -> i32 {
         Some(Command::Run(args)) => run(args),
         Some(Command::Lessons(LessonsCommand::Check { dir })) => crate::course::check_command(&dir),
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
-        None => crate::tui::main(crate::tui::Start {
-            lesson: cli.lesson,
-            lang: cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
-            reset_progress: cli.reset_progress,
-        }),
+        None => {
+            let lessons = match &cli.lessons {
+                None => crate::lessons::embedded(),
+                Some(dir) => match crate::lessons::load(dir) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("proclab: cannot open these lessons: {e}");
+                        return 2;
+                    }
+                },
+            };
+            if lessons.is_empty() {
+                eprintln!("proclab: no lessons to teach");
+                return 2;
+            }
+            let lesson = match &cli.lesson {
+                None => None,
+                Some(name) => match crate::lessons::find(&lessons, name) {
+                    Some(i) => Some(i),
+                    None => {
+                        let ids: Vec<&str> = lessons.iter().map(|l| l.def.id.as_str()).collect();
+                        eprintln!("proclab: no lesson '{name}'; lessons: {}", ids.join(", "));
+                        return 2;
+                    }
+                },
+            };
+            crate::tui::main(crate::tui::Start {
+                lessons,
+                lesson,
+                lang: cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
+                reset_progress: cli.reset_progress,
+            })
+        }
     }
 }
 

@@ -322,19 +322,26 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
     out
 }
 
+/// The `NN-slug` folders under `root`, in name order.
+pub fn lesson_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.len() > 3 && n[..2].chars().all(|c| c.is_ascii_digit()) && &n[2..3] == "-"
+                })
+        })
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
 /// Check every `NN-*` folder under `root`. Returns (lessons checked, problems).
 pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
-    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(root) {
-        Ok(d) => d
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_dir()
-                    && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.len() > 3 && n[..2].chars().all(|c| c.is_ascii_digit()) && &n[2..3] == "-"
-                    })
-            })
-            .collect(),
+    let dirs = match lesson_dirs(root) {
+        Ok(d) => d,
         Err(e) => {
             return (
                 0,
@@ -346,7 +353,6 @@ pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
             );
         }
     };
-    dirs.sort();
     if dirs.is_empty() {
         return (
             0,
@@ -391,7 +397,7 @@ mod tests {
     #[test]
     fn the_shipped_lessons_are_clean() {
         let (n, problems) = check_dir(&repo_lessons());
-        assert_eq!(n, DemoKind::ALL.len());
+        assert_eq!(n, crate::lessons::EMBEDDED.len());
         assert!(problems.is_empty(), "{problems:#?}");
     }
 

@@ -1,26 +1,45 @@
-//! The lessons' files, embedded in the binary. Each `lessons/NN-slug/` holds `en.md` and
-//! `zh.md`, the lesson's text, and `demo.py`, the program the lesson shows: a correct,
-//! runnable equivalent of what the native demo does (a test runs every one under python3).
+//! The lessons the app teaches: the set embedded in the binary (`lessons/NN-slug/`), or an
+//! instructor's own folder given with `--lessons DIR`. Each lesson is `lesson.toml` (its
+//! steps and which demo it runs), `en.md` and `zh.md` (its text) and `demo.py` (the program
+//! it shows: a correct, runnable equivalent of the native demo; a test runs every one).
 
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use crate::course::LessonFile;
 use crate::demos::DemoKind;
 
-/// One lesson's embedded files.
+/// One lesson, ready for the app.
+#[derive(Debug, Clone)]
 pub struct Lesson {
+    /// Where it came from: `lessons/05-lock` for the embedded set, else the folder path.
+    pub dir: String,
+    /// The parsed `lesson.toml`.
+    pub def: LessonFile,
+    /// The demo it runs.
+    pub demo: DemoKind,
+    /// The text, English Markdown.
+    pub en: String,
+    /// The text, Simplified Chinese Markdown.
+    pub zh: String,
+    /// The Python program.
+    pub demo_py: String,
+}
+
+/// One embedded lesson's files.
+pub struct Embedded {
     /// The folder, relative to the repository.
     pub dir: &'static str,
-    /// The text, English Markdown.
     pub en: &'static str,
-    /// The text, Simplified Chinese Markdown.
     pub zh: &'static str,
-    /// The Python program.
     pub demo_py: &'static str,
-    /// The lesson's definition (`lesson.toml`).
     pub toml: &'static str,
 }
 
-macro_rules! lesson {
+macro_rules! embed {
     ($dir:literal) => {
-        Lesson {
+        Embedded {
             dir: $dir,
             en: include_str!(concat!("../", $dir, "/en.md")),
             zh: include_str!(concat!("../", $dir, "/zh.md")),
@@ -30,12 +49,82 @@ macro_rules! lesson {
     };
 }
 
-const PROCESS: Lesson = lesson!("lessons/01-process");
-const QUEUE: Lesson = lesson!("lessons/02-queue");
-const POOL: Lesson = lesson!("lessons/03-pool");
-const SHARED: Lesson = lesson!("lessons/04-shared-memory");
-const LOCK: Lesson = lesson!("lessons/05-lock");
-const GIL: Lesson = lesson!("lessons/06-gil");
+/// The shipped course, in order. `proclab lessons check lessons` and a test keep it clean.
+pub const EMBEDDED: &[Embedded] = &[
+    embed!("lessons/01-process"),
+    embed!("lessons/02-queue"),
+    embed!("lessons/03-pool"),
+    embed!("lessons/04-shared-memory"),
+    embed!("lessons/05-lock"),
+    embed!("lessons/06-gil"),
+];
+
+impl Embedded {
+    /// Parse into a [`Lesson`]; `None` only for a broken build (a test parses them all).
+    pub fn lesson(&self) -> Option<Lesson> {
+        let def: LessonFile = toml::from_str(self.toml).ok()?;
+        let demo = DemoKind::from_str(&def.demo, true).ok()?;
+        Some(Lesson {
+            dir: self.dir.to_string(),
+            def,
+            demo,
+            en: self.en.to_string(),
+            zh: self.zh.to_string(),
+            demo_py: self.demo_py.to_string(),
+        })
+    }
+}
+
+/// The embedded course.
+pub fn embedded() -> Vec<Lesson> {
+    EMBEDDED.iter().filter_map(Embedded::lesson).collect()
+}
+
+/// An instructor's course: every `NN-slug/` folder under `root`, in name order. Refused,
+/// with every problem listed as `file:line: message`, unless `proclab lessons check` would
+/// pass it: the app never opens half a course.
+pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
+    let (_, problems) = crate::course::check_dir(root);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        return Err(format!(
+            "{} problem{} in {}:\n{}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            root.display(),
+            list.join("\n")
+        ));
+    }
+    let read = |dir: &Path, name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
+    let mut out = Vec::new();
+    for dir in crate::course::lesson_dirs(root).map_err(|e| format!("{}: {e}", root.display()))? {
+        let toml_text = read(&dir, "lesson.toml")?;
+        let def: LessonFile = toml::from_str(&toml_text)
+            .map_err(|e| format!("{}: {e}", dir.join("lesson.toml").display()))?;
+        let demo = DemoKind::from_str(&def.demo, true)
+            .map_err(|e| format!("{}: {e}", dir.join("lesson.toml").display()))?;
+        out.push(Lesson {
+            dir: dir.display().to_string(),
+            def,
+            demo,
+            en: read(&dir, "en.md")?,
+            zh: read(&dir, "zh.md")?,
+            demo_py: read(&dir, "demo.py")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The index of the lesson called `name`: its id, its folder name, or its demo's name.
+pub fn find(lessons: &[Lesson], name: &str) -> Option<usize> {
+    lessons
+        .iter()
+        .position(|l| l.def.id == name || l.slug() == name)
+        .or_else(|| lessons.iter().position(|l| l.demo.name() == name))
+}
 
 /// The language of the lesson texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,36 +167,28 @@ impl Lang {
 
 impl Lesson {
     /// The text in a language.
-    pub fn text(&self, lang: Lang) -> &'static str {
+    pub fn text(&self, lang: Lang) -> &str {
         match lang {
-            Lang::En => self.en,
-            Lang::Zh => self.zh,
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
         }
     }
-}
 
-impl Lesson {
-    /// The parsed definition; the shipped lessons are checked by a test, so this only
-    /// fails for a broken build.
-    pub fn definition(&self) -> Option<crate::course::LessonFile> {
-        toml::from_str(self.toml).ok()
+    /// The folder's own name, e.g. "05-lock": the lesson's key in the progress file.
+    pub fn slug(&self) -> &str {
+        self.dir
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.dir)
     }
 
-    /// The folder's own name, e.g. "05-lock": the lesson's id in the progress file.
-    pub fn slug(&self) -> &'static str {
-        self.dir.rsplit('/').next().unwrap_or(self.dir)
-    }
-}
-
-/// The lesson of a demo.
-pub fn of(d: DemoKind) -> &'static Lesson {
-    match d {
-        DemoKind::Process => &PROCESS,
-        DemoKind::Queue => &QUEUE,
-        DemoKind::Pool => &POOL,
-        DemoKind::Shared => &SHARED,
-        DemoKind::Lock => &LOCK,
-        DemoKind::Gil => &GIL,
+    /// The title in a language.
+    pub fn title(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.def.title.en,
+            Lang::Zh => &self.def.title.zh,
+        }
     }
 }
 
@@ -125,10 +206,15 @@ mod tests {
     }
 
     #[test]
-    fn every_lesson_has_both_texts_without_tabs() {
-        for d in DemoKind::ALL {
-            let l = of(d);
-            for (lang, text) in [("en", l.en), ("zh", l.zh)] {
+    fn every_embedded_lesson_parses_and_has_both_texts_without_tabs() {
+        let all = embedded();
+        assert_eq!(
+            all.len(),
+            EMBEDDED.len(),
+            "a shipped lesson.toml does not parse"
+        );
+        for l in &all {
+            for (lang, text) in [("en", &l.en), ("zh", &l.zh)] {
                 assert!(
                     text.starts_with("# "),
                     "{} {lang}: starts with a title",
@@ -142,5 +228,18 @@ mod tests {
                 l.dir
             );
         }
+    }
+
+    #[test]
+    fn lessons_are_found_by_id_folder_or_demo() {
+        let all = embedded();
+        let lock = find(&all, "lock").expect("by id");
+        assert_eq!(all[lock].demo, DemoKind::Lock);
+        assert_eq!(find(&all, "05-lock"), Some(lock));
+        assert_eq!(
+            all[find(&all, "shared").expect("by demo")].demo,
+            DemoKind::Shared
+        );
+        assert_eq!(find(&all, "nope"), None);
     }
 }

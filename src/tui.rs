@@ -18,7 +18,6 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::app::{App, Command, Key};
-use crate::demos::DemoKind;
 use crate::protocol::Frame;
 use crate::runner::{self, Run, RunOptions};
 use crate::ui::{self, Theme};
@@ -49,8 +48,10 @@ const IDLE_MS: u64 = 250;
 
 /// How the app opens.
 pub struct Start {
-    /// This lesson, else the first unfinished one.
-    pub lesson: Option<DemoKind>,
+    /// The course (embedded, or loaded with `--lessons DIR`).
+    pub lessons: Vec<crate::lessons::Lesson>,
+    /// This lesson (an index into `lessons`), else the first unfinished one.
+    pub lesson: Option<usize>,
     pub lang: crate::lessons::Lang,
     /// Forget the finished lessons first.
     pub reset_progress: bool,
@@ -68,8 +69,8 @@ fn load_progress(app: &mut App, reset: bool) -> Option<std::path::PathBuf> {
         crate::progress::Progress::load(&path)
     };
     app.message = warning;
-    for (i, d) in DemoKind::ALL.iter().enumerate() {
-        if progress.done.contains(crate::lessons::of(*d).slug()) {
+    for (i, l) in app.lessons.iter().enumerate() {
+        if progress.done.contains(l.slug()) {
             app.done.insert(i);
         }
     }
@@ -82,8 +83,9 @@ fn load_progress(app: &mut App, reset: bool) -> Option<std::path::PathBuf> {
 fn save_progress(app: &mut App, path: &std::path::Path) {
     let mut p = crate::progress::Progress::new();
     for i in &app.done {
-        p.done
-            .insert(crate::lessons::of(DemoKind::ALL[*i]).slug().to_string());
+        if let Some(l) = app.lessons.get(*i) {
+            p.done.insert(l.slug().to_string());
+        }
     }
     if let Err(e) = p.save(path) {
         app.message = Some(format!("cannot save progress to {}: {e}", path.display()));
@@ -93,6 +95,7 @@ fn save_progress(app: &mut App, path: &std::path::Path) {
 /// Open the terminal app. Returns the exit code.
 pub fn main(opening: Start) -> i32 {
     let Start {
+        lessons,
         lesson,
         lang,
         reset_progress,
@@ -157,17 +160,17 @@ pub fn main(opening: Start) -> i32 {
     }
 
     let theme = Theme::from_env();
-    let mut app = App::new();
+    let mut app = App::new(lessons);
     app.lang = lang;
     let progress_path = load_progress(&mut app, reset_progress);
     let mut saved = app.done.clone();
     match lesson {
-        Some(d) => app.select(d),
+        Some(i) => app.lesson = i.min(app.lessons.len() - 1),
         // The first unfinished lesson (the last one if all are done).
         None => {
-            app.lesson = (0..DemoKind::ALL.len())
+            app.lesson = (0..app.lessons.len())
                 .find(|i| !app.done.contains(i))
-                .unwrap_or(DemoKind::ALL.len() - 1)
+                .unwrap_or(app.lessons.len() - 1)
         }
     }
     let mut current: Option<(u64, Run)> = None;

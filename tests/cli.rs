@@ -109,11 +109,44 @@ fn lessons_check_passes_the_shipped_lessons_and_fails_an_empty_folder() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
     let (code, out, _) = proclab(&["lessons", "check", dir]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("6 lessons OK"), "{out}");
+    let n = proclab::lessons::EMBEDDED.len();
+    assert!(out.contains(&format!("{n} lessons OK")), "{out}");
     let empty = std::env::temp_dir().join(format!("proclab-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("dir");
     let (code, out, _) = proclab(&["lessons", "check", empty.to_str().expect("utf-8")]);
     let _ = std::fs::remove_dir_all(&empty);
     assert_eq!(code, Some(1));
     assert!(out.contains("no lesson folders"), "{out}");
+}
+
+#[test]
+fn a_broken_lessons_folder_is_refused_before_the_app_opens() {
+    let root = std::env::temp_dir().join(format!("proclab-broken-course-{}", std::process::id()));
+    let dir = root.join("01-mine");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/05-lock");
+    for f in ["en.md", "zh.md", "demo.py"] {
+        std::fs::copy(format!("{shipped}/{f}"), dir.join(f)).expect("copy");
+    }
+    let toml = std::fs::read_to_string(format!("{shipped}/lesson.toml")).expect("read");
+    std::fs::write(
+        dir.join("lesson.toml"),
+        toml.replace("demo = \"lock\"", "demo = \"locks\""),
+    )
+    .expect("write");
+    let (code, _, err) = proclab(&["--lessons", root.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_dir_all(&root);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("01-mine/lesson.toml:3: unknown demo 'locks'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_lesson_names_the_lessons() {
+    let (code, _, err) = proclab(&["--lesson", "locks"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no lesson 'locks'"), "{err}");
+    assert!(err.contains("process, queue, pool"), "{err}");
 }

@@ -157,9 +157,9 @@ fn screen(app: &App, w: u16, h: u16) -> String {
 }
 
 fn app_with(demo: DemoKind, script: &Script) -> App {
-    let mut app = App::new();
+    let mut app = App::default();
     app.select(demo);
-    app.run_demo = Some(demo);
+    app.run_lesson = Some(app.lesson);
     for f in &script.frames {
         app.on_frame(f);
     }
@@ -386,7 +386,7 @@ fn shared_lesson_cells() {
 
 #[test]
 fn a_small_terminal_asks_to_be_enlarged() {
-    let app = App::new();
+    let app = App::default();
     let s = screen(&app, 60, 20);
     assert!(s.contains("enlarge the terminal to 80x24"), "{s}");
     assert!(s.contains("(now 60x20)"), "{s}");

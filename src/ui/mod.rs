@@ -262,7 +262,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!(
                 "{}/{} {}",
                 app.lesson + 1,
-                DemoKind::ALL.len(),
+                app.lessons.len(),
                 app.title(app.lesson)
             ),
             theme.title(),
@@ -335,18 +335,6 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }));
     }
     Line::from(spans).render(area, buf);
-}
-
-/// A lesson's English name, for when its lesson.toml cannot be read.
-pub fn lesson_title(d: DemoKind) -> &'static str {
-    match d {
-        DemoKind::Process => "Process",
-        DemoKind::Queue => "Queue",
-        DemoKind::Pool => "Pool",
-        DemoKind::Shared => "Shared memory",
-        DemoKind::Lock => "Lock",
-        DemoKind::Gil => "GIL comparison",
-    }
 }
 
 /// Every key, for the help overlay (and the README).

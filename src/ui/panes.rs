@@ -25,7 +25,7 @@ fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
 
 /// The lesson list with progress marks.
 pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let lines: Vec<Line> = (0..DemoKind::ALL.len())
+    let lines: Vec<Line> = (0..app.lessons.len())
         .map(|i| {
             let mark = if app.done.contains(&i) { "✓" } else { " " };
             let text = format!("{mark} {} {}", i + 1, app.title(i));
@@ -110,7 +110,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let zh = app.lang == crate::lessons::Lang::Zh;
     let mut lines = Vec::new();
-    let steps = &app.steps[app.lesson];
+    let steps = app.steps();
     match app.step() {
         Some(step) => {
             let at = app.step_at[app.lesson];
@@ -457,8 +457,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let d = app.demo();
-    let lines = crate::ui::markdown::render(theme, crate::lessons::of(d).text(app.lang));
+    let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((app.text_scroll, 0))
@@ -468,10 +467,10 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 /// The lesson's Python program, with syntax colours and line numbers.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let d = app.demo();
-    let title = format!("{}/demo.py", crate::lessons::of(d).dir);
+    let lesson = app.current_lesson();
+    let title = format!("{}/demo.py", lesson.dir);
     // A wrapped line reads better than a cut one.
-    let lines = crate::ui::code::highlight(theme, crate::lessons::of(d).demo_py);
+    let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block(theme, &title))
