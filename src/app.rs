@@ -205,24 +205,42 @@ impl App {
 
     /// Parameters for running the selected lesson now.
     pub fn params(&self) -> Params {
-        let d = self.demo();
+        let lesson = self.current_lesson();
+        // The lesson's own [params] first (an instructor may set iterations, maxsize...),
+        // then what the user changed with keys.
+        let from_lesson = crate::course::params_from(lesson.demo, &lesson.def.params).ok();
+        let p = self.with_settings(from_lesson.unwrap_or_else(|| Params::new(lesson.demo)));
+        if p.validate().is_ok() {
+            p
+        } else {
+            // A key made the lesson's extras invalid (say maxtasks in another pool mode).
+            self.with_settings(Params::new(lesson.demo))
+        }
+    }
+
+    fn with_settings(&self, mut p: Params) -> Params {
+        let d = p.demo;
         let s = self.current();
-        let mut p = Params::new(d);
         if d.options().contains(&crate::demos::Opt::Workers) {
             // Queue's items mode counts producers, not workers.
             if d == DemoKind::Queue && self.mode() != Some("sum") {
                 p.producers = Some(s.workers);
+                p.workers = None;
             } else {
                 p.workers = Some(s.workers);
+                p.producers = None;
+                p.consumers = None;
             }
         }
-        if d == DemoKind::Lock {
+        if d.options().contains(&crate::demos::Opt::Lock) {
             p.lock = Some(s.lock);
-            // By hand or slowed down, 20 000 increments per worker would never end.
+        }
+        // By hand or slowed down, thousands of increments per worker would never end.
+        if matches!(d, DemoKind::Lock | DemoKind::Manager) {
             if self.stepping {
                 p.iterations = Some(3);
             } else if s.tempo > 0 {
-                p.iterations = Some(100);
+                p.iterations = Some(if d == DemoKind::Lock { 100 } else { 20 });
             }
         }
         p.mode = self.mode().map(str::to_string);
@@ -441,8 +459,8 @@ impl App {
                 }]
             }
             Key::Char('l') => {
-                if self.demo() != DemoKind::Lock {
-                    self.message = Some("the lock switch belongs to the Lock lesson".into());
+                if !self.demo().options().contains(&crate::demos::Opt::Lock) {
+                    self.message = Some("this lesson's demo has no lock to switch".into());
                     return vec![];
                 }
                 let s = self.current_mut();
@@ -609,6 +627,33 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
             .timings()
             .iter()
             .any(|(v, _, speedup, _)| v == "processes" && *speedup > 1.2),
+        Check::AllMessagesReceived => run.outcomes.iter().any(|o| {
+            matches!(o, Outcome::Pipe { duplex, sent, received, replies, eof }
+                if received == sent && if *duplex { replies == sent } else { *eof })
+        }),
+        Check::ForkserverParent => {
+            let servers: Vec<i32> = run
+                .procs
+                .values()
+                .filter(|p| p.role == crate::protocol::Role::Server)
+                .map(|p| p.pid)
+                .collect();
+            run.outcomes.iter().any(|o| match o {
+                Outcome::StartMethods { rows } => rows.iter().any(|r| {
+                    r.method == "forkserver" && r.ppid != run.main_pid && servers.contains(&r.ppid)
+                }),
+                _ => false,
+            })
+        }
+        Check::OrphanReparented => run.outcomes.iter().any(
+            |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
+        ),
+        Check::ChildrenTerminated => run.outcomes.iter().any(|o| match o {
+            Outcome::Processes { children } => children
+                .iter()
+                .any(|(_, s)| *s == ExitStatus::Signal(libc::SIGTERM)),
+            _ => false,
+        }),
     }
 }
 

@@ -416,6 +416,15 @@ pub fn describe(e: &Event) -> String {
         } => {
             format!("result #{position}: task {task} = {result}")
         }
+        Event::PipeSend { conn, item } => format!("{conn}.send({item})"),
+        Event::PipeRecv {
+            conn,
+            item: Some(item),
+        } => format!("{conn}.recv() -> {item}"),
+        Event::PipeRecv { conn, item: None } => {
+            format!("{conn}.recv() -> EOFError (every write end closed)")
+        }
+        Event::Served { client, request } => format!("served {request} for pid {client}"),
         Event::Outcome(o) => format!("result: {}", describe_outcome(o)),
         Event::Sample(s) => {
             let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
@@ -458,6 +467,7 @@ fn role_name(r: crate::protocol::Role) -> &'static str {
         Consumer => "consumer",
         PoolWorker => "pool worker",
         Variant => "variant",
+        Server => "server",
         Unknown => "unknown",
     }
 }
@@ -508,6 +518,53 @@ fn describe_outcome(o: &Outcome) -> String {
         Outcome::Processes { children } => {
             let c: Vec<String> = children.iter().map(|(p, s)| format!("{p}: {s}")).collect();
             c.join("; ")
+        }
+        Outcome::Pipe {
+            duplex,
+            sent,
+            received,
+            replies,
+            eof,
+        } => format!(
+            "{} pipe: {sent} sent, {received} received{}{}",
+            if *duplex { "duplex" } else { "one-way" },
+            if *duplex {
+                format!(", {replies} replies")
+            } else {
+                String::new()
+            },
+            if *eof { ", then EOF" } else { "" }
+        ),
+        Outcome::Manager {
+            round_trips,
+            proxy_us,
+            value_us,
+        } => format!(
+            "{round_trips} proxy round trips, {proxy_us:.1} µs each; a Value operation takes {value_us:.2} µs"
+        ),
+        Outcome::StartMethods { rows } => {
+            let r: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} pid {} ppid {} ({}) in {:.1} ms, CONFIG={}",
+                        r.method,
+                        r.pid,
+                        r.ppid,
+                        r.parent,
+                        r.latency_us as f64 / 1000.0,
+                        r.config
+                    )
+                })
+                .collect();
+            r.join("; ")
+        }
+        Outcome::Orphan {
+            pid,
+            ppid_before,
+            ppid_after,
+        } => {
+            format!("orphan {pid}: PPID {ppid_before} before its parent exited, {ppid_after} after")
         }
     }
 }

@@ -57,6 +57,15 @@ pub enum Check {
     ZombieSeen,
     /// Processes beat serial wall time (gil).
     ParallelSpeedup,
+    /// Every object sent through the pipe arrived; in duplex mode every request got its
+    /// reply; in one-way mode the reader saw EOF (pipe).
+    AllMessagesReceived,
+    /// A child's PPID was the forkserver, not main (start).
+    ForkserverParent,
+    /// A process outlived its parent and got a new PPID (lifecycle).
+    OrphanReparented,
+    /// Children were stopped by terminate(): they ended by SIGTERM (lifecycle).
+    ChildrenTerminated,
 }
 
 impl Check {
@@ -64,10 +73,15 @@ impl Check {
     pub fn demos(self) -> &'static [DemoKind] {
         match self {
             Check::RunCompleted => &DemoKind::ALL,
-            Check::LostUpdates | Check::ExactCounter => &[DemoKind::Lock, DemoKind::Shared],
+            Check::LostUpdates | Check::ExactCounter => {
+                &[DemoKind::Lock, DemoKind::Shared, DemoKind::Manager]
+            }
             Check::PidReuse => &[DemoKind::Pool],
-            Check::ZombieSeen => &[DemoKind::Process],
+            Check::ZombieSeen => &[DemoKind::Process, DemoKind::Lifecycle],
             Check::ParallelSpeedup => &[DemoKind::Gil],
+            Check::AllMessagesReceived => &[DemoKind::Pipe],
+            Check::ForkserverParent => &[DemoKind::Start],
+            Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
         }
     }
 }

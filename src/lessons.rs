@@ -57,6 +57,10 @@ pub const EMBEDDED: &[Embedded] = &[
     embed!("lessons/04-shared-memory"),
     embed!("lessons/05-lock"),
     embed!("lessons/06-gil"),
+    embed!("lessons/07-pipe"),
+    embed!("lessons/08-manager"),
+    embed!("lessons/09-start-methods"),
+    embed!("lessons/10-lifecycle"),
 ];
 
 impl Embedded {

@@ -111,6 +111,13 @@ pub enum Event {
         result: i64,
         position: u32,
     },
+    /// A Pipe connection end (`conn`, e.g. "parent_conn") sent an object.
+    PipeSend { conn: String, item: String },
+    /// A Pipe connection end received an object; `None` is EOFError: every copy of the
+    /// other end was closed.
+    PipeRecv { conn: String, item: Option<String> },
+    /// A server process (a Manager's, the forkserver) handled one request from `client`.
+    Served { client: i32, request: String },
     /// A demo's measured outcome.
     Outcome(Outcome),
     /// Observer sample of the machine's cores and the demo's processes.
@@ -137,6 +144,8 @@ pub enum Role {
     PoolWorker,
     /// A process that runs one variant of a comparison (GIL demo).
     Variant,
+    /// A server other processes ask for work: a Manager's server, the forkserver.
+    Server,
     /// A process the runner did not start directly and that never introduced itself.
     Unknown,
 }
@@ -222,6 +231,44 @@ pub enum Outcome {
     Shared { value: Scalar, array: Vec<Scalar> },
     /// Process demo: children and how each ended.
     Processes { children: Vec<(i32, ExitStatus)> },
+    /// Pipe demo: objects sent and received, replies (duplex), whether EOF was seen.
+    Pipe {
+        duplex: bool,
+        sent: u32,
+        received: u32,
+        replies: u32,
+        eof: bool,
+    },
+    /// Manager demo: proxy round trips made, and the cost of one proxy operation against
+    /// one `Value` operation, in microseconds.
+    Manager {
+        round_trips: u64,
+        proxy_us: f64,
+        value_us: f64,
+    },
+    /// Start methods demo: one row per child.
+    StartMethods { rows: Vec<StartRow> },
+    /// Lifecycle demo: a process whose parent exited, and its PPID before and after.
+    Orphan {
+        pid: i32,
+        ppid_before: i32,
+        ppid_after: i32,
+    },
+}
+
+/// One child of the start methods demo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartRow {
+    /// "fork", "spawn" or "forkserver".
+    pub method: String,
+    pub pid: i32,
+    pub ppid: i32,
+    /// Who the parent is: "main" or "forkserver".
+    pub parent: String,
+    /// From the parent's `start()` to the child's first line of its own code.
+    pub latency_us: u64,
+    /// The value of the run-time global the child saw.
+    pub config: String,
 }
 
 /// One observer sample.
@@ -631,6 +678,45 @@ mod tests {
                 result: 1,
                 position: 0,
             },
+            Event::PipeSend {
+                conn: "parent_conn".into(),
+                item: "3".into(),
+            },
+            Event::PipeRecv {
+                conn: "child_conn".into(),
+                item: None,
+            },
+            Event::Served {
+                client: 9,
+                request: "d['count']".into(),
+            },
+            Event::Outcome(Outcome::Pipe {
+                duplex: true,
+                sent: 5,
+                received: 5,
+                replies: 5,
+                eof: false,
+            }),
+            Event::Outcome(Outcome::Manager {
+                round_trips: 1000,
+                proxy_us: 40.5,
+                value_us: 0.2,
+            }),
+            Event::Outcome(Outcome::StartMethods {
+                rows: vec![StartRow {
+                    method: "forkserver".into(),
+                    pid: 7,
+                    ppid: 6,
+                    parent: "forkserver".into(),
+                    latency_us: 900,
+                    config: "default".into(),
+                }],
+            }),
+            Event::Outcome(Outcome::Orphan {
+                pid: 8,
+                ppid_before: 7,
+                ppid_after: 1,
+            }),
             Event::Outcome(Outcome::Counter {
                 expected: 80000,
                 actual: 41234,

@@ -96,6 +96,21 @@ pub struct QueueItem {
     pub producer: i32,
 }
 
+/// One object through a Pipe, as the pipe pane lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipeEntry {
+    pub pid: i32,
+    /// The connection end used, e.g. "parent_conn".
+    pub conn: String,
+    /// True for send, false for recv.
+    pub send: bool,
+    /// The object; `None` for a recv that raised EOFError.
+    pub item: Option<String>,
+}
+
+/// Pipe log entries kept.
+pub const PIPE_LOG: usize = 200;
+
 /// Everything about the current (or last) run.
 #[derive(Debug, Default)]
 pub struct RunState {
@@ -123,6 +138,12 @@ pub struct RunState {
     pub counter_writes: u64,
     /// A sample showed a demo process in state Z.
     pub zombie_seen: bool,
+    /// Sends and receives through a Pipe, oldest first (the last [`PIPE_LOG`]).
+    pub pipe: VecDeque<PipeEntry>,
+    pub pipe_sent: u64,
+    pub pipe_received: u64,
+    /// Requests server processes (Manager, forkserver) handled.
+    pub served: u64,
     pub output: VecDeque<(i32, Stream, String)>,
     /// Output lines dropped from the front to stay within [`OUTPUT_LINES`].
     pub output_dropped: u64,
@@ -133,6 +154,13 @@ pub struct RunState {
 }
 
 impl RunState {
+    fn log_pipe(&mut self, e: PipeEntry) {
+        self.pipe.push_back(e);
+        while self.pipe.len() > PIPE_LOG {
+            self.pipe.pop_front();
+        }
+    }
+
     /// A fresh state for a new run.
     pub fn new() -> Self {
         Self::default()
@@ -346,7 +374,7 @@ impl RunState {
                         at,
                     });
                 }
-                if name == "counter" {
+                if name == "counter" || name == "d['count']" {
                     self.counter_seen = Some(*value);
                     self.counter_writes += 1;
                 }
@@ -386,6 +414,48 @@ impl RunState {
             }
             Event::ResultDelivered { task, position, .. } => {
                 self.task_mut(*task).delivered = Some(*position);
+            }
+            Event::PipeSend { conn, item } => {
+                self.pipe_sent += 1;
+                self.log_pipe(PipeEntry {
+                    pid,
+                    conn: conn.clone(),
+                    send: true,
+                    item: Some(item.clone()),
+                });
+                self.proc_mut(pid, at).step_point = None;
+                self.set_activity(
+                    pid,
+                    at,
+                    Activity::Running,
+                    Some(format!("{conn}.send({item})")),
+                );
+            }
+            Event::PipeRecv { conn, item } => {
+                if item.is_some() {
+                    self.pipe_received += 1;
+                }
+                self.log_pipe(PipeEntry {
+                    pid,
+                    conn: conn.clone(),
+                    send: false,
+                    item: item.clone(),
+                });
+                self.proc_mut(pid, at).step_point = None;
+                let what = match item {
+                    Some(i) => format!("{conn}.recv() -> {i}"),
+                    None => format!("{conn}.recv(): EOFError"),
+                };
+                self.set_activity(pid, at, Activity::Running, Some(what));
+            }
+            Event::Served { client, request } => {
+                self.served += 1;
+                self.set_activity(
+                    pid,
+                    at,
+                    Activity::Running,
+                    Some(format!("served {request} for {client}")),
+                );
             }
             Event::Outcome(o) => self.outcomes.push(o.clone()),
             Event::Sample(s) => {

@@ -394,3 +394,285 @@ fn samples_list_the_demo_processes_and_every_core() {
         "a working child shows CPU use and its core"
     );
 }
+
+/// (conn, item) of every pipe send (true) or receive (false), in order.
+fn pipe_events(run: &common::Finished) -> Vec<(bool, String, Option<String>)> {
+    run.frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::PipeSend { conn, item } => Some((true, conn.clone(), Some(item.clone()))),
+            Event::PipeRecv { conn, item } => Some((false, conn.clone(), item.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_duplex_pipe_carries_requests_one_way_and_replies_the_other() {
+    let run = run_json(&["pipe", "--iterations", "6"]);
+    let main = run.main_pid();
+    let child = run
+        .spawned()
+        .into_iter()
+        .find(|s| s.3 == "child")
+        .expect("child");
+    assert_eq!(child.1, main, "the child's parent is main");
+    let ev = pipe_events(&run);
+    let replies: Vec<String> = ev
+        .iter()
+        .filter(|e| !e.0 && e.1 == "parent_conn")
+        .filter_map(|e| e.2.clone())
+        .collect();
+    assert_eq!(replies, ["0", "1", "4", "9", "16", "25"], "i*i, in order");
+    let requests: Vec<String> = ev
+        .iter()
+        .filter(|e| !e.0 && e.1 == "child_conn")
+        .filter_map(|e| e.2.clone())
+        .collect();
+    assert_eq!(requests, ["0", "1", "2", "3", "4", "5", "None"]);
+    assert!(run.outcomes().iter().any(|o| matches!(
+        o,
+        Outcome::Pipe {
+            duplex: true,
+            sent: 6,
+            replies: 6,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_one_way_pipe_ends_in_eof_once_every_write_end_is_closed() {
+    let run = run_json(&["pipe", "--mode", "oneway", "--iterations", "4"]);
+    let ev = pipe_events(&run);
+    let got: Vec<Option<String>> = ev.iter().filter(|e| !e.0).map(|e| e.2.clone()).collect();
+    assert_eq!(
+        got,
+        [
+            Some("0".to_string()),
+            Some("1".to_string()),
+            Some("2".to_string()),
+            Some("3".to_string()),
+            None
+        ],
+        "four objects, then EOFError"
+    );
+    assert!(run.outcomes().iter().any(|o| matches!(
+        o,
+        Outcome::Pipe {
+            duplex: false,
+            received: 4,
+            eof: true,
+            ..
+        }
+    )));
+}
+
+fn manager_run(lock: &str) -> (common::Finished, i64, i64, f64, f64) {
+    let run = run_json(&["manager", "--workers", "4", "--iterations", "300", lock]);
+    let (mut e, mut a, mut p, mut v) = (0, 0, 0.0, 0.0);
+    for o in run.outcomes() {
+        match o {
+            Outcome::Counter {
+                expected, actual, ..
+            } => (e, a) = (expected, actual),
+            Outcome::Manager {
+                proxy_us, value_us, ..
+            } => (p, v) = (proxy_us, value_us),
+            _ => {}
+        }
+    }
+    (run, e, a, p, v)
+}
+
+#[test]
+fn the_manager_dict_lives_in_a_server_process_and_loses_updates_without_a_lock() {
+    let (run, expected, actual, proxy_us, value_us) = manager_run("--no-lock");
+    let main = run.main_pid();
+    let server = run
+        .spawned()
+        .into_iter()
+        .find(|s| s.2 == Role::Server)
+        .expect("a server process");
+    assert_eq!(
+        server.1, main,
+        "Manager() starts the server as main's child"
+    );
+    assert_eq!(expected, 300 * (1 + 2 + 3 + 4));
+    assert!(
+        actual < expected,
+        "get and set are separate round trips: {actual} of {expected}"
+    );
+    assert!(
+        proxy_us > 5.0 * value_us,
+        "a proxy round trip ({proxy_us} µs) costs far more than a Value read ({value_us} µs)"
+    );
+    for f in &run.frames {
+        if let Event::Served { .. } = f.event {
+            assert_eq!(f.pid, server.0, "only the server serves");
+        }
+    }
+}
+
+#[test]
+fn the_manager_dict_is_exact_with_the_lock() {
+    let (_, expected, actual, _, _) = manager_run("--lock");
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn start_methods_differ_in_parent_and_in_what_the_child_inherits() {
+    let run = run_json(&["start", "--workers", "2"]);
+    let main = run.main_pid();
+    let spawned = run.spawned();
+    let server = spawned
+        .iter()
+        .find(|s| s.2 == Role::Server && s.3 == "forkserver")
+        .expect("a forkserver process");
+    assert_eq!(server.1, main);
+    let methods: HashMap<i32, String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::Spawned { start_method, .. } => Some((f.pid, start_method.clone())),
+            _ => None,
+        })
+        .collect();
+    let rows: Vec<proclab::protocol::StartRow> = run
+        .outcomes()
+        .into_iter()
+        .flat_map(|o| match o {
+            Outcome::StartMethods { rows } => rows,
+            _ => vec![],
+        })
+        .collect();
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    for r in &rows {
+        assert_eq!(methods[&r.pid], r.method, "announced with its method");
+        match r.method.as_str() {
+            "fork" => {
+                assert_eq!(r.ppid, main);
+                assert_eq!(r.config, "changed by main", "fork copies main's memory");
+            }
+            "spawn" => {
+                assert_eq!(r.ppid, main);
+                assert_eq!(r.config, "default", "a fresh image");
+            }
+            "forkserver" => {
+                assert_eq!(r.ppid, server.0, "the forkserver is the parent, not main");
+                assert_eq!(r.config, "default");
+            }
+            m => panic!("unexpected method {m}"),
+        }
+    }
+}
+
+#[test]
+fn an_orphan_is_re_parented_to_proclab_and_reaped() {
+    let run = run_json(&["lifecycle", "--mode", "orphan"]);
+    let runner = match &run.frames[0].event {
+        Event::RunStarted { runner_pid, .. } => *runner_pid,
+        _ => panic!("first event"),
+    };
+    let spawned = run.spawned();
+    let parent = spawned.iter().find(|s| s.3 == "parent").expect("parent").0;
+    let orphan = spawned.iter().find(|s| s.3 == "orphan").expect("orphan");
+    assert_eq!(orphan.1, parent);
+    let o = run
+        .outcomes()
+        .into_iter()
+        .find_map(|o| match o {
+            Outcome::Orphan {
+                pid,
+                ppid_before,
+                ppid_after,
+            } => Some((pid, ppid_before, ppid_after)),
+            _ => None,
+        })
+        .expect("the orphan reports its new parent");
+    assert_eq!(
+        o,
+        (orphan.0, parent, runner),
+        "proclab, the subreaper, adopts it"
+    );
+    let reaped = run.frames.iter().any(|f| {
+        f.pid == orphan.0
+            && matches!(
+                f.event,
+                Event::Exited {
+                    status: ExitStatus::Code(0)
+                }
+            )
+    });
+    assert!(reaped, "its new parent reaped it");
+}
+
+fn statuses(run: &common::Finished) -> Vec<ExitStatus> {
+    run.outcomes()
+        .into_iter()
+        .flat_map(|o| match o {
+            Outcome::Processes { children } => children.into_iter().map(|c| c.1).collect(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+#[test]
+fn ctrl_c_reaches_the_whole_group_and_main_terminates_its_workers() {
+    let run = run_json(&["lifecycle", "--mode", "interrupt", "--workers", "3"]);
+    assert_eq!(statuses(&run), vec![ExitStatus::Signal(15); 3]);
+    let main = run.frames.iter().rev().find_map(|f| match &f.event {
+        Event::RunEnded(s) => s.main_status,
+        _ => None,
+    });
+    assert_eq!(
+        main,
+        Some(ExitStatus::Code(0)),
+        "main handled SIGINT and exited cleanly"
+    );
+}
+
+#[test]
+fn terminate_stops_the_endless_reader_after_it_got_every_item() {
+    let run = run_json(&["lifecycle", "--mode", "terminate"]);
+    assert_eq!(
+        statuses(&run),
+        vec![ExitStatus::Code(0), ExitStatus::Signal(15)],
+        "the writer ends by itself, the reader by SIGTERM"
+    );
+    let got: Vec<String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::QueueGet { item, .. } => Some(item.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, ["A", "B", "C"]);
+}
+
+#[test]
+fn lifecycle_zombies_show_in_state_z_until_joined() {
+    let run = run_json(&["lifecycle", "--zombie-ms", "700", "--samples"]);
+    let workers: HashSet<i32> = run
+        .spawned()
+        .into_iter()
+        .filter(|s| s.2 == Role::Worker)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(workers.len(), 2);
+    let zombies = run.frames.iter().any(|f| match &f.event {
+        Event::Sample(s) => {
+            s.procs
+                .iter()
+                .filter(|p| workers.contains(&p.pid) && p.state == 'Z')
+                .count()
+                == workers.len()
+        }
+        _ => false,
+    });
+    assert!(
+        zombies,
+        "a sample shows both finished, unjoined children in state Z"
+    );
+}

@@ -117,3 +117,62 @@ fn gil_prints_three_timings() {
         );
     }
 }
+
+#[test]
+fn pipe_replies_squares_then_reads_until_eof() {
+    let Some(out) = run(DemoKind::Pipe, &[]) else {
+        return;
+    };
+    assert!(out.contains("sent 4, reply 16"), "{out}");
+    assert!(out.trim_end().ends_with("received 4\nEOF"), "{out}");
+}
+
+#[test]
+fn manager_dict_is_exact_only_with_the_lock() {
+    let Some(out) = run(DemoKind::Manager, &[]) else {
+        return;
+    };
+    assert!(
+        out.contains("lock on:  count = 1500 (expected 1500)"),
+        "{out}"
+    );
+    assert!(out.contains("lock off: count = "), "{out}");
+}
+
+#[test]
+fn start_methods_show_who_the_parent_is() {
+    let Some(out) = run(DemoKind::Start, &[]) else {
+        return;
+    };
+    let main = out
+        .lines()
+        .find_map(|l| l.strip_prefix("main: pid "))
+        .and_then(|l| l.split(',').next())
+        .expect("main prints its pid")
+        .to_string();
+    assert!(
+        out.contains(&format!("ppid {main} (main), CONFIG = 'changed by main'")),
+        "the fork child is main's and sees the change: {out}"
+    );
+    assert!(
+        out.contains("(not main), CONFIG = 'default'"),
+        "forkserver: {out}"
+    );
+    assert!(out.contains("spawn cannot pickle a lambda target"), "{out}");
+}
+
+#[test]
+fn lifecycle_shows_a_zombie_an_orphan_and_a_terminated_reader() {
+    let Some(out) = run(DemoKind::Lifecycle, &[]) else {
+        return;
+    };
+    for line in [
+        "zombie: state Z before join()",
+        "zombie: reaped by join(): True",
+        "parent: exitcode -9",
+        "reader: got C",
+        "reader: exitcode -15",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+}

@@ -512,3 +512,223 @@ fn the_pane_a_step_is_about_is_highlighted_and_every_step_pane_exists() {
         assert_eq!(bold(*r), *p == Pane::Demo, "{p:?}");
     }
 }
+
+#[test]
+fn pipe_lesson_conversation() {
+    let mut s = Script::new("pipe", &[("iterations", "3"), ("mode", "duplex")]);
+    s.workers(Role::Worker, &["child"]);
+    for i in 0..3 {
+        let (x, r) = (i.to_string(), (i * i).to_string());
+        s.at(
+            200,
+            Event::PipeSend {
+                conn: "parent_conn".into(),
+                item: x.clone(),
+            },
+        )
+        .at(
+            201,
+            Event::PipeRecv {
+                conn: "child_conn".into(),
+                item: Some(x),
+            },
+        )
+        .at(
+            201,
+            Event::PipeSend {
+                conn: "child_conn".into(),
+                item: r.clone(),
+            },
+        )
+        .at(
+            200,
+            Event::PipeRecv {
+                conn: "parent_conn".into(),
+                item: Some(r),
+            },
+        );
+    }
+    s.at(
+        200,
+        Event::Outcome(Outcome::Pipe {
+            duplex: true,
+            sent: 3,
+            received: 3,
+            replies: 3,
+            eof: false,
+        }),
+    )
+    .end(12.0);
+    let app = app_with(DemoKind::Pipe, &s);
+    let text = screen(&app, 120, 36);
+    assert!(
+        text.contains("3 requests, 3 replies: every message arrived"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn manager_lesson_shows_the_server_and_the_lost_updates() {
+    let mut s = Script::new(
+        "manager",
+        &[("workers", "2"), ("iterations", "100"), ("lock", "false")],
+    );
+    s.at(
+        201,
+        Event::Spawned {
+            ppid: 200,
+            role: Role::Server,
+            label: "manager server".into(),
+            start_method: "fork".into(),
+        },
+    )
+    .at(
+        202,
+        Event::Spawned {
+            ppid: 200,
+            role: Role::Worker,
+            label: "worker 0".into(),
+            start_method: "fork".into(),
+        },
+    )
+    .at(
+        201,
+        Event::Served {
+            client: 202,
+            request: "d['count'] -> 41".into(),
+        },
+    )
+    .at(
+        202,
+        Event::SharedWrite {
+            name: "d['count']".into(),
+            index: 0,
+            value: Scalar::I64(42),
+        },
+    )
+    .at(
+        200,
+        Event::Outcome(Outcome::Counter {
+            expected: 300,
+            actual: 214,
+            locked: false,
+        }),
+    )
+    .at(
+        200,
+        Event::Outcome(Outcome::Manager {
+            round_trips: 602,
+            proxy_us: 25.0,
+            value_us: 0.2,
+        }),
+    )
+    .end(40.0);
+    let app = app_with(DemoKind::Manager, &s);
+    let text = screen(&app, 120, 36);
+    assert!(text.contains("server: "), "{text}");
+    assert!(text.contains("86 updates LOST"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn start_methods_lesson_table() {
+    let mut s = Script::new("start", &[("workers", "1"), ("mode", "all")]);
+    let rows = [
+        (
+            201,
+            200,
+            "fork",
+            "main",
+            500,
+            "changed by main",
+            "fork child 0",
+        ),
+        (202, 200, "spawn", "main", 1500, "default", "spawn child 0"),
+        (
+            204,
+            203,
+            "forkserver",
+            "forkserver",
+            3300,
+            "default",
+            "forkserver child 0",
+        ),
+    ];
+    s.at(
+        203,
+        Event::Spawned {
+            ppid: 200,
+            role: Role::Server,
+            label: "forkserver".into(),
+            start_method: "spawn".into(),
+        },
+    );
+    for (pid, ppid, method, parent, latency_us, config, label) in rows {
+        s.at(
+            pid,
+            Event::Spawned {
+                ppid,
+                role: Role::Worker,
+                label: label.into(),
+                start_method: method.into(),
+            },
+        )
+        .at(
+            pid,
+            Event::Outcome(Outcome::StartMethods {
+                rows: vec![proclab::protocol::StartRow {
+                    method: method.into(),
+                    pid,
+                    ppid,
+                    parent: parent.into(),
+                    latency_us,
+                    config: config.into(),
+                }],
+            }),
+        );
+    }
+    s.end(10.0);
+    let app = app_with(DemoKind::Start, &s);
+    let text = screen(&app, 120, 36);
+    for method in ["fork ", "spawn ", "forkserver "] {
+        assert!(text.contains(method), "a row for {method}: {text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn lifecycle_lesson_orphan_re_parented() {
+    let mut s = Script::new("lifecycle", &[("mode", "orphan")]);
+    s.workers(Role::Worker, &["parent"])
+        .at(
+            202,
+            Event::Spawned {
+                ppid: 201,
+                role: Role::Worker,
+                label: "orphan".into(),
+                start_method: "fork".into(),
+            },
+        )
+        .at(
+            201,
+            Event::Exited {
+                status: ExitStatus::Code(0),
+            },
+        )
+        .at(
+            202,
+            Event::Outcome(Outcome::Orphan {
+                pid: 202,
+                ppid_before: 201,
+                ppid_after: 100,
+            }),
+        );
+    let app = app_with(DemoKind::Lifecycle, &s);
+    let text = screen(&app, 120, 36);
+    assert!(
+        text.contains("orphan 202: PPID 201 -> 100 (proclab, subreaper)"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}

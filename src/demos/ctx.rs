@@ -20,7 +20,12 @@ pub mod fds {
     pub const CONTROL: i32 = 4;
     /// Unix socket over which each process sends the read ends of its output pipes.
     pub const OUTPUT: i32 = 5;
+    /// A descriptor a demo passes to a process it starts with [`super::Ctx::spawn_exec`].
+    pub const PASSED: i32 = 6;
 }
+
+/// Set in a process started by [`Ctx::spawn_exec`]: what it is to run.
+pub const EXEC_ENV: &str = "PROCLAB_EXEC";
 
 /// Environment variable holding the demo's parameters as JSON.
 pub const PARAMS_ENV: &str = "PROCLAB_PARAMS";
@@ -140,6 +145,17 @@ impl Ctx {
     /// Fork a child that runs `body` and exits with its return value (101 if it panics).
     /// Returns the child's PID in the parent.
     pub fn fork(&self, role: Role, label: &str, body: impl FnOnce(&Ctx) -> i32) -> io::Result<i32> {
+        self.fork_as(role, label, "fork", body)
+    }
+
+    /// [`Ctx::fork`], announcing the child as started by `method` (e.g. "forkserver").
+    pub fn fork_as(
+        &self,
+        role: Role,
+        label: &str,
+        method: &str,
+        body: impl FnOnce(&Ctx) -> i32,
+    ) -> io::Result<i32> {
         let parent = std::process::id() as i32;
         let _ = io::stdout().flush();
         // SAFETY: demo processes are single-threaded when they fork (threads exist only in
@@ -160,7 +176,7 @@ impl Ctx {
             unsafe { libc::_exit(1) };
         }
         // Announce first, so the order of announcements follows the order of forks.
-        self.announce(role, label, "fork");
+        self.announce(role, label, method);
         self.adopt_output();
         let code = std::panic::catch_unwind(AssertUnwindSafe(|| body(self))).unwrap_or(101);
         self.ctl.release_gate();
@@ -169,6 +185,63 @@ impl Ctx {
         // SAFETY: _exit skips the parent's atexit handlers and destructors, as a forked
         // child must.
         unsafe { libc::_exit(code) }
+    }
+
+    /// Start a fresh program image, as the `spawn` start method starts a fresh interpreter:
+    /// fork, then exec this binary's `__demo` with `PROCLAB_EXEC` naming what to run.
+    /// `pass_fd`, if given, becomes descriptor [`fds::PASSED`] in the new image. Returns the
+    /// child's PID.
+    pub fn spawn_exec(&self, what: &str, pass_fd: Option<RawFd>) -> io::Result<i32> {
+        use std::ffi::CString;
+        // Everything exec needs is built before fork: after fork only async-signal-safe
+        // calls are made.
+        let exe = CString::new("/proc/self/exe").map_err(io::Error::other)?;
+        let argv0 = CString::new("proclab").map_err(io::Error::other)?;
+        let argv1 = CString::new("__demo").map_err(io::Error::other)?;
+        let argv = [argv0.as_ptr(), argv1.as_ptr(), std::ptr::null()];
+        let mut env: Vec<CString> = std::env::vars_os()
+            .filter(|(k, _)| k != EXEC_ENV)
+            .filter_map(|(k, v)| {
+                let mut kv = k.into_encoded_bytes();
+                kv.push(b'=');
+                kv.extend(v.into_encoded_bytes());
+                CString::new(kv).ok()
+            })
+            .collect();
+        env.push(CString::new(format!("{EXEC_ENV}={what}")).map_err(io::Error::other)?);
+        let mut envp: Vec<*const libc::c_char> = env.iter().map(|c| c.as_ptr()).collect();
+        envp.push(std::ptr::null());
+        let parent = std::process::id() as i32;
+        let _ = io::stdout().flush();
+        // SAFETY: the demo process is single-threaded; the child only calls prctl, getppid,
+        // dup2, execve and _exit before the new image takes over.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid > 0 {
+            return Ok(pid);
+        }
+        // SAFETY: async-signal-safe calls on prepared data, then exec or _exit.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            if let Some(fd) = pass_fd {
+                // dup2 clears close-on-exec on the copy, so it survives exec.
+                libc::dup2(fd, fds::PASSED);
+            }
+            libc::execve(exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            libc::_exit(127)
+        }
+    }
+
+    /// In a process started by [`Ctx::spawn_exec`]: announce it and take its own output
+    /// pipes, as a forked child does.
+    pub fn begin_exec_child(&self, role: Role, label: &str, method: &str) {
+        self.announce(role, label, method);
+        self.adopt_output();
     }
 
     /// Wait for a child, report how it ended and return that.
@@ -229,6 +302,27 @@ impl Drop for HoldStopSignals {
     fn drop(&mut self) {
         // SAFETY: restoring the mask saved in `new`.
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
+}
+
+/// Block until child `pid` has exited without reaping it (waitid with WNOWAIT), so it
+/// stays a zombie until the real join.
+pub fn wait_exited_not_reaped(pid: i32) {
+    loop {
+        // SAFETY: a zeroed siginfo_t is valid output space for waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waiting on our own child; WNOWAIT leaves it reapable.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
     }
 }
 

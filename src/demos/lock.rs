@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
 }
 
 /// Take the lock, reporting a wait if someone else holds it.
-fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
+pub(crate) fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
     cx.gate(Op::Acquire, || "lock.acquire()".into());
     let t0 = crate::protocol::now_us();
     if !lock.try_acquire() {
@@ -78,7 +78,7 @@ fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
     }
 }
 
-fn release(cx: &Ctx, lock: &Lock, report: bool) {
+pub(crate) fn release(cx: &Ctx, lock: &Lock, report: bool) {
     cx.gate(Op::Release, || "lock.release()".into());
     // Report first: once released, the next holder's report may overtake ours.
     if report {

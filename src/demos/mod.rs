@@ -6,11 +6,16 @@
 
 pub mod ctx;
 mod gil;
+mod lifecycle;
 mod lock;
+mod manager;
+mod pipe;
 mod pool;
 mod process;
 mod queue;
 mod shared;
+mod start;
+mod wire;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +39,14 @@ pub enum DemoKind {
     Lock,
     /// GIL: serial vs threads (GIL model) vs threads (no GIL) vs processes.
     Gil,
+    /// Pipe: main and one child send objects through a Pipe (duplex or one-way).
+    Pipe,
+    /// Manager: a server process holds a dict; workers race on d['count'] += c.
+    Manager,
+    /// Start methods: children started by fork, spawn and forkserver side by side.
+    Start,
+    /// Lifecycle: zombies, orphans, Ctrl-C and terminate().
+    Lifecycle,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -77,13 +90,17 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 6] = [
+    pub const ALL: [DemoKind; 10] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
         DemoKind::Shared,
         DemoKind::Lock,
         DemoKind::Gil,
+        DemoKind::Pipe,
+        DemoKind::Manager,
+        DemoKind::Start,
+        DemoKind::Lifecycle,
     ];
 
     /// The name used on the command line.
@@ -95,6 +112,10 @@ impl DemoKind {
             DemoKind::Shared => "shared",
             DemoKind::Lock => "lock",
             DemoKind::Gil => "gil",
+            DemoKind::Pipe => "pipe",
+            DemoKind::Manager => "manager",
+            DemoKind::Start => "start",
+            DemoKind::Lifecycle => "lifecycle",
         }
     }
 
@@ -117,13 +138,26 @@ impl DemoKind {
             DemoKind::Gil => {
                 "the same CPU-bound job serial, in threads under a GIL model, in threads without one, in processes"
             }
+            DemoKind::Pipe => "main and one child send objects through a Pipe, duplex or one-way",
+            DemoKind::Manager => {
+                "a Manager's server process holds a dict; workers race on d['count'] += c"
+            }
+            DemoKind::Start => {
+                "children started by fork, spawn and forkserver: their parents, start times, globals"
+            }
+            DemoKind::Lifecycle => {
+                "a zombie until joined, an orphan re-parented, Ctrl-C and terminate() without leftovers"
+            }
         }
     }
 
     /// The `--mode` values the demo accepts; the first is the default.
     pub fn modes(self) -> &'static [&'static str] {
         match self {
-            DemoKind::Process | DemoKind::Shared => &[],
+            DemoKind::Process | DemoKind::Shared | DemoKind::Manager => &[],
+            DemoKind::Pipe => &["duplex", "oneway"],
+            DemoKind::Start => &["all", "fork", "spawn", "forkserver"],
+            DemoKind::Lifecycle => &["zombie", "orphan", "interrupt", "terminate"],
             DemoKind::Queue => &["items", "sum"],
             DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild"],
             DemoKind::Lock => &["counter", "print"],
@@ -141,14 +175,20 @@ impl DemoKind {
             DemoKind::Shared => &[Workers, Iterations],
             DemoKind::Lock => &[Workers, Iterations, Lock, Mode],
             DemoKind::Gil => &[Workers, Iterations, Mode],
+            DemoKind::Pipe => &[Iterations, Mode],
+            DemoKind::Manager => &[Workers, Iterations, Lock],
+            DemoKind::Start => &[Workers, Mode],
+            DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
         }
     }
 
     fn default_workers(self) -> u32 {
         match self {
-            DemoKind::Process | DemoKind::Queue => 2,
+            DemoKind::Process | DemoKind::Queue | DemoKind::Lifecycle => 2,
             DemoKind::Pool | DemoKind::Shared => 3,
             DemoKind::Lock | DemoKind::Gil => 4,
+            DemoKind::Pipe | DemoKind::Start => 1,
+            DemoKind::Manager => 5,
         }
     }
 
@@ -160,6 +200,9 @@ impl DemoKind {
             DemoKind::Shared => 10,
             DemoKind::Lock => 20_000,
             DemoKind::Gil => 400_000_000,
+            DemoKind::Pipe => 5,
+            DemoKind::Manager => 100,
+            DemoKind::Start | DemoKind::Lifecycle => 1,
         }
     }
 
@@ -273,7 +316,12 @@ impl Params {
     }
     /// Process: how long finished children stay unjoined (zombies), ms.
     pub fn zombie_ms(&self) -> u64 {
-        self.zombie_ms.unwrap_or(0)
+        let default = if self.demo == DemoKind::Lifecycle {
+            2000
+        } else {
+            0
+        };
+        self.zombie_ms.unwrap_or(default)
     }
 
     /// Check values and that each given option applies to the demo. The message says what
@@ -342,6 +390,31 @@ impl Params {
         }
         if self.maxtasks() == 0 {
             return Err("--maxtasks must be at least 1".into());
+        }
+        if d == DemoKind::Pipe && self.iterations() > 100_000 {
+            return Err(format!(
+                "--iterations for the pipe demo is messages, at most 100000, got {}",
+                self.iterations()
+            ));
+        }
+        if d == DemoKind::Manager && self.workers() as u64 * self.iterations() > 1_000_000 {
+            return Err(format!(
+                "--workers x --iterations for the manager demo must be at most 1000000 (two round trips each), got {}",
+                self.workers() as u64 * self.iterations()
+            ));
+        }
+        if matches!(d, DemoKind::Start | DemoKind::Lifecycle) && self.workers() > 16 {
+            return Err(format!(
+                "--workers for the {} demo must be at most 16, got {}",
+                d.name(),
+                self.workers()
+            ));
+        }
+        if self.zombie_ms() > 60_000 {
+            return Err(format!(
+                "--zombie-ms must be at most 60000, got {}",
+                self.zombie_ms()
+            ));
         }
         let counted = self.workers() as u64 * self.iterations();
         if matches!(d, DemoKind::Lock | DemoKind::Shared) && counted > i32::MAX as u64 {
@@ -421,6 +494,8 @@ impl Params {
 
 /// Entry point of a demo's main process (`proclab __demo`). Returns its exit code.
 pub fn main_process() -> i32 {
+    // For a spawned child: the moment its own code begins, after exec.
+    let started_us = crate::protocol::now_us();
     let ctx = match Ctx::from_runner() {
         Ok(c) => c,
         Err(e) => {
@@ -442,6 +517,29 @@ pub fn main_process() -> i32 {
             .map_or(String::new(), |l| format!(" ({}:{})", l.file(), l.line()));
         eprintln!("panic in pid {}: {msg}{at}", std::process::id());
     }));
+    // A process this demo started as a fresh image (see `Ctx::spawn_exec`).
+    if let Ok(what) = std::env::var(ctx::EXEC_ENV) {
+        let code = match what.split(':').collect::<Vec<_>>()[..] {
+            ["forkserver"] => {
+                ctx.begin_exec_child(Role::Server, "forkserver", "spawn");
+                start::forkserver(&ctx)
+            }
+            ["spawn-child", i, t0] => {
+                let (Ok(i), Ok(t0)) = (i.parse(), t0.parse()) else {
+                    eprintln!("proclab: bad {}={what}", ctx::EXEC_ENV);
+                    return 2;
+                };
+                ctx.begin_exec_child(Role::Worker, &format!("spawn child {i}"), "spawn");
+                start::child(&ctx, "spawn", i, t0, started_us)
+            }
+            _ => {
+                eprintln!("proclab: bad {}={what}", ctx::EXEC_ENV);
+                2
+            }
+        };
+        ctx.ctl.release_gate();
+        return code;
+    }
     ctx.announce(Role::Main, "main", "exec");
     let result = match ctx.params.demo {
         DemoKind::Process => process::run(&ctx),
@@ -450,6 +548,10 @@ pub fn main_process() -> i32 {
         DemoKind::Shared => shared::run(&ctx),
         DemoKind::Lock => lock::run(&ctx),
         DemoKind::Gil => gil::run(&ctx),
+        DemoKind::Pipe => pipe::run(&ctx),
+        DemoKind::Manager => manager::run(&ctx),
+        DemoKind::Start => start::run(&ctx),
+        DemoKind::Lifecycle => lifecycle::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

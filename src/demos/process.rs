@@ -5,6 +5,7 @@
 use std::io;
 use std::time::Duration;
 
+use crate::demos::ctx::wait_exited_not_reaped;
 use crate::demos::{Ctx, cpu_job};
 use crate::protocol::{Event, Op, Outcome, Role};
 
@@ -75,25 +76,4 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     }
     ctx.emit(Event::Outcome(Outcome::Processes { children }));
     Ok(())
-}
-
-/// Block until `pid` has exited without reaping it (waitid with WNOWAIT), so it stays a
-/// zombie until the real join.
-fn wait_exited_not_reaped(pid: i32) {
-    loop {
-        // SAFETY: a zeroed siginfo_t is valid output space for waitid.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waiting on our own child; WNOWAIT leaves it reapable.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
-    }
 }

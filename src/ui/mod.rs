@@ -59,8 +59,14 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
     // Below 110 columns the lesson list folds into the header, below 30 rows the
     // timeline goes: the live panes keep the room.
     let right = if area.width >= LESSON_LIST_MIN_WIDTH {
+        // Wide enough for the longest title (an instructor's may be longer: it is cut).
+        let longest = (0..app.lessons.len())
+            .map(|i| unicode_width::UnicodeWidthStr::width(app.title(i)))
+            .max()
+            .unwrap_or(0) as u16;
+        let list_w = (longest + 6).clamp(20, 24);
         let [lessons, right] =
-            Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(body);
+            Layout::horizontal([Constraint::Length(list_w), Constraint::Min(40)]).areas(body);
         out.lessons = Some(lessons);
         right
     } else {
@@ -205,7 +211,10 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
             DemoKind::Pool => panes::pool(app, theme, area, buf),
             DemoKind::Shared => panes::shared(app, theme, area, buf),
             DemoKind::Gil => panes::results(app, theme, area, buf),
-            DemoKind::Process => panes::children(app, theme, area, buf),
+            DemoKind::Process | DemoKind::Lifecycle => panes::children(app, theme, area, buf),
+            DemoKind::Pipe => panes::pipe(app, theme, area, buf),
+            DemoKind::Manager => panes::manager(app, theme, area, buf),
+            DemoKind::Start => panes::start_methods(app, theme, area, buf),
         },
     }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::demos::DemoKind;
-use crate::protocol::{ExitStatus, Role, Stream};
+use crate::protocol::{ExitStatus, Outcome, Role, Stream};
 use crate::state::{Activity, Proc};
 use crate::ui::block;
 use crate::ui::theme::{Theme, activity_cell, glyph};
@@ -28,7 +28,7 @@ pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines: Vec<Line> = (0..app.lessons.len())
         .map(|i| {
             let mark = if app.done.contains(&i) { "✓" } else { " " };
-            let text = format!("{mark} {} {}", i + 1, app.title(i));
+            let text = format!("{mark}{:>2} {}", i + 1, app.title(i));
             if i == app.lesson {
                 Line::styled(
                     text,
@@ -75,15 +75,40 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Gil, _) => {
             "Press r and compare the bars: under the GIL, threads are no faster than serial.".into()
         }
+        (DemoKind::Pipe, Some("oneway")) => {
+            "Press r: the child sends, then closes; main gets EOFError once every write end is closed.".into()
+        }
+        (DemoKind::Pipe, _) => {
+            "Press r: main sends i, the child replies i*i, both through one duplex Pipe.".into()
+        }
+        (DemoKind::Manager, _) => {
+            "Press r: the server process holds the dict; with the lock OFF, d['count'] += c loses updates. l: lock.".into()
+        }
+        (DemoKind::Start, _) => {
+            "Press r: compare each child's PPID, start time and CONFIG. m: one method at a time.".into()
+        }
+        (DemoKind::Lifecycle, Some("orphan")) => {
+            "Press r: the parent exits first; watch the child's PPID change in the tree.".into()
+        }
+        (DemoKind::Lifecycle, Some("interrupt")) => {
+            "Press r: the demo gets SIGINT like Ctrl-C; main terminates and joins its workers.".into()
+        }
+        (DemoKind::Lifecycle, Some("terminate")) => {
+            "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
+        }
+        (DemoKind::Lifecycle, _) => {
+            "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
+        }
     };
     let who = if d == DemoKind::Queue && app.mode() != Some("sum") {
         "producers"
     } else {
         "workers"
     };
-    let mut settings = vec![
-        Span::styled("next run: ", theme.dim()),
-        Span::raw(format!(
+    let mut settings = vec![Span::styled("next run: ", theme.dim())];
+    let mut parts = Vec::new();
+    if d.options().contains(&crate::demos::Opt::Workers) {
+        parts.push(format!(
             "{} {}",
             s.workers,
             if s.workers == 1 {
@@ -91,9 +116,10 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             } else {
                 who
             }
-        )),
-    ];
-    if d == DemoKind::Lock {
+        ));
+    }
+    settings.push(Span::raw(parts.join(", ")));
+    if d.options().contains(&crate::demos::Opt::Lock) {
         settings.push(Span::raw(", lock "));
         settings.push(if s.lock {
             Span::styled("ON", theme.good())
@@ -580,6 +606,29 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = &app.run;
     // In step mode the choice of who moves next matters most: it goes first.
     let mut lines = waiting_list(app, theme);
+    lines.extend(lock_lines(app, theme));
+    let expected_now = param(run, "workers")
+        .zip(param(run, "iterations"))
+        .map(|(w, n)| w * n);
+    lines.extend(counter_lines(app, theme, "counter", expected_now));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "lock"))
+        .render(area, buf);
+}
+
+/// A numeric run parameter, e.g. workers.
+fn param(run: &crate::state::RunState, k: &str) -> Option<i64> {
+    run.params
+        .iter()
+        .find(|(key, _)| key == k)
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+}
+
+/// Who holds the lock, who waits for it, and whether this run uses it.
+fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let run = &app.run;
+    let mut lines = Vec::new();
     let holder = match run.lock.holder.and_then(|pid| run.procs.get(&pid)) {
         Some(p) => Line::from(vec![
             Span::raw("lock: held by "),
@@ -618,24 +667,24 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.bad(),
         )
     });
-    let expected_now: Option<i64> = {
-        let get = |k: &str| {
-            run.params
-                .iter()
-                .find(|(key, _)| key == k)
-                .and_then(|(_, v)| v.parse::<i64>().ok())
-        };
-        match (get("workers"), get("iterations")) {
-            (Some(w), Some(n)) => Some(w * n),
-            _ => None,
-        }
-    };
+    lines
+}
+
+/// The counter: live while the run goes, then expected against actual.
+fn counter_lines<'a>(
+    app: &'a App,
+    theme: &Theme,
+    name: &str,
+    expected_now: Option<i64>,
+) -> Vec<Line<'a>> {
+    let run = &app.run;
+    let mut lines = Vec::new();
     match run.counter() {
         Some((expected, actual, locked)) => {
             let lost = expected - actual;
             let lock = if locked { "lock on" } else { "lock off" };
             lines.push(Line::raw(format!(
-                "counter: {actual} of {expected} expected"
+                "{name}: {actual} of {expected} expected"
             )));
             lines.push(if lost > 0 {
                 Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad())
@@ -649,16 +698,17 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         None => {
             if let Some(v) = run.counter_seen {
                 lines.push(Line::raw(format!(
-                    "counter now: {v}{}",
+                    "{name} now: {v}{}",
                     expected_now.map_or(String::new(), |e| format!(" (expected at the end: {e})"))
                 )));
                 // In slow and step mode every write is reported, so the loss is exact.
+                // (Each write adds 1 only in the lock demo.)
                 let every_write = run
                     .params
                     .iter()
                     .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
                 let value = v.to_string().parse::<u64>().unwrap_or(0);
-                if every_write && run.counter_writes > value {
+                if every_write && run.counter_writes > value && run.demo == "lock" {
                     let lost = run.counter_writes - value;
                     lines.push(Line::styled(
                         format!(
@@ -672,10 +722,7 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, "lock"))
-        .render(area, buf);
+    lines
 }
 
 /// The queue's items as chips coloured by producer, oldest first.
@@ -917,9 +964,215 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
+    for o in &run.outcomes {
+        if let Outcome::Orphan {
+            pid,
+            ppid_before,
+            ppid_after,
+        } = o
+        {
+            let who = if *ppid_after == run.runner_pid {
+                " (proclab, subreaper)".to_string()
+            } else if *ppid_after == 1 {
+                " (init)".to_string()
+            } else {
+                String::new()
+            };
+            lines.push(Line::styled(
+                format!("orphan {pid}: PPID {ppid_before} -> {ppid_after}{who}"),
+                theme.key(),
+            ));
+        }
+    }
     lines.extend(waiting_list(app, theme));
     Paragraph::new(lines)
         .block(block(theme, "children"))
+        .render(area, buf);
+}
+
+/// Pipe lesson: the two connection ends and every object sent and received, newest last.
+pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let duplex = app.mode() != Some("oneway");
+    let mut lines = waiting_list(app, theme);
+    lines.push(Line::styled(
+        if duplex {
+            "parent_conn <=> child_conn   Pipe(): duplex, a Unix socketpair"
+        } else {
+            "r <== w   Pipe(duplex=False): one-way, an os.pipe()"
+        },
+        theme.dim(),
+    ));
+    lines.push(Line::raw(format!(
+        "{} sent, {} received",
+        run.pipe_sent, run.pipe_received
+    )));
+    if let Some(Outcome::Pipe {
+        sent,
+        received,
+        replies,
+        eof,
+        duplex,
+    }) = run
+        .outcomes
+        .iter()
+        .find(|o| matches!(o, Outcome::Pipe { .. }))
+    {
+        let ok = received == sent && (!duplex || replies == sent) && (*duplex || *eof);
+        lines.push(Line::styled(
+            if *duplex {
+                format!("{sent} requests, {replies} replies: every message arrived")
+            } else {
+                format!("{received} of {sent} received, then EOFError: the writer closed")
+            },
+            if ok { theme.good() } else { theme.bad() },
+        ));
+    }
+    let room = (area.height as usize).saturating_sub(lines.len() + 2);
+    let skip = run.pipe.len().saturating_sub(room);
+    for e in run.pipe.iter().skip(skip) {
+        let Some(p) = run.procs.get(&e.pid) else {
+            continue;
+        };
+        let what = match (&e.item, e.send) {
+            (Some(i), true) => format!("{}.send({i})", e.conn),
+            (Some(i), false) => format!("{}.recv() -> {i}", e.conn),
+            (None, _) => format!("{}.recv() -> EOFError", e.conn),
+        };
+        lines.push(Line::from(vec![
+            proc_tag(theme, p),
+            Span::styled(format!(" {:<8} ", clip(&p.label, 8)), theme.proc(p)),
+            Span::styled(if e.send { "--> " } else { "<-- " }, theme.dim()),
+            Span::raw(what),
+        ]));
+    }
+    if run.pipe.is_empty() && !run.running() {
+        lines.push(Line::styled(
+            "press r: main and one child talk through the pipe",
+            theme.dim(),
+        ));
+    }
+    Paragraph::new(lines)
+        .block(block(theme, "pipe"))
+        .render(area, buf);
+}
+
+/// Manager lesson: the server process, the proxied dict and the race on it.
+pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = waiting_list(app, theme);
+    let server = run.rows().into_iter().find(|p| p.role == Role::Server);
+    lines.push(match server {
+        Some(p) => Line::from(vec![
+            Span::raw("server: "),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
+            Span::raw(format!("  requests served: {}", run.served)),
+        ]),
+        None => Line::styled(
+            "server: Manager() starts it when the demo runs",
+            theme.dim(),
+        ),
+    });
+    lines.push(Line::styled(
+        "d['count'] += c  is  get round trip, then set round trip",
+        theme.dim(),
+    ));
+    lines.extend(lock_lines(app, theme));
+    // Worker i adds i+1 each time: expected = iterations * (1 + 2 + ... + workers).
+    let expected_now = param(run, "workers")
+        .zip(param(run, "iterations"))
+        .map(|(w, n)| n * w * (w + 1) / 2);
+    lines.extend(counter_lines(app, theme, "d['count']", expected_now));
+    if let Some(Outcome::Manager {
+        proxy_us,
+        value_us,
+        round_trips,
+    }) = run
+        .outcomes
+        .iter()
+        .find(|o| matches!(o, Outcome::Manager { .. }))
+    {
+        lines.push(Line::raw(format!(
+            "{round_trips} round trips, {proxy_us:.1} µs each; a Value op: {value_us:.2} µs"
+        )));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "manager"))
+        .render(area, buf);
+}
+
+/// Start methods lesson: each child's method, parent, start time and what it saw.
+pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = waiting_list(app, theme);
+    lines.push(Line::styled(
+        format!(
+            "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
+            "method", "pid", "ppid", "parent", "start"
+        ),
+        theme.title(),
+    ));
+    // Each child reports its own row.
+    let rows: Vec<&crate::protocol::StartRow> = run
+        .outcomes
+        .iter()
+        .flat_map(|o| match o {
+            Outcome::StartMethods { rows } => rows.iter().collect(),
+            _ => vec![],
+        })
+        .collect();
+    if !rows.is_empty() {
+        for r in rows {
+            let p = run.procs.get(&r.pid);
+            let style = p.map_or(Style::default(), |p| theme.proc(p));
+            let mut spans = vec![match p {
+                Some(p) => proc_tag(theme, p),
+                None => Span::raw(" "),
+            }];
+            spans.push(Span::styled(
+                format!(
+                    " {:<10}{:>6}{:>6} {:<10}{:>5.1}ms  ",
+                    r.method,
+                    r.pid,
+                    r.ppid,
+                    r.parent,
+                    r.latency_us as f64 / 1000.0
+                ),
+                style,
+            ));
+            // "changed by main" or "default": one word is enough in the table.
+            let (word, st) = if r.config == "default" {
+                ("default", theme.dim())
+            } else {
+                ("changed", theme.key())
+            };
+            spans.push(Span::styled(word, st));
+            lines.push(Line::from(spans));
+        }
+        lines.push(Line::styled(
+            "CONFIG: changed = saw main's run-time change; default = a fresh image",
+            theme.dim(),
+        ));
+        lines.push(Line::styled(
+            "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+            theme.dim(),
+        ));
+    } else if run.running() {
+        lines.push(Line::styled(
+            "children are starting: see the process tree",
+            theme.dim(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            "press r: children start under fork, spawn and forkserver",
+            theme.dim(),
+        ));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(theme, "start methods"))
         .render(area, buf);
 }
 

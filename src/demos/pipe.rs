@@ -1,0 +1,194 @@
+//! `pipe`: main and one child talk through a `Pipe`. Mode `duplex` (the default, like
+//! `Pipe()`): one Unix socketpair, main sends `i`, the child replies `i*i`, then `None`
+//! ends it. Mode `oneway` (like `Pipe(duplex=False)`): one `os.pipe()`, the child sends N
+//! objects and closes its end; main closes its own copy of the write end and receives
+//! until EOF.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+
+use crate::demos::Ctx;
+use crate::demos::ctx::Throttle;
+use crate::demos::wire::{recv, send};
+use crate::protocol::{Event, Op, Outcome, Role};
+
+pub fn run(ctx: &Ctx) -> io::Result<()> {
+    if ctx.params.mode() == "oneway" {
+        oneway(ctx)
+    } else {
+        duplex(ctx)
+    }
+}
+
+fn duplex(ctx: &Ctx) -> io::Result<()> {
+    let n = ctx.params.iterations();
+    let (parent_conn, child_conn) = UnixStream::pair()?;
+    ctx.say("main: parent_conn, child_conn = Pipe()  # duplex: a Unix socketpair");
+    let child_end = child_conn.try_clone()?;
+    let kid = ctx.fork(Role::Worker, "child", move |cx| {
+        // The child uses its own end only; its copy of the parent's end closes with it.
+        let mut conn = child_end;
+        let t = Throttle::new(20);
+        loop {
+            cx.gate(Op::Get, || "child_conn.recv()".into());
+            let msg: Option<Option<i64>> = match recv(&mut conn) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("child: recv failed: {e}");
+                    return 1;
+                }
+            };
+            let report = n <= 1000 || cx.report(&t);
+            let Some(Some(x)) = msg else {
+                if report {
+                    cx.emit(Event::PipeRecv {
+                        conn: "child_conn".into(),
+                        item: Some("None".into()),
+                    });
+                }
+                cx.say("child: got None, closing child_conn");
+                return 0;
+            };
+            if report {
+                cx.emit(Event::PipeRecv {
+                    conn: "child_conn".into(),
+                    item: Some(x.to_string()),
+                });
+            }
+            let reply = x * x;
+            cx.gate(Op::Put, || format!("child_conn.send({reply})"));
+            if let Err(e) = send(&mut conn, &reply) {
+                eprintln!("child: send failed: {e}");
+                return 1;
+            }
+            if report {
+                cx.emit(Event::PipeSend {
+                    conn: "child_conn".into(),
+                    item: reply.to_string(),
+                });
+            }
+        }
+    })?;
+    drop(child_conn);
+    let mut conn = parent_conn;
+    let t = Throttle::new(20);
+    let mut replies = 0u32;
+    for i in 0..n as i64 {
+        ctx.gate(Op::Put, || format!("parent_conn.send({i})"));
+        send(&mut conn, &Some(i))?;
+        let report = n <= 1000 || ctx.report(&t);
+        if report {
+            ctx.emit(Event::PipeSend {
+                conn: "parent_conn".into(),
+                item: i.to_string(),
+            });
+        }
+        ctx.gate(Op::Get, || "parent_conn.recv()".into());
+        let Some(reply) = recv::<i64>(&mut conn)? else {
+            ctx.say("main: the child closed its end early");
+            break;
+        };
+        if report {
+            ctx.emit(Event::PipeRecv {
+                conn: "parent_conn".into(),
+                item: Some(reply.to_string()),
+            });
+        }
+        replies += 1;
+        if n <= 20 {
+            ctx.say(&format!("main: sent {i}, reply {reply}"));
+        }
+    }
+    ctx.gate(Op::Put, || "parent_conn.send(None)".into());
+    send(&mut conn, &None::<i64>)?;
+    ctx.emit(Event::PipeSend {
+        conn: "parent_conn".into(),
+        item: "None".into(),
+    });
+    ctx.reap(kid);
+    ctx.say(&format!("main: {n} sent, {replies} replies"));
+    ctx.emit(Event::Outcome(Outcome::Pipe {
+        duplex: true,
+        sent: n as u32,
+        received: replies,
+        replies,
+        eof: false,
+    }));
+    Ok(())
+}
+
+fn oneway(ctx: &Ctx) -> io::Result<()> {
+    let n = ctx.params.iterations();
+    let (r, w): (OwnedFd, OwnedFd) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    ctx.say("main: r, w = Pipe(duplex=False)  # one-way: an os.pipe()");
+    let kid = ctx.fork(Role::Worker, "child", |cx| {
+        let mut w = File::from(match w.try_clone() {
+            Ok(fd) => fd,
+            Err(e) => {
+                eprintln!("child: {e}");
+                return 1;
+            }
+        });
+        let t = Throttle::new(20);
+        for i in 0..n as i64 {
+            cx.gate(Op::Put, || format!("w.send({i})"));
+            if let Err(e) = send(&mut w, &i) {
+                eprintln!("child: send failed: {e}");
+                return 1;
+            }
+            if n <= 1000 || cx.report(&t) {
+                cx.emit(Event::PipeSend {
+                    conn: "w".into(),
+                    item: i.to_string(),
+                });
+            }
+        }
+        cx.gate(Op::Compute, || "w.close()".into());
+        cx.say(&format!("child: sent {n} objects, w.close()"));
+        0
+    })?;
+    // Without this the pipe would still have a writer, this very process, and recv()
+    // would wait forever instead of raising EOFError.
+    ctx.gate(Op::Compute, || "w.close()  # main's own copy".into());
+    drop(w);
+    ctx.say("main: w.close()  # my copy of the write end, so EOF can come");
+    let mut r = File::from(r);
+    let t = Throttle::new(20);
+    let mut received = 0u32;
+    loop {
+        ctx.gate(Op::Get, || "r.recv()".into());
+        match recv::<i64>(&mut r)? {
+            Some(x) => {
+                received += 1;
+                if n <= 1000 || ctx.report(&t) {
+                    ctx.emit(Event::PipeRecv {
+                        conn: "r".into(),
+                        item: Some(x.to_string()),
+                    });
+                }
+                if n <= 20 {
+                    ctx.say(&format!("main: received {x}"));
+                }
+            }
+            None => {
+                ctx.emit(Event::PipeRecv {
+                    conn: "r".into(),
+                    item: None,
+                });
+                ctx.say("main: EOFError: every copy of the write end is closed");
+                break;
+            }
+        }
+    }
+    ctx.reap(kid);
+    ctx.emit(Event::Outcome(Outcome::Pipe {
+        duplex: false,
+        sent: n as u32,
+        received,
+        replies: 0,
+        eof: true,
+    }));
+    Ok(())
+}
