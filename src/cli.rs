@@ -217,13 +217,31 @@ pub fn main() -> i32 {
 
 fn list() {
     println!("demos (proclab run <demo> --help for options):");
+    let w = DemoKind::ALL
+        .iter()
+        .map(|d| d.name().len())
+        .max()
+        .unwrap_or(0);
     for d in DemoKind::ALL {
         let modes = if d.modes().is_empty() {
             String::new()
         } else {
             format!("  [modes: {}]", d.modes().join(", "))
         };
-        println!("  {:<8} {}{modes}", d.name(), d.summary());
+        println!("  {:<w$} {}{modes}", d.name(), d.summary());
+    }
+    println!("\nlessons (proclab --lesson <id>):");
+    let lessons = crate::lessons::embedded();
+    let w = lessons.iter().map(|l| l.def.id.len()).max().unwrap_or(0);
+    for (i, l) in lessons.iter().enumerate() {
+        println!(
+            "  {:>2} {:<w$}  {} / {}  (demo: {})",
+            i + 1,
+            l.def.id,
+            l.def.title.en,
+            l.def.title.zh,
+            l.demo.name()
+        );
     }
 }
 

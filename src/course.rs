@@ -178,6 +178,9 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
             "cost" => p.cost = Some(int()? as u64),
             "maxtasks" => p.maxtasks = Some(int()? as u32),
             "tempo" => p.tempo_ms = int()? as u32,
+            "zombie_ms" => p.zombie_ms = Some(int()? as u64),
+            "kill" => p.kill = Some(int()? as u32),
+            "panic" => p.panic = Some(int()? as u32),
             "lock" => {
                 p.lock = Some(
                     v.as_bool()
@@ -195,7 +198,7 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
                 return Err((
                     other.to_string(),
                     format!(
-                        "unknown parameter '{other}'; known: workers, iterations, tasks, lock, mode, producers, consumers, maxsize, cost, maxtasks, tempo"
+                        "unknown parameter '{other}'; known: workers, iterations, tasks, lock, mode, producers, consumers, maxsize, cost, maxtasks, zombie_ms, kill, panic, tempo"
                     ),
                 ));
             }

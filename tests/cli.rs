@@ -16,11 +16,18 @@ fn proclab(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
-fn list_names_every_demo() {
+fn list_names_every_demo_and_lesson() {
     let (code, out, _) = proclab(&["list"]);
     assert_eq!(code, Some(0));
-    for d in ["process", "queue", "pool", "shared", "lock", "gil"] {
+    for d in proclab::demos::DemoKind::ALL {
+        let d = d.name();
         assert!(out.contains(&format!("  {d} ")), "{d} missing from:\n{out}");
+    }
+    for id in ["start-methods", "lifecycle"] {
+        assert!(
+            out.contains(&format!(" {id} ")),
+            "lesson {id} missing from:\n{out}"
+        );
     }
 }
 
