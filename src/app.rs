@@ -305,19 +305,32 @@ impl App {
         let Some(check) = steps.get(at).and_then(|s| s.check) else {
             return;
         };
+        let zh = self.lang == crate::lessons::Lang::Zh;
         if !crate::app::shows(&self.run, check) {
-            self.message = Some(format!(
-                "this run does not show it yet ({check:?}): try again"
-            ));
+            self.message = Some(if zh {
+                format!("这次运行还没有显示出来（{check:?}）：再试一次")
+            } else {
+                format!("this run does not show it yet ({check:?}): try again")
+            });
             return;
         }
         self.checked[i].insert(at);
-        let verdict = match (steps[at].prediction.as_ref(), self.answers[i].get(&at)) {
-            (Some(p), Some(a)) if *a == p.answer => " Your prediction was right.".to_string(),
-            (Some(p), Some(a)) => format!(" You predicted '{a}'; the answer is '{}'.", p.answer),
+        let verdict = match (steps[at].prediction.as_ref(), self.answers[i].get(&at), zh) {
+            (Some(p), Some(a), false) if *a == p.answer => {
+                " Your prediction was right.".to_string()
+            }
+            (Some(p), Some(a), true) if *a == p.answer => " 你的预测是对的。".to_string(),
+            (Some(p), Some(a), false) => {
+                format!(" You predicted '{a}'; the answer is '{}'.", p.answer)
+            }
+            (Some(p), Some(a), true) => format!(" 你预测的是 '{a}'，答案是 '{}'。", p.answer),
             _ => String::new(),
         };
-        self.message = Some(format!("step {} done.{verdict}", at + 1));
+        self.message = Some(if zh {
+            format!("第 {} 步完成。{verdict}", at + 1)
+        } else {
+            format!("step {} done.{verdict}", at + 1)
+        });
         let with_checks: Vec<usize> = (0..steps.len())
             .filter(|k| steps[*k].check.is_some())
             .collect();
@@ -344,6 +357,14 @@ impl App {
     pub fn selected_pid(&self) -> Option<i32> {
         let g = self.run.gated();
         g.get(self.selected.min(g.len().saturating_sub(1))).copied()
+    }
+
+    /// A message in the lesson language.
+    fn say(&self, en: &str, zh: &str) -> String {
+        match self.lang {
+            crate::lessons::Lang::En => en.to_string(),
+            crate::lessons::Lang::Zh => zh.to_string(),
+        }
     }
 
     /// Handle one key; returns what the runner must do.
@@ -396,10 +417,20 @@ impl App {
                     .and_then(|p| p.choices.get(n).cloned());
                 match choice {
                     Some(choice) => {
-                        self.message = Some(format!("you predict '{choice}': now press r"));
+                        self.message = Some(match self.lang {
+                            crate::lessons::Lang::En => {
+                                format!("you predict '{choice}': now press r")
+                            }
+                            crate::lessons::Lang::Zh => format!("你的预测：'{choice}'。现在按 r"),
+                        });
                         self.answers[self.lesson].insert(at, choice);
                     }
-                    None => self.message = Some("choose one of the numbered answers".into()),
+                    None => {
+                        self.message = Some(self.say(
+                            "choose one of the numbered answers",
+                            "请选择一个带编号的答案",
+                        ))
+                    }
                 }
                 vec![]
             }
@@ -420,13 +451,19 @@ impl App {
                 // for a prediction.
                 self.step_at[self.lesson] += 1;
                 if self.awaiting_prediction() {
-                    self.message = Some("first predict: press the number of your answer".into());
+                    self.message = Some(self.say(
+                        "first predict: press the number of your answer",
+                        "先预测：按下你的答案的编号",
+                    ));
                     return vec![];
                 }
                 self.on_key(Key::Char('r'))
             }
             Key::Char('r') if self.awaiting_prediction() && !self.stepping => {
-                self.message = Some("first predict: press the number of your answer".into());
+                self.message = Some(self.say(
+                    "first predict: press the number of your answer",
+                    "先预测：按下你的答案的编号",
+                ));
                 vec![]
             }
             Key::Char('r') => {

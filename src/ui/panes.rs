@@ -147,7 +147,11 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             };
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("Step {}/{}{mark}: ", at + 1, steps.len()),
+                    if zh {
+                        format!("第 {}/{} 步{mark}：", at + 1, steps.len())
+                    } else {
+                        format!("Step {}/{}{mark}: ", at + 1, steps.len())
+                    },
                     theme.key(),
                 ),
                 Span::styled(
@@ -161,11 +165,22 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ]));
             if let Some(p) = &step.prediction {
                 let mut spans = vec![Span::styled(
-                    format!("Predict: {}  ", if zh { &p.zh } else { &p.en }),
+                    if zh {
+                        format!("预测：{}  ", p.zh)
+                    } else {
+                        format!("Predict: {}  ", p.en)
+                    },
                     theme.title(),
                 )];
                 match app.answers[app.lesson].get(&at) {
-                    Some(a) => spans.push(Span::styled(format!("you said: {a}"), theme.good())),
+                    Some(a) => spans.push(Span::styled(
+                        if zh {
+                            format!("你的回答：{a}")
+                        } else {
+                            format!("you said: {a}")
+                        },
+                        theme.good(),
+                    )),
                     None => {
                         for (i, c) in p.choices.iter().enumerate() {
                             spans.push(Span::styled(format!("{}", i + 1), theme.key()));
@@ -181,14 +196,33 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.push(Line::from(settings));
     if area.height > 5 {
         lines.push(Line::styled(
-            format!("{}  (n/b: next/previous step)", d.summary()),
+            if zh {
+                format!("{}  (n/b：下一步/上一步)", d.summary())
+            } else {
+                format!("{}  (n/b: next/previous step)", d.summary())
+            },
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, app.title(app.lesson)))
-        .render(area, buf);
+    wrapped(
+        Paragraph::new(lines).wrap(Wrap { trim: true }),
+        block(theme, app.title(app.lesson)),
+        area,
+        buf,
+    );
+}
+
+/// Draw a wrapping paragraph of text that may hold wide (CJK) characters inside `block`.
+/// ratatui's wrapper can end a line with a two-column character on the last column, one
+/// column past the edge, where it would cover the border; one spare column keeps it in.
+fn wrapped(p: Paragraph, block: ratatui::widgets::Block, area: Rect, buf: &mut Buffer) {
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let text = Rect {
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+    p.render(text, buf);
 }
 
 /// The process tree: proclab -> demo main -> workers, one stable row each.
@@ -484,11 +518,14 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((app.text_scroll, 0))
-        .block(block(theme, "lesson (PgUp/PgDn)"))
-        .render(area, buf);
+    wrapped(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.text_scroll, 0)),
+        block(theme, "lesson (PgUp/PgDn)"),
+        area,
+        buf,
+    );
 }
 
 /// The lesson's Python program, with syntax colours and line numbers.
@@ -497,10 +534,12 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let title = format!("{}/demo.py", lesson.dir);
     // A wrapped line reads better than a cut one.
     let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, &title))
-        .render(area, buf);
+    wrapped(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        block(theme, &title),
+        area,
+        buf,
+    );
 }
 
 /// One strip per process over the last seconds: running, blocked, sleeping, exited.
