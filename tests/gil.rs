@@ -25,6 +25,21 @@ fn timings(args: &[&str]) -> Vec<(String, f64, f64, f64)> {
 
 #[test]
 fn threads_under_the_gil_model_are_no_faster_than_serial_and_processes_are() {
+    // Parallelism needs idle cores: another program busy on this machine can take them.
+    // So the multi-core claims get up to three runs; the GIL model's one-core claim must
+    // hold in every run (load can only lower it).
+    let mut last = String::new();
+    for _ in 0..3 {
+        match one_gil_run() {
+            Ok(()) => return,
+            Err(e) => last = e,
+        }
+    }
+    panic!("{last}");
+}
+
+/// One run: Err says which multi-core claim the machine did not show this time.
+fn one_gil_run() -> Result<(), String> {
     let t = timings(&["gil", "--workers", "4", "--iterations", "150000000"]);
     let names: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(
@@ -54,17 +69,20 @@ fn threads_under_the_gil_model_are_no_faster_than_serial_and_processes_are() {
         parallelism(1)
     );
     if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
-        assert!(
-            parallelism(3) > 1.3,
-            "processes run on several cores at once: {:.2} cores busy ({t:?})",
-            parallelism(3)
-        );
-        assert!(
-            parallelism(2) > 1.3,
-            "threads without a GIL too: {:.2} cores busy ({t:?})",
-            parallelism(2)
-        );
+        if parallelism(3) <= 1.3 {
+            return Err(format!(
+                "processes run on several cores at once: {:.2} cores busy ({t:?})",
+                parallelism(3)
+            ));
+        }
+        if parallelism(2) <= 1.3 {
+            return Err(format!(
+                "threads without a GIL too: {:.2} cores busy ({t:?})",
+                parallelism(2)
+            ));
+        }
     }
+    Ok(())
 }
 
 #[test]
