@@ -100,10 +100,10 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
         }
     };
-    let who = if d == DemoKind::Queue && app.mode() != Some("sum") {
-        "producers"
-    } else {
-        "workers"
+    let (one, many) = match d {
+        DemoKind::Queue if app.mode() != Some("sum") => ("producer", "producers"),
+        DemoKind::Start => ("child per method", "children per method"),
+        _ => ("worker", "workers"),
     };
     let mut settings = vec![Span::styled("next run: ", theme.dim())];
     let mut parts = Vec::new();
@@ -111,11 +111,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         parts.push(format!(
             "{} {}",
             s.workers,
-            if s.workers == 1 {
-                who.trim_end_matches('s')
-            } else {
-                who
-            }
+            if s.workers == 1 { one } else { many }
         ));
     }
     settings.push(Span::raw(parts.join(", ")));
