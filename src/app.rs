@@ -40,6 +40,21 @@ pub enum Pane {
     Text,
 }
 
+impl Pane {
+    /// The name a lesson step uses for the pane (see `course::PANES`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Tree => "tree",
+            Pane::Cores => "cores",
+            Pane::Demo => "demo",
+            Pane::Output => "output",
+            Pane::Timeline => "timeline",
+            Pane::Code => "code",
+            Pane::Text => "text",
+        }
+    }
+}
+
 /// The panes a lesson shows, in the order `e` cycles through them.
 pub fn panes_for(_demo: DemoKind) -> &'static [Pane] {
     &[
@@ -307,10 +322,11 @@ impl App {
         };
         let zh = self.lang == crate::lessons::Lang::Zh;
         if !crate::app::shows(&self.run, check) {
+            let (en, zh_wants) = check.wants();
             self.message = Some(if zh {
-                format!("这次运行还没有显示出来（{check:?}）：再试一次")
+                format!("这次运行没有显示：{zh_wants}。再试一次")
             } else {
-                format!("this run does not show it yet ({check:?}): try again")
+                format!("this run did not show {en}: try again")
             });
             return;
         }
@@ -561,8 +577,14 @@ impl App {
             },
             Key::Char('e') => {
                 let panes = panes_for(self.demo());
+                // First the pane the step is about, then the others in order.
+                let step_pane = self
+                    .step()
+                    .and_then(|s| s.pane.as_deref())
+                    .and_then(|name| panes.iter().find(|p| p.name() == name))
+                    .copied();
                 self.expanded = match self.expanded {
-                    None => panes.first().copied(),
+                    None => step_pane.or(panes.first().copied()),
                     Some(p) => panes
                         .iter()
                         .position(|x| *x == p)
@@ -606,6 +628,10 @@ impl App {
     }
 
     fn change_workers(&mut self, by: i32) -> Vec<Command> {
+        if !self.demo().options().contains(&crate::demos::Opt::Workers) {
+            self.message = Some("this lesson's demo has a fixed number of processes".into());
+            return vec![];
+        }
         let s = self.current_mut();
         s.workers = (s.workers as i32 + by).clamp(1, 64) as u32;
         let n = self.current().workers;

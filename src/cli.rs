@@ -65,24 +65,27 @@ struct RunArgs {
     /// Which demo to run.
     #[arg(value_enum)]
     demo: DemoKind,
-    /// Worker processes (process, queue --mode sum, pool, shared, lock, gil).
+    /// Worker processes (process, queue --mode sum, pool, shared, lock, gil, manager,
+    /// lifecycle); children per start method (start).
     #[arg(long, short = 'w')]
     workers: Option<u32>,
     /// Iterations: loop steps per job (process, gil), items per producer (queue),
-    /// increments per worker (lock, shared).
+    /// increments per worker (lock, shared, manager), messages (pipe).
     #[arg(long, short = 'n')]
     iterations: Option<u64>,
     /// Pool tasks.
     #[arg(long)]
     tasks: Option<u32>,
-    /// Lock demo: guard each read-then-write with the Lock.
+    /// Lock and manager demos: guard each read-then-write with a Lock.
     #[arg(long, conflicts_with = "no_lock")]
     lock: bool,
-    /// Lock demo: no Lock around the read-then-write (the default): updates get lost.
+    /// Lock and manager demos: no Lock around the read-then-write (the default): updates
+    /// get lost.
     #[arg(long)]
     no_lock: bool,
     /// Demo mode: queue items|sum; pool map|imap|unordered|maxtasksperchild;
-    /// lock counter|print; gil cpu|io.
+    /// lock counter|print; gil cpu|io; pipe duplex|oneway; start all|fork|spawn|forkserver;
+    /// lifecycle zombie|orphan|interrupt|terminate.
     #[arg(long, short = 'm')]
     mode: Option<String>,
     /// Delay per operation in ms, so a class can watch (0 = full speed).
@@ -114,7 +117,8 @@ struct RunArgs {
     /// Pool (maxtasksperchild mode): tasks per worker before it is replaced.
     #[arg(long)]
     maxtasks: Option<u32>,
-    /// Process: leave finished children unjoined this long, so they show as zombies.
+    /// Process, lifecycle: leave finished children unjoined this long, so they show as
+    /// zombies (lifecycle default 2000).
     #[arg(long, value_name = "MS")]
     zombie_ms: Option<u64>,
     /// Process: SIGKILL worker number K while it works.
@@ -558,7 +562,7 @@ fn describe_outcome(o: &Outcome) -> String {
             proxy_us,
             value_us,
         } => format!(
-            "{round_trips} proxy round trips, {proxy_us:.1} µs each; a Value operation takes {value_us:.2} µs"
+            "{round_trips} proxy round trips, {proxy_us:.1} µs each; v.value += 1 on a Value takes {value_us:.2} µs"
         ),
         Outcome::StartMethods { rows } => {
             let r: Vec<String> = rows
@@ -582,7 +586,7 @@ fn describe_outcome(o: &Outcome) -> String {
             ppid_before,
             ppid_after,
         } => {
-            format!("orphan {pid}: PPID {ppid_before} before its parent exited, {ppid_after} after")
+            format!("orphan {pid}: PPID {ppid_before} before its parent died, {ppid_after} after")
         }
     }
 }

@@ -69,6 +69,59 @@ pub enum Check {
 }
 
 impl Check {
+    /// The name lesson.toml uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::RunCompleted => "run_completed",
+            Check::LostUpdates => "lost_updates",
+            Check::ExactCounter => "exact_counter",
+            Check::PidReuse => "pid_reuse",
+            Check::ZombieSeen => "zombie_seen",
+            Check::ParallelSpeedup => "parallel_speedup",
+            Check::AllMessagesReceived => "all_messages_received",
+            Check::ForkserverParent => "forkserver_parent",
+            Check::OrphanReparented => "orphan_reparented",
+            Check::ChildrenTerminated => "children_terminated",
+        }
+    }
+
+    /// What a run must show, in words for the student: (English, Chinese).
+    pub fn wants(self) -> (&'static str, &'static str) {
+        match self {
+            Check::RunCompleted => ("a run to the end", "一次完整运行到结束"),
+            Check::LostUpdates => (
+                "the counter ending below expected (lock off)",
+                "计数器最终小于预期（不加锁）",
+            ),
+            Check::ExactCounter => (
+                "the counter ending exactly as expected (lock on)",
+                "计数器最终正好等于预期（加锁）",
+            ),
+            Check::PidReuse => ("fewer worker PIDs than tasks", "工作进程 PID 少于任务数"),
+            Check::ZombieSeen => (
+                "a finished child in state Z before join (mode zombie)",
+                "join 之前已结束的子进程处于 Z 状态（zombie 模式）",
+            ),
+            Check::ParallelSpeedup => ("processes faster than serial", "多进程比串行更快"),
+            Check::AllMessagesReceived => (
+                "every message delivered (one-way: then EOF)",
+                "每条消息都送达（单向：随后 EOF）",
+            ),
+            Check::ForkserverParent => (
+                "a child whose parent is the forkserver (mode all or forkserver)",
+                "父进程是 forkserver 的子进程（all 或 forkserver 模式）",
+            ),
+            Check::OrphanReparented => (
+                "an orphan with a new parent (mode orphan)",
+                "有了新父进程的孤儿进程（orphan 模式）",
+            ),
+            Check::ChildrenTerminated => (
+                "children ended by SIGTERM (mode interrupt or terminate)",
+                "被 SIGTERM 结束的子进程（interrupt 或 terminate 模式）",
+            ),
+        }
+    }
+
     /// The demos whose runs can show this.
     pub fn demos(self) -> &'static [DemoKind] {
         match self {
@@ -316,8 +369,9 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
                 &toml_path,
                 line,
                 format!(
-                    "step {}: check {c:?} cannot be shown by the {} demo",
+                    "step {}: check {} cannot be shown by the {} demo",
                     i + 1,
+                    c.name(),
                     d.name()
                 ),
             );
@@ -409,6 +463,30 @@ mod tests {
 
     fn repo_lessons() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons")
+    }
+
+    #[test]
+    fn every_check_is_spelled_in_lesson_toml_as_its_name() {
+        for c in [
+            Check::RunCompleted,
+            Check::LostUpdates,
+            Check::ExactCounter,
+            Check::PidReuse,
+            Check::ZombieSeen,
+            Check::ParallelSpeedup,
+            Check::AllMessagesReceived,
+            Check::ForkserverParent,
+            Check::OrphanReparented,
+            Check::ChildrenTerminated,
+        ] {
+            #[derive(Deserialize)]
+            struct One {
+                check: Check,
+            }
+            let parsed: One = toml::from_str(&format!("check = \"{}\"", c.name())).expect("parses");
+            assert_eq!(parsed.check, c);
+            assert!(!c.demos().is_empty(), "{}", c.name());
+        }
     }
 
     #[test]

@@ -239,8 +239,8 @@ pub enum Outcome {
         replies: u32,
         eof: bool,
     },
-    /// Manager demo: proxy round trips made, and the cost of one proxy operation against
-    /// one `Value` operation, in microseconds.
+    /// Manager demo: proxy round trips made, and the cost of one proxy round trip against
+    /// one `v.value += 1` on a `Value`, in microseconds.
     Manager {
         round_trips: u64,
         proxy_us: f64,

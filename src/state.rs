@@ -457,7 +457,16 @@ impl RunState {
                     Some(format!("served {request} for {client}")),
                 );
             }
-            Event::Outcome(o) => self.outcomes.push(o.clone()),
+            Event::Outcome(o) => {
+                // The orphan knows its new parent before the next sample does.
+                if let Outcome::Orphan {
+                    pid, ppid_after, ..
+                } = o
+                {
+                    self.proc_mut(*pid, at).ppid = *ppid_after;
+                }
+                self.outcomes.push(o.clone())
+            }
             Event::Sample(s) => {
                 self.cores = s.cores.clone();
                 for ps in &s.procs {

@@ -430,6 +430,13 @@ fn a_duplex_pipe_carries_requests_one_way_and_replies_the_other() {
         .filter_map(|e| e.2.clone())
         .collect();
     assert_eq!(requests, ["0", "1", "2", "3", "4", "5", "None"]);
+    // A receive is never reported before its send: the sender reports, then writes.
+    for (k, e) in ev.iter().enumerate() {
+        if !e.0 {
+            let sent_before = ev[..k].iter().any(|s| s.0 && s.1 != e.1 && s.2 == e.2);
+            assert!(sent_before, "{e:?} received before it was sent: {ev:?}");
+        }
+    }
     assert!(run.outcomes().iter().any(|o| matches!(
         o,
         Outcome::Pipe {
@@ -505,7 +512,7 @@ fn the_manager_dict_lives_in_a_server_process_and_loses_updates_without_a_lock()
     );
     assert!(
         proxy_us > 5.0 * value_us,
-        "a proxy round trip ({proxy_us} µs) costs far more than a Value read ({value_us} µs)"
+        "a proxy round trip ({proxy_us} µs) costs far more than v.value += 1 ({value_us} µs)"
     );
     for f in &run.frames {
         if let Event::Served { .. } = f.event {
@@ -595,6 +602,15 @@ fn an_orphan_is_re_parented_to_proclab_and_reaped() {
         (orphan.0, parent, runner),
         "proclab, the subreaper, adopts it"
     );
+    let parent_end = run.frames.iter().find_map(|f| match f.event {
+        Event::Exited { status } if f.pid == parent => Some(status),
+        _ => None,
+    });
+    assert_eq!(
+        parent_end,
+        Some(ExitStatus::Signal(9)),
+        "main kills the parent, as demo.py does with p.kill()"
+    );
     let reaped = run.frames.iter().any(|f| {
         f.pid == orphan.0
             && matches!(
@@ -621,6 +637,14 @@ fn statuses(run: &common::Finished) -> Vec<ExitStatus> {
 fn ctrl_c_reaches_the_whole_group_and_main_terminates_its_workers() {
     let run = run_json(&["lifecycle", "--mode", "interrupt", "--workers", "3"]);
     assert_eq!(statuses(&run), vec![ExitStatus::Signal(15); 3]);
+    let told = run
+        .frames
+        .iter()
+        .filter(|f| {
+            matches!(&f.event, Event::Output { line, .. } if line.contains("SIGINT arrived too"))
+        })
+        .count();
+    assert_eq!(told, 3, "every worker got the group's SIGINT");
     let main = run.frames.iter().rev().find_map(|f| match &f.event {
         Event::RunEnded(s) => s.main_status,
         _ => None,

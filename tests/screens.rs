@@ -514,6 +514,22 @@ fn the_pane_a_step_is_about_is_highlighted_and_every_step_pane_exists() {
 }
 
 #[test]
+fn at_80x24_an_open_prediction_is_on_screen_and_e_shows_the_steps_pane() {
+    let mut app = App::default();
+    app.select(DemoKind::Pipe);
+    app.on_key(Key::Char('r'));
+    assert!(app.awaiting_prediction());
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Predict:"), "{text}");
+    // Step 1 is about the program, which has no pane of its own at 80 columns.
+    let mut app = App::default();
+    app.select(DemoKind::Pipe);
+    assert!(screen(&app, 80, 24).contains("(e: show the program)"));
+    app.on_key(Key::Char('e'));
+    assert_eq!(app.expanded, Some(proclab::app::Pane::Code));
+}
+
+#[test]
 fn pipe_lesson_conversation() {
     let mut s = Script::new("pipe", &[("iterations", "3"), ("mode", "duplex")]);
     s.workers(Role::Worker, &["child"]);
@@ -727,8 +743,12 @@ fn lifecycle_lesson_orphan_re_parented() {
     let app = app_with(DemoKind::Lifecycle, &s);
     let text = screen(&app, 120, 36);
     assert!(
-        text.contains("orphan 202: PPID 201 -> 100 (proclab, subreaper)"),
+        text.contains("orphan 202: PPID 201 -> 100 (proclab"),
         "{text}"
+    );
+    assert!(
+        text.contains("202     100 orphan"),
+        "the tree shows the new parent at once: {text}"
     );
     insta::assert_snapshot!(text);
 }

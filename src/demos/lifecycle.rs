@@ -64,8 +64,10 @@ fn zombie(ctx: &Ctx) -> io::Result<()> {
 }
 
 fn orphan(ctx: &Ctx) -> io::Result<()> {
+    // The parent tells main once its child is ready to outlive it.
+    let (mut ready_r, ready_w) = std::io::pipe()?;
     let parent = ctx.fork(Role::Worker, "parent", |cx| {
-        let (mut ready_r, ready_w) = match std::io::pipe() {
+        let (mut kid_r, kid_w) = match std::io::pipe() {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("parent: {e}");
@@ -73,20 +75,30 @@ fn orphan(ctx: &Ctx) -> io::Result<()> {
             }
         };
         let me = std::process::id() as i32;
-        let kid = cx.fork(Role::Worker, "orphan", |c| orphan_child(c, me, &ready_w));
+        let kid = cx.fork(Role::Worker, "orphan", |c| orphan_child(c, me, &kid_w));
         if let Err(e) = kid {
             eprintln!("parent: cannot start the child: {e}");
             return 1;
         }
         // Only the child holds the write end now: if it dies early, read() returns 0.
-        drop(ready_w);
-        // Wait until the child no longer dies with us (see orphan_child).
+        drop(kid_w);
         let mut b = [0u8; 1];
-        let _ = ready_r.read(&mut b);
-        cx.gate(Op::Compute, || "exit without joining the child".into());
-        cx.say("parent: exiting without joining my child");
+        let _ = kid_r.read(&mut b);
+        cx.say("parent: my child runs; I never join it");
+        let _ = (&ready_w).write_all(b"r");
+        // Like demo.py's parent: it would sleep a minute; main kills it first.
+        std::thread::sleep(Duration::from_secs(60));
         0
     })?;
+    drop(ready_w);
+    let mut b = [0u8; 1];
+    let _ = ready_r.read(&mut b);
+    ctx.gate(Op::Compute, || {
+        "p.kill()  # SIGKILL: no cleanup runs in the parent".into()
+    });
+    ctx.say("main: p.kill(): SIGKILL to the parent, no cleanup runs in it");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(parent, libc::SIGKILL) };
     let status = ctx.reap(parent);
     ctx.say(&format!(
         "main: joined the parent ({status}); its child lives on, re-parented"
@@ -105,8 +117,7 @@ fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
         "orphan: pid {}, ppid {before} (my parent)",
         std::process::id()
     ));
-    let mut ready = ready;
-    let _ = ready.write_all(b"r");
+    let _ = (&*ready).write_all(b"r");
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut after = before;
     while after == parent && Instant::now() < deadline {
@@ -120,7 +131,7 @@ fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
         return 1; // the new parent died in between
     }
     c.say(&format!(
-        "orphan: my parent exited; my ppid is now {after} (the nearest subreaper)"
+        "orphan: my parent is gone; my ppid is now {after} (the nearest subreaper)"
     ));
     c.emit(Event::Outcome(Outcome::Orphan {
         pid: std::process::id() as i32,
@@ -134,7 +145,7 @@ fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
     0
 }
 
-/// Set by main's SIGINT handler.
+/// Set by the SIGINT handler (main's, and each worker's).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_sigint(_: libc::c_int) {
@@ -147,14 +158,21 @@ fn interrupt(ctx: &Ctx) -> io::Result<()> {
     let mut kids = Vec::new();
     for i in 0..ctx.params.workers() {
         kids.push(ctx.fork(Role::Worker, &format!("worker {i}"), |cx| {
-            // Like a Pool initializer: Ctrl-C is for the parent to handle.
-            // SAFETY: ignoring a signal.
-            unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+            // Like a Pool initializer's signal(SIGINT, SIG_IGN): Ctrl-C is for the parent
+            // to handle. Python's SIG_IGN drops it without a trace; this handler (inherited
+            // from main) only notes it, so the worker can say that it arrived.
             let mut k = 0u64;
+            let mut told = false;
             loop {
                 cx.gate(Op::Compute, || format!("job({k})"));
                 std::hint::black_box(cpu_job(2_000_000));
                 k += 1;
+                if !told && INTERRUPTED.load(Ordering::SeqCst) {
+                    told = true;
+                    cx.say(&format!(
+                        "worker {i}: SIGINT arrived too; ignored, I keep working"
+                    ));
+                }
             }
         })?);
     }
@@ -174,6 +192,8 @@ fn interrupt(ctx: &Ctx) -> io::Result<()> {
         std::thread::sleep(Duration::from_millis(5));
     }
     ctx.say("main: KeyboardInterrupt: the workers ignore it; terminate() and join() each");
+    // A moment for the workers to finish their current job and say they got it too.
+    std::thread::sleep(Duration::from_millis(300));
     let mut children = Vec::new();
     for (i, &pid) in kids.iter().enumerate() {
         ctx.gate(Op::Compute, || format!("worker {i}.terminate()"));

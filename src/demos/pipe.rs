@@ -59,15 +59,16 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
             }
             let reply = x * x;
             cx.gate(Op::Put, || format!("child_conn.send({reply})"));
-            if let Err(e) = send(&mut conn, &reply) {
-                eprintln!("child: send failed: {e}");
-                return 1;
-            }
+            // Reported before the bytes go in, so the receiver's report always comes after.
             if report {
                 cx.emit(Event::PipeSend {
                     conn: "child_conn".into(),
                     item: reply.to_string(),
                 });
+            }
+            if let Err(e) = send(&mut conn, &reply) {
+                eprintln!("child: send failed: {e}");
+                return 1;
             }
         }
     })?;
@@ -77,7 +78,6 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
     let mut replies = 0u32;
     for i in 0..n as i64 {
         ctx.gate(Op::Put, || format!("parent_conn.send({i})"));
-        send(&mut conn, &Some(i))?;
         let report = n <= 1000 || ctx.report(&t);
         if report {
             ctx.emit(Event::PipeSend {
@@ -85,6 +85,7 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
                 item: i.to_string(),
             });
         }
+        send(&mut conn, &Some(i))?;
         ctx.gate(Op::Get, || "parent_conn.recv()".into());
         let Some(reply) = recv::<i64>(&mut conn)? else {
             ctx.say("main: the child closed its end early");
@@ -102,11 +103,11 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
         }
     }
     ctx.gate(Op::Put, || "parent_conn.send(None)".into());
-    send(&mut conn, &None::<i64>)?;
     ctx.emit(Event::PipeSend {
         conn: "parent_conn".into(),
         item: "None".into(),
     });
+    send(&mut conn, &None::<i64>)?;
     ctx.reap(kid);
     ctx.say(&format!("main: {n} sent, {replies} replies"));
     ctx.emit(Event::Outcome(Outcome::Pipe {
@@ -134,15 +135,15 @@ fn oneway(ctx: &Ctx) -> io::Result<()> {
         let t = Throttle::new(20);
         for i in 0..n as i64 {
             cx.gate(Op::Put, || format!("w.send({i})"));
-            if let Err(e) = send(&mut w, &i) {
-                eprintln!("child: send failed: {e}");
-                return 1;
-            }
             if n <= 1000 || cx.report(&t) {
                 cx.emit(Event::PipeSend {
                     conn: "w".into(),
                     item: i.to_string(),
                 });
+            }
+            if let Err(e) = send(&mut w, &i) {
+                eprintln!("child: send failed: {e}");
+                return 1;
             }
         }
         cx.gate(Op::Compute, || "w.close()".into());

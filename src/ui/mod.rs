@@ -169,15 +169,7 @@ pub fn tree_row_pid(app: &App, r: Rect, row: u16) -> Option<i32> {
 
 /// The name a lesson step uses for a pane (see `course::PANES`).
 pub fn pane_name(p: Pane) -> &'static str {
-    match p {
-        Pane::Tree => "tree",
-        Pane::Cores => "cores",
-        Pane::Demo => "demo",
-        Pane::Output => "output",
-        Pane::Timeline => "timeline",
-        Pane::Code => "code",
-        Pane::Text => "text",
-    }
+    p.name()
 }
 
 /// Recolour a pane's border (and title) so the pane the current step is about stands out;
@@ -352,12 +344,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("r", "run the lesson's demo (real processes)"),
     ("s", "stop it: SIGTERM to its group, SIGKILL after 1 s"),
     ("p", "pause / resume (SIGSTOP / SIGCONT: state T)"),
-    ("l", "lock on/off for the next run (Lock lesson)"),
+    ("l", "lock on/off for the next run (Lock, Manager)"),
     ("+ / -", "more / fewer workers for the next run"),
-    (
-        "[ / ]",
-        "less / more delay per operation (faster / slower), live",
-    ),
+    ("[ / ]", "less / more delay per operation, live"),
     ("m", "next mode for the next run"),
     (
         "space",
@@ -368,6 +357,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("e", "expand the next pane to full screen; Esc back"),
     ("PgUp / PgDn", "scroll the lesson text"),
     ("L", "lesson text in English / 中文"),
+    ("n / b", "next / previous step of the lesson"),
+    ("1-9", "answer the step's prediction (before r)"),
     ("?", "this help (any other key closes it)"),
     (
         "q, Ctrl-C",

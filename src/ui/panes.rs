@@ -106,27 +106,34 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => ("worker", "workers"),
     };
     let mut settings = vec![Span::styled("next run: ", theme.dim())];
-    let mut parts = Vec::new();
     if d.options().contains(&crate::demos::Opt::Workers) {
-        parts.push(format!(
-            "{} {}",
+        settings.push(Span::raw(format!(
+            "{} {}, ",
             s.workers,
             if s.workers == 1 { one } else { many }
-        ));
+        )));
     }
-    settings.push(Span::raw(parts.join(", ")));
     if d.options().contains(&crate::demos::Opt::Lock) {
-        settings.push(Span::raw(", lock "));
+        settings.push(Span::raw("lock "));
         settings.push(if s.lock {
             Span::styled("ON", theme.good())
         } else {
             Span::styled("OFF", theme.bad())
         });
+        settings.push(Span::raw(", "));
     }
     if let Some(m) = app.mode() {
-        settings.push(Span::raw(format!(", mode {m}")));
+        settings.push(Span::raw(format!("mode {m}, ")));
     }
-    settings.push(Span::raw(format!(", tempo {} ms", s.tempo)));
+    settings.push(Span::raw(format!("tempo {} ms", s.tempo)));
+    // Slowed down or stepped by hand, the counting demos run fewer iterations: say so.
+    let p = app.params();
+    if matches!(d, DemoKind::Lock | DemoKind::Manager) && (app.stepping || s.tempo > 0) {
+        settings.push(Span::styled(
+            format!(", {} iterations each (slow run)", p.iterations()),
+            theme.key(),
+        ));
+    }
     if app.stepping {
         settings.push(Span::styled(", step mode", theme.key()));
     }
@@ -141,7 +148,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             } else {
                 ""
             };
-            lines.push(Line::from(vec![
+            let mut text = vec![
                 Span::styled(
                     if zh {
                         format!("第 {}/{} 步{mark}：", at + 1, steps.len())
@@ -158,7 +165,29 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     },
                     theme.fg(Color::Cyan),
                 ),
-            ]));
+            ];
+            // The program and the text have panes of their own only on wide screens
+            // (buf.area is the whole terminal); elsewhere say how to reach them.
+            let narrow = buf.area.width < crate::ui::CODE_MIN_WIDTH;
+            if let Some(pane @ ("code" | "text")) = step.pane.as_deref()
+                && narrow
+                && app.expanded.is_none()
+            {
+                let what = match (pane, zh) {
+                    ("code", false) => "  (e: show the program)",
+                    ("code", true) => "  （按 e 查看程序）",
+                    (_, false) => "  (e: show the lesson text)",
+                    (_, true) => "  （按 e 查看课文）",
+                };
+                text.push(Span::styled(what, theme.key()));
+            }
+            let step_line = Line::from(text);
+            // An open question is what the student must act on: it goes first, so a
+            // small pane still shows it.
+            let asking = app.awaiting_prediction();
+            if !asking {
+                lines.push(step_line.clone());
+            }
             if let Some(p) = &step.prediction {
                 let mut spans = vec![Span::styled(
                     if zh {
@@ -185,6 +214,9 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     }
                 }
                 lines.push(Line::from(spans));
+            }
+            if asking {
+                lines.push(step_line);
             }
         }
         None => lines.push(Line::styled(try_this, theme.fg(Color::Cyan))),
@@ -688,12 +720,20 @@ fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     }
     lines.push(Line::from(waiters));
     let locked_run = run.params.iter().any(|(k, v)| k == "lock" && v == "true");
+    let every = run
+        .params
+        .iter()
+        .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
     lines.push(if locked_run || run.params.is_empty() {
         Line::styled(
-            format!(
-                "acquisitions seen: {} (sampled at full speed)",
-                run.lock.acquisitions
-            ),
+            if every {
+                format!("acquisitions: {}", run.lock.acquisitions)
+            } else {
+                format!(
+                    "acquisitions seen: {} (sampled at full speed)",
+                    run.lock.acquisitions
+                )
+            },
             theme.dim(),
         )
     } else {
@@ -980,7 +1020,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     theme.bad()
                 },
             ),
-            (None, 'Z') => ("finished, not joined yet: ZOMBIE".into(), theme.bad()),
+            (None, 'Z') => ("ZOMBIE: finished, not joined".into(), theme.bad()),
             (None, _) if p.activity == Activity::Stopped => {
                 ("stopped (paused)".into(), theme.fg(Color::Magenta))
             }
@@ -1007,7 +1047,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } = o
         {
             let who = if *ppid_after == run.runner_pid {
-                " (proclab, subreaper)".to_string()
+                " (proclab, the subreaper)".to_string()
             } else if *ppid_after == 1 {
                 " (init)".to_string()
             } else {
@@ -1021,6 +1061,7 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     lines.extend(waiting_list(app, theme));
     Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .block(block(theme, "children"))
         .render(area, buf);
 }
@@ -1032,9 +1073,9 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = waiting_list(app, theme);
     lines.push(Line::styled(
         if duplex {
-            "parent_conn <=> child_conn   Pipe(): duplex, a Unix socketpair"
+            "Pipe(): duplex (a socketpair)"
         } else {
-            "r <== w   Pipe(duplex=False): one-way, an os.pipe()"
+            "Pipe(duplex=False): one-way (an os.pipe)"
         },
         theme.dim(),
     ));
@@ -1102,7 +1143,14 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::raw("server: "),
             proc_tag(theme, p),
             Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
-            Span::raw(format!("  requests served: {}", run.served)),
+            Span::styled(
+                if p.doing.is_empty() {
+                    String::new()
+                } else {
+                    format!("  last: {}", p.doing)
+                },
+                theme.dim(),
+            ),
         ]),
         None => Line::styled(
             "server: Manager() starts it when the demo runs",
@@ -1129,7 +1177,7 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .find(|o| matches!(o, Outcome::Manager { .. }))
     {
         lines.push(Line::raw(format!(
-            "{round_trips} round trips, {proxy_us:.1} µs each; a Value op: {value_us:.2} µs"
+            "{round_trips} round trips, {proxy_us:.1} µs each; v.value += 1 on a Value: {value_us:.2} µs"
         )));
     }
     Paragraph::new(lines)
