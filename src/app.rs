@@ -339,7 +339,11 @@ impl App {
             (Some(p), Some(a), false) => {
                 format!(" You predicted '{a}'; the answer is '{}'.", p.answer)
             }
-            (Some(p), Some(a), true) => format!(" 你预测的是 '{a}'，答案是 '{}'。", p.answer),
+            (Some(p), Some(a), true) => format!(
+                " 你预测的是 '{}'，答案是 '{}'。",
+                p.show(a, self.lang),
+                p.show(&p.answer, self.lang)
+            ),
             _ => String::new(),
         };
         self.message = Some(if zh {
@@ -437,7 +441,13 @@ impl App {
                             crate::lessons::Lang::En => {
                                 format!("you predict '{choice}': now press r")
                             }
-                            crate::lessons::Lang::Zh => format!("你的预测：'{choice}'。现在按 r"),
+                            crate::lessons::Lang::Zh => {
+                                let shown = self
+                                    .step()
+                                    .and_then(|s| s.prediction.as_ref())
+                                    .map_or(choice.as_str(), |p| p.show(&choice, self.lang));
+                                format!("你的预测：'{shown}'。现在按 r")
+                            }
                         });
                         self.answers[self.lesson].insert(at, choice);
                     }

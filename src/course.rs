@@ -39,6 +39,22 @@ pub struct Prediction {
     pub zh: String,
     pub choices: Vec<String>,
     pub answer: String,
+    /// The choices in Chinese, in the same order (optional; `choices` is shown if absent).
+    #[serde(default)]
+    pub choices_zh: Vec<String>,
+}
+
+impl Prediction {
+    /// How to show `choice` (one of `choices`) in a language.
+    pub fn show<'a>(&'a self, choice: &'a str, lang: crate::lessons::Lang) -> &'a str {
+        if lang == crate::lessons::Lang::Zh
+            && let Some(i) = self.choices.iter().position(|c| c == choice)
+            && let Some(zh) = self.choices_zh.get(i)
+        {
+            return zh;
+        }
+        choice
+    }
 }
 
 /// What a run must show for a step to complete itself.
@@ -349,6 +365,18 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
                     format!("step {}: a prediction needs at least two choices", i + 1),
                 );
             }
+            if !p.choices_zh.is_empty() && p.choices_zh.len() != p.choices.len() {
+                problem(
+                    &toml_path,
+                    line,
+                    format!(
+                        "step {}: choices_zh has {} entries, choices has {}: they go in pairs",
+                        i + 1,
+                        p.choices_zh.len(),
+                        p.choices.len()
+                    ),
+                );
+            }
             if !p.choices.contains(&p.answer) {
                 problem(
                     &toml_path,
@@ -554,6 +582,24 @@ mod tests {
                 .any(|x| x.message.contains("pane 'counter' points nowhere"))
         );
         assert!(p.iter().any(|x| x.message.contains("answer 'maybe'")));
+    }
+
+    #[test]
+    fn chinese_choices_must_pair_with_the_choices() {
+        let p = broken("zh-choices", |d| {
+            rewrite(
+                d,
+                "answer = \"no\"",
+                "answer = \"no\", choices_zh = [\"会\"]",
+            )
+        });
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message
+                .contains("choices_zh has 1 entries, choices has 2"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]

@@ -200,7 +200,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 match app.answers[app.lesson].get(&at) {
                     Some(a) => spans.push(Span::styled(
                         if zh {
-                            format!("你的回答：{a}")
+                            format!("你的回答：{}", p.show(a, app.lang))
                         } else {
                             format!("you said: {a}")
                         },
@@ -209,7 +209,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     None => {
                         for (i, c) in p.choices.iter().enumerate() {
                             spans.push(Span::styled(format!("{}", i + 1), theme.key()));
-                            spans.push(Span::raw(format!(") {c}  ")));
+                            spans.push(Span::raw(format!(") {}  ", p.show(c, app.lang))));
                         }
                     }
                 }
