@@ -21,6 +21,8 @@ pub enum Command {
     SetTempo(u32),
     SetStepping(bool),
     Step(i32),
+    /// Stop any current run and start this Python program under the probe.
+    StartPython(crate::python::PythonProgram),
     /// Stop the current run and stop listening to it (the lesson changed).
     Discard,
     Quit,
@@ -123,6 +125,14 @@ pub struct App {
     pub answers: Vec<std::collections::BTreeMap<usize, String>>,
     /// A one-line message on the status bar.
     pub message: Option<String>,
+    /// The Python interpreter found at start, if any.
+    pub python: Option<std::path::PathBuf>,
+    /// Run lessons' own demo.py under the probe instead of the native demos (`R`).
+    pub use_python: bool,
+    /// `proclab watch`: the student's program and its arguments.
+    pub watch: Option<(std::path::PathBuf, Vec<String>)>,
+    /// The last run was a Python program.
+    pub run_python: bool,
     pub quit: bool,
 }
 
@@ -173,6 +183,10 @@ impl App {
             checked: vec![BTreeSet::new(); n],
             answers: vec![Default::default(); n],
             message: None,
+            python: None,
+            use_python: false,
+            watch: None,
+            run_python: false,
             quit: false,
         }
     }
@@ -264,6 +278,31 @@ impl App {
         p
     }
 
+    /// The Python program `r` runs now, if the Python runner is chosen.
+    pub fn python_program(&self) -> Option<crate::python::PythonProgram> {
+        let python = self.python.clone()?;
+        if let Some((script, args)) = &self.watch {
+            return Some(crate::python::PythonProgram {
+                python,
+                script: script.clone(),
+                script_text: None,
+                args: args.clone(),
+                name: "script".into(),
+            });
+        }
+        if !self.use_python {
+            return None;
+        }
+        let lesson = self.current_lesson();
+        Some(crate::python::PythonProgram {
+            python,
+            script: std::path::PathBuf::from("demo.py"),
+            script_text: Some(lesson.demo_py.clone()),
+            args: Vec::new(),
+            name: lesson.demo.name().to_string(),
+        })
+    }
+
     /// Take in an event from the run.
     pub fn on_frame(&mut self, f: &Frame) {
         if let Event::RunStarted { .. } = f.event {
@@ -321,6 +360,14 @@ impl App {
             return;
         };
         let zh = self.lang == crate::lessons::Lang::Zh;
+        if self.run_python && check != crate::course::Check::RunCompleted {
+            // The checks read the native demos' measured outcomes.
+            self.message = Some(self.say(
+                "this step is checked on a native run: press R, then r",
+                "这一步要用原生演示检查：按 R，再按 r",
+            ));
+            return;
+        }
         if !crate::app::shows(&self.run, check) {
             let (en, zh_wants) = check.wants();
             self.message = Some(if zh {
@@ -499,7 +546,43 @@ impl App {
                 self.paused = false;
                 self.run_lesson = Some(self.lesson);
                 self.selected = 0;
-                vec![Command::Start(self.params())]
+                match self.python_program() {
+                    Some(program) => {
+                        self.run_python = true;
+                        if self.stepping || self.current().tempo > 0 {
+                            self.message = Some(
+                                "step mode and tempo slow the native demos; a Python program runs at its own pace".into(),
+                            );
+                        }
+                        vec![Command::StartPython(program)]
+                    }
+                    None => {
+                        self.run_python = false;
+                        vec![Command::Start(self.params())]
+                    }
+                }
+            }
+            Key::Char('R') => {
+                if self.watch.is_some() {
+                    self.message = Some("proclab watch runs your Python program".into());
+                    return vec![];
+                }
+                match &self.python {
+                    None => {
+                        self.message = Some(
+                            "no python3 on PATH: install Python 3.8+ (apt-get install python3) or use --python; the native runner needs nothing".into(),
+                        )
+                    }
+                    Some(py) => {
+                        self.use_python = !self.use_python;
+                        self.message = Some(if self.use_python {
+                            format!("runner: the lesson's demo.py under {} (press r)", py.display())
+                        } else {
+                            "runner: native demo (press r)".to_string()
+                        });
+                    }
+                }
+                vec![]
             }
             Key::Char('s') => {
                 if self.running() {

@@ -45,9 +45,42 @@ enum Command {
     Lessons(LessonsCommand),
     /// Measure event encoding/decoding speed and the observer's cost per sample.
     Bench(BenchArgs),
+    /// Open the terminal app on your own Python program: its processes, queues, locks,
+    /// shared values and output, live (needs python3).
+    Watch(WatchArgs),
     /// Internal: the main process of a demo, started by `proclab run`.
     #[command(name = "__demo", hide = true)]
     Demo,
+    /// Internal: kills a Python run's process group if proclab dies first.
+    #[command(name = "__guard", hide = true)]
+    Guard {
+        pgid: String,
+        dir: std::path::PathBuf,
+    },
+}
+
+/// Which runner runs a demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Runner {
+    /// The demos built into proclab: real processes, nothing to install.
+    Native,
+    /// A Python program under python3, observed by proclab's probe.
+    Python,
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// The Python interpreter (default: the first python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    python: Option<std::path::PathBuf>,
+    /// Stop the program if it starts more than this many processes.
+    #[arg(long, default_value_t = crate::runner::MAX_PROCS)]
+    max_procs: usize,
+    /// The program.
+    script: std::path::PathBuf,
+    /// Its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,9 +95,25 @@ enum LessonsCommand {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// Which demo to run.
-    #[arg(value_enum)]
-    demo: DemoKind,
+    /// Which demo to run (with --runner python: whose lesson's demo.py).
+    #[arg(value_enum, required_unless_present = "file")]
+    demo: Option<DemoKind>,
+    /// native (default) runs the built-in demo; python runs the lesson's demo.py, or
+    /// --file, under python3 with proclab's probe.
+    #[arg(long, value_enum)]
+    runner: Option<Runner>,
+    /// A Python program to run under the probe (implies --runner python).
+    #[arg(long, value_name = "SCRIPT")]
+    file: Option<std::path::PathBuf>,
+    /// The Python interpreter (default: the first python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    python: Option<std::path::PathBuf>,
+    /// Python runner: stop the program if it starts more than this many processes.
+    #[arg(long, default_value_t = crate::runner::MAX_PROCS)]
+    max_procs: usize,
+    /// Python runner: arguments for the program, after `--`.
+    #[arg(last = true)]
+    args: Vec<String>,
     /// Worker processes (process, queue --mode sum, pool, shared, lock, gil, manager,
     /// lifecycle); children per start method (start).
     #[arg(long, short = 'w')]
@@ -140,8 +189,28 @@ struct BenchArgs {
 }
 
 impl RunArgs {
+    /// True when a native demo option was given.
+    fn any_demo_option(&self) -> bool {
+        self.workers.is_some()
+            || self.iterations.is_some()
+            || self.tasks.is_some()
+            || self.lock
+            || self.no_lock
+            || self.mode.is_some()
+            || self.producers.is_some()
+            || self.consumers.is_some()
+            || self.maxsize.is_some()
+            || self.cost.is_some()
+            || self.maxtasks.is_some()
+            || self.zombie_ms.is_some()
+            || self.kill.is_some()
+            || self.panic.is_some()
+            || self.tempo > 0
+            || self.step
+    }
+
     fn params(&self) -> Params {
-        let mut p = Params::new(self.demo);
+        let mut p = Params::new(self.demo.unwrap_or(DemoKind::Process));
         p.workers = self.workers;
         p.iterations = self.iterations;
         p.tasks = self.tasks;
@@ -176,6 +245,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Command::Demo) => demos::main_process(),
+        Some(Command::Guard { pgid, dir }) => crate::runner::guard_main(&pgid, &dir),
+        Some(Command::Watch(w)) => watch(w, cli.lang),
         Some(Command::List) => {
             list();
             0
@@ -214,6 +285,9 @@ pub fn main() -> i32 {
                 lesson,
                 lang: cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
                 reset_progress: cli.reset_progress,
+                python: crate::python::find_python(None).ok(),
+                watch: None,
+                max_procs: crate::runner::MAX_PROCS,
             })
         }
     }
@@ -249,7 +323,95 @@ fn list() {
     }
 }
 
+/// `proclab watch SCRIPT`: the app on a student's own program.
+fn watch(w: WatchArgs, lang: Option<crate::lessons::Lang>) -> i32 {
+    let python = match crate::python::find_python(w.python.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("proclab: {e}");
+            return 2;
+        }
+    };
+    let text = match std::fs::read_to_string(&w.script) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("proclab: cannot read {}: {e}", w.script.display());
+            return 2;
+        }
+    };
+    let name = w
+        .script
+        .file_name()
+        .map_or("script".into(), |n| n.to_string_lossy().into_owned());
+    let lesson = crate::lessons::script_lesson(&w.script, &name, text);
+    crate::tui::main(crate::tui::Start {
+        lessons: vec![lesson],
+        lesson: Some(0),
+        lang: lang.unwrap_or_else(crate::lessons::Lang::from_env),
+        reset_progress: false,
+        python: Some(python),
+        watch: Some((w.script, w.args)),
+        max_procs: w.max_procs,
+    })
+}
+
+/// The Python program a run asks for, or the message saying why it cannot run.
+fn python_program(args: &RunArgs) -> Result<Option<crate::python::PythonProgram>, String> {
+    let python_runner = args.file.is_some() || args.runner == Some(Runner::Python);
+    if !python_runner {
+        if args.python.is_some() || !args.args.is_empty() {
+            return Err("--python and program arguments go with --runner python".into());
+        }
+        return Ok(None);
+    }
+    if args.runner == Some(Runner::Native) {
+        return Err("--file runs a Python program: it needs the python runner".into());
+    }
+    if args.any_demo_option() {
+        return Err(
+            "the native demos' options do not apply to a Python program; give the program its arguments after --"
+                .into(),
+        );
+    }
+    let python = crate::python::find_python(args.python.as_deref())?;
+    match (&args.file, args.demo) {
+        (Some(file), _) => {
+            if !file.is_file() {
+                return Err(format!("no such program: {}", file.display()));
+            }
+            Ok(Some(crate::python::PythonProgram {
+                python,
+                script: file.clone(),
+                script_text: None,
+                args: args.args.clone(),
+                name: args.demo.map_or("script".into(), |d| d.name().to_string()),
+            }))
+        }
+        (None, Some(d)) => {
+            let lesson = crate::lessons::embedded()
+                .into_iter()
+                .find(|l| l.demo == d)
+                .ok_or_else(|| format!("no lesson runs the {} demo", d.name()))?;
+            Ok(Some(crate::python::PythonProgram {
+                python,
+                script: std::path::PathBuf::from("demo.py"),
+                script_text: Some(lesson.demo_py.clone()),
+                args: args.args.clone(),
+                name: d.name().to_string(),
+            }))
+        }
+        (None, None) => Err("say which demo's program to run, or give --file".into()),
+    }
+}
+
 fn run(args: RunArgs) -> i32 {
+    let python = match python_program(&args) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
+            return 2;
+        }
+    };
     let params = args.params();
     if let Err(msg) = params.validate() {
         eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
@@ -264,6 +426,8 @@ fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    opts.python = python;
+    opts.max_procs = args.max_procs;
     if args.samples {
         opts.sample_every = Some(runner::MIN_SAMPLE);
     }
@@ -420,7 +584,11 @@ pub fn describe(e: &Event) -> String {
             size,
             ..
         } => {
-            format!("got {item} from pid {producer} (size {size})")
+            if *producer == 0 {
+                format!("got {item} (size {size})")
+            } else {
+                format!("got {item} from pid {producer} (size {size})")
+            }
         }
         Event::QueueBlocked { op, .. } => format!("blocked on queue {op:?}"),
         Event::LockWait { .. } => "waits for the lock".into(),

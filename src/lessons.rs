@@ -122,6 +122,51 @@ pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
     Ok(out)
 }
 
+/// `proclab watch`: a one-step "lesson" around a student's own program, so the app shows
+/// the program beside what it does.
+pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
+    let step = crate::course::Step {
+        action: crate::course::Action::Run,
+        text: crate::course::Text {
+            en: format!("Press r to run {name} under python3 with proclab's probe; s stops it."),
+            zh: format!("按 r 用 python3 和 proclab 的探针运行 {name}；按 s 停止。"),
+        },
+        prediction: None,
+        check: None,
+        pane: Some("tree".into()),
+    };
+    let en = format!(
+        "# {name}\n\nproclab runs your program under python3 with a small probe loaded through a \
+         private `sitecustomize`. Every process of it appears in the tree with its real PID and \
+         PPID, whatever the start method; queue puts and gets, `Lock` acquire and release, \
+         `Value`/`Array` writes and pool tasks are reported (at most a few hundred a second \
+         per kind), and each process's output is shown against its PID.\n"
+    );
+    let zh = format!(
+        "# {name}\n\nproclab 用 python3 运行你的程序，并通过私有的 `sitecustomize` 加载一个小探针。\
+         无论用哪种启动方式，程序的每个进程都以真实的 PID 和 PPID 出现在进程树里；队列的 put 和 get、\
+         `Lock` 的获取和释放、`Value`/`Array` 的写入以及进程池任务都会上报（每类每秒最多几百条），\
+         每个进程的输出都标着它的 PID。\n"
+    );
+    Lesson {
+        dir: path.display().to_string(),
+        def: LessonFile {
+            id: "script".into(),
+            title: crate::course::Text {
+                en: name.to_string(),
+                zh: name.to_string(),
+            },
+            demo: "process".into(),
+            params: Default::default(),
+            steps: vec![step],
+        },
+        demo: DemoKind::Process,
+        en,
+        zh,
+        demo_py: text,
+    }
+}
+
 /// The index of the lesson called `name`: its id, its folder name, or its demo's name.
 pub fn find(lessons: &[Lesson], name: &str) -> Option<usize> {
     lessons

@@ -20,6 +20,7 @@ pub mod lessons;
 pub mod observer;
 pub mod progress;
 pub mod protocol;
+pub mod python;
 pub mod runner;
 pub mod state;
 pub mod tui;

@@ -65,7 +65,15 @@ pub struct RunOptions {
     pub sample_every: Option<Duration>,
     /// Time between SIGTERM and SIGKILL when stopping.
     pub grace: Duration,
+    /// Run this Python program under the probe instead of the native demo.
+    pub python: Option<crate::python::PythonProgram>,
+    /// The most processes a run may start; past it the run is killed (a script that
+    /// forks without end must not take the machine down).
+    pub max_procs: usize,
 }
+
+/// Default for [`RunOptions::max_procs`].
+pub const MAX_PROCS: usize = 256;
 
 /// The observer never samples faster than this (sysinfo and /proc CPU figures are
 /// unreliable below ~200 ms, and the watcher must not disturb the watched).
@@ -79,6 +87,8 @@ impl RunOptions {
             params,
             sample_every: None,
             grace: Duration::from_millis(1000),
+            python: None,
+            max_procs: MAX_PROCS,
         })
     }
 }
@@ -343,9 +353,51 @@ fn supervise(
     [ev_read, ev_write, out_mine, out_theirs]: [OwnedFd; 4],
     started: Sender<Result<i32, RunError>>,
 ) -> RunSummary {
-    let demo = opts.params.demo.name().to_string();
+    let demo = match &opts.python {
+        Some(py) => py.name.clone(),
+        None => opts.params.demo.name().to_string(),
+    };
     let t0 = Instant::now();
-    let spawned = spawn_main(&opts, &control, ev_write, out_theirs);
+    let probe = match &opts.python {
+        Some(_) => match crate::python::ProbeDir::create() {
+            Ok(p) => Some(p),
+            Err(source) => {
+                let _ = started.send(Err(RunError::Setup {
+                    what: "probe folder",
+                    source,
+                }));
+                return RunSummary {
+                    demo,
+                    main_status: None,
+                    wall_ms: 0.0,
+                    processes: 0,
+                    stopped: false,
+                    errors: 1,
+                };
+            }
+        },
+        None => None,
+    };
+    let spawned = match (&opts.python, &probe) {
+        (Some(py), Some(dir)) => {
+            drop(ev_write);
+            drop(out_theirs);
+            let mut py = py.clone();
+            // A lesson's embedded program is written beside the probe and run from there.
+            let written = match &py.script_text {
+                Some(text) => {
+                    py.script = dir.path.join(&py.script);
+                    std::fs::write(&py.script, text).map_err(|source| RunError::Setup {
+                        what: "lesson program",
+                        source,
+                    })
+                }
+                None => Ok(()),
+            };
+            written.and_then(|()| spawn_python(&py, dir))
+        }
+        _ => spawn_main(&opts, &control, ev_write, out_theirs),
+    };
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
@@ -367,12 +419,31 @@ fn supervise(
         main_pid,
         Event::RunStarted {
             demo: demo.clone(),
-            params: opts.params.resolved(),
+            params: match &opts.python {
+                Some(py) => {
+                    let mut p = vec![
+                        ("runner".to_string(), "python".to_string()),
+                        ("python".to_string(), py.python.display().to_string()),
+                        ("script".to_string(), py.script.display().to_string()),
+                    ];
+                    if !py.args.is_empty() {
+                        p.push(("args".to_string(), py.args.join(" ")));
+                    }
+                    p
+                }
+                None => opts.params.resolved(),
+            },
             runner_pid: std::process::id() as i32,
             main_pid,
         },
     );
     let _ = started.send(Ok(main_pid));
+    // Python's children have no parent-death signal: if proclab is killed, a guard
+    // process kills the group for it.
+    let guard = probe
+        .as_ref()
+        .and_then(|dir| spawn_guard(&opts.exe, main_pid, &dir.path).ok());
+    let reaped = Arc::new(AtomicBool::new(false));
 
     let mut readers = Vec::new();
     readers.push(spawn_named("proclab-events", {
@@ -383,6 +454,13 @@ fn supervise(
         let (tx, shared) = (tx.clone(), shared.clone());
         move || receive_outputs(out_mine, &tx, &shared)
     }));
+    if let Some(dir) = probe {
+        let (tx, shared, reaped) = (tx.clone(), shared.clone(), reaped.clone());
+        let limit = opts.max_procs;
+        readers.push(spawn_named("proclab-probe", move || {
+            serve_probe(dir, main_pid, limit, &tx, &shared, &reaped)
+        }));
+    }
     if let Some(out) = child.stdout.take() {
         let (tx, shared) = (tx.clone(), shared.clone());
         readers.push(spawn_named("proclab-main-out", move || {
@@ -435,6 +513,11 @@ fn supervise(
             Some(libc::EINTR) => continue,
             _ => break, // ECHILD: nothing left
         }
+    }
+    reaped.store(true, Ordering::SeqCst);
+    if let Some(mut g) = guard {
+        let _ = g.kill();
+        let _ = g.wait();
     }
     // Every writer is gone, so the pipes and the socket reach end of file.
     for r in readers {
@@ -526,6 +609,262 @@ fn spawn_main(
     // Our copies of the child's ends close here, so end-of-file comes when the demo ends.
     drop((ev, ctl, out));
     Ok(child)
+}
+
+/// Start the script under the probe: `python -u script args`, its own process group, the
+/// probe's folder first on PYTHONPATH, dying with proclab like the native main does.
+fn spawn_python(
+    py: &crate::python::PythonProgram,
+    dir: &crate::python::ProbeDir,
+) -> Result<std::process::Child, RunError> {
+    let mut pythonpath = std::ffi::OsString::from(dir.path.as_os_str());
+    if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
+        pythonpath.push(":");
+        pythonpath.push(old);
+    }
+    let parent = std::process::id() as i32;
+    let mut cmd = Command::new(&py.python);
+    cmd.arg("-u")
+        .arg(&py.script)
+        .args(&py.args)
+        .env("PYTHONPATH", pythonpath)
+        // No __pycache__ beside the student's files.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env(crate::python::PROBE_DIR_ENV, &dir.path)
+        .env(crate::python::RUNNER_PID_ENV, parent.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|source| RunError::Spawn {
+        exe: py.python.clone(),
+        source,
+    })
+}
+
+/// `proclab __guard PGID DIR`: a process of its own that SIGKILLs the demo's group and
+/// removes the probe's folder if proclab dies first (its parent-death signal tells it),
+/// and otherwise is killed at the run's end.
+fn spawn_guard(
+    exe: &std::path::Path,
+    pgid: i32,
+    dir: &std::path::Path,
+) -> std::io::Result<std::process::Child> {
+    let parent = std::process::id() as i32;
+    let mut cmd = Command::new(exe);
+    cmd.arg("__guard")
+        .arg(pgid.to_string())
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            // SIGTERM when proclab's supervisor thread ends; the guard waits for it.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+/// The guard's body (see [`spawn_guard`]). Returns its exit code.
+pub fn guard_main(pgid: &str, dir: &std::path::Path) -> i32 {
+    let Ok(pgid) = pgid.parse::<i32>() else {
+        eprintln!("proclab: __guard takes a process group id");
+        return 2;
+    };
+    if pgid <= 1 {
+        return 2;
+    }
+    // SAFETY: building a signal set and waiting for SIGTERM (blocked first, so it
+    // cannot be missed between the check and the wait).
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let mut sig = 0;
+        libc::sigwait(&set, &mut sig);
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+    // Only ever a probe folder of ours.
+    let ours = dir.starts_with(std::env::temp_dir())
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("proclab-probe-"));
+    if ours {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    0
+}
+
+/// Accept the probe's connections until the run is reaped, reading events and output
+/// from each; stop the run if it starts more than `limit` processes.
+fn serve_probe(
+    dir: crate::python::ProbeDir,
+    pgid: i32,
+    limit: usize,
+    tx: &Sender<Frame>,
+    shared: &Arc<Shared>,
+    reaped: &AtomicBool,
+) {
+    let events = match dir.events.try_clone() {
+        Ok(l) => OwnedFd::from(l),
+        Err(_) => return,
+    };
+    let over = Arc::new(AtomicBool::new(false));
+    let spawned = Arc::new(Mutex::new(BTreeSet::new()));
+    // Each process has its own connection, read by its own thread: a get can arrive
+    // before the put that preceded it. The sequencer puts them back in time order.
+    let (seq_tx, seq_rx) = mpsc::channel::<Frame>();
+    let sequencer = {
+        let (tx, shared) = (tx.clone(), shared.clone());
+        spawn_named("proclab-probe-order", move || {
+            sequence(seq_rx, &tx, &shared)
+        })
+    };
+    let mut readers = Vec::new();
+    loop {
+        let done = reaped.load(Ordering::SeqCst);
+        let mut fds = [
+            libc::pollfd {
+                fd: events.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: dir.output.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: polling two listening sockets we own.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, if done { 0 } else { 100 }) };
+        if n <= 0 {
+            if done {
+                break;
+            }
+            continue;
+        }
+        if fds[0].revents != 0
+            && let Some(conn) = crate::python::accept(&events)
+        {
+            let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
+            let (seq_tx, spawned) = (seq_tx.clone(), spawned.clone());
+            readers.push(spawn_named("proclab-probe-events", move || {
+                let file = std::fs::File::from(conn);
+                crate::python::read_probe_lines(file, |r| match r {
+                    Ok(frame) => {
+                        let n = {
+                            let mut s = lock(&spawned);
+                            if let Event::Spawned { .. } = frame.event {
+                                s.insert(frame.pid);
+                            }
+                            s.len()
+                        };
+                        let _ = seq_tx.send(frame);
+                        if n > limit && !over.swap(true, Ordering::SeqCst) {
+                            send(
+                                &tx,
+                                &shared,
+                                0,
+                                Event::Error {
+                                    source: "limit".into(),
+                                    message: format!(
+                                        "the program started more than {limit} processes: proclab stopped it"
+                                    ),
+                                },
+                            );
+                            shared.stopped.store(true, Ordering::SeqCst);
+                            kill_everything(pgid, &shared);
+                        }
+                    }
+                    Err(message) => send(
+                        &tx,
+                        &shared,
+                        0,
+                        Event::Error {
+                            source: "probe".into(),
+                            message,
+                        },
+                    ),
+                });
+            }));
+        }
+        if fds[1].revents != 0
+            && let Some(conn) = crate::python::accept(&dir.output)
+        {
+            let (tx, shared) = (tx.clone(), shared.clone());
+            readers.push(spawn_named("proclab-probe-output", move || {
+                receive_outputs(conn, &tx, &shared)
+            }));
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    drop(seq_tx);
+    let _ = sequencer.join();
+}
+
+/// How long the sequencer holds an event for earlier ones from other processes.
+const REORDER: Duration = Duration::from_millis(30);
+
+/// Release frames in time order, each once it is [`REORDER`] old; all at the end.
+fn sequence(rx: mpsc::Receiver<Frame>, tx: &Sender<Frame>, shared: &Shared) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // (time, arrival number) keeps frames of equal time in arrival order.
+    let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
+    let mut held: std::collections::HashMap<u64, Frame> = Default::default();
+    let mut n = 0u64;
+    let release = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>,
+                   held: &mut std::collections::HashMap<u64, Frame>,
+                   until: u64| {
+        while let Some(Reverse((t, k))) = heap.peek().copied() {
+            if t > until {
+                break;
+            }
+            heap.pop();
+            if let Some(f) = held.remove(&k) {
+                shared.note(&f);
+                let _ = tx.send(f);
+            }
+        }
+    };
+    loop {
+        match rx.recv_timeout(Duration::from_millis(10)) {
+            Ok(f) => {
+                heap.push(Reverse((f.t_us, n)));
+                held.insert(n, f);
+                n += 1;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
+        release(&mut heap, &mut held, cutoff);
+    }
+    release(&mut heap, &mut held, u64::MAX);
 }
 
 /// Decode frames from the event pipe until every writer has gone.

@@ -55,6 +55,12 @@ pub struct Start {
     pub lang: crate::lessons::Lang,
     /// Forget the finished lessons first.
     pub reset_progress: bool,
+    /// The Python interpreter for the Python runner, if one was found.
+    pub python: Option<std::path::PathBuf>,
+    /// `proclab watch`: the student's program and its arguments.
+    pub watch: Option<(std::path::PathBuf, Vec<String>)>,
+    /// Python runs are stopped past this many processes.
+    pub max_procs: usize,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -99,6 +105,9 @@ pub fn main(opening: Start) -> i32 {
         lesson,
         lang,
         reset_progress,
+        python,
+        watch,
+        max_procs,
     } = opening;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -162,7 +171,14 @@ pub fn main(opening: Start) -> i32 {
     let theme = Theme::from_env();
     let mut app = App::new(lessons);
     app.lang = lang;
-    let progress_path = load_progress(&mut app, reset_progress);
+    app.python = python;
+    // Watching a student's program is not a lesson: no progress is read or written.
+    let progress_path = if watch.is_some() {
+        None
+    } else {
+        load_progress(&mut app, reset_progress)
+    };
+    app.watch = watch;
     let mut saved = app.done.clone();
     match lesson {
         Some(i) => app.lesson = i.min(app.lessons.len() - 1),
@@ -238,10 +254,20 @@ pub fn main(opening: Start) -> i32 {
         for c in commands {
             match c {
                 Command::Quit => quit = true,
-                Command::Start(params) => {
+                Command::Start(_) | Command::StartPython(_) => {
                     retire(current.take());
                     run_id += 1;
-                    match start(params, run_id, &tx) {
+                    let started = match c {
+                        Command::StartPython(program) => start(
+                            crate::demos::Params::new(crate::demos::DemoKind::Process),
+                            Some((program, max_procs)),
+                            run_id,
+                            &tx,
+                        ),
+                        Command::Start(params) => start(params, None, run_id, &tx),
+                        _ => unreachable!("matched above"),
+                    };
+                    match started {
                         Ok(run) => {
                             DEMO_PGID.store(run.pgid(), Ordering::SeqCst);
                             current = Some((run_id, run));
@@ -314,10 +340,15 @@ fn retire(old: Option<(u64, Run)>) {
 
 fn start(
     params: crate::demos::Params,
+    python: Option<(crate::python::PythonProgram, usize)>,
     id: u64,
     tx: &mpsc::Sender<AppEvent>,
 ) -> Result<Run, String> {
     let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
+    if let Some((program, max_procs)) = python {
+        opts.python = Some(program);
+        opts.max_procs = max_procs;
+    }
     opts.sample_every = Some(runner::MIN_SAMPLE);
     let (ftx, frx) = mpsc::channel::<Frame>();
     let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;

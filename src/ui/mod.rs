@@ -197,6 +197,21 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Timeline => panes::timeline(app, theme, area, buf),
         Pane::Code => panes::code(app, theme, area, buf),
         Pane::Text => panes::text(app, theme, area, buf),
+        // A student's own program: the pane for what it turns out to use.
+        Pane::Demo if app.run.demo == "script" => {
+            let run = &app.run;
+            if run.lock.acquisitions > 0 || run.lock.holder.is_some() {
+                panes::lock(app, theme, area, buf)
+            } else if run.queue_puts + run.queue_gets > 0 {
+                panes::queue(app, theme, area, buf)
+            } else if !run.tasks.is_empty() {
+                panes::pool(app, theme, area, buf)
+            } else if !run.shared.is_empty() {
+                panes::shared(app, theme, area, buf)
+            } else {
+                panes::children(app, theme, area, buf)
+            }
+        }
         Pane::Demo => match app.demo() {
             DemoKind::Lock => panes::lock(app, theme, area, buf),
             DemoKind::Queue => panes::queue(app, theme, area, buf),

@@ -559,7 +559,11 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// The lesson's Python program, with syntax colours and line numbers.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lesson = app.current_lesson();
-    let title = format!("{}/demo.py", lesson.dir);
+    let title = if app.watch.is_some() {
+        lesson.dir.clone()
+    } else {
+        format!("{}/demo.py", lesson.dir)
+    };
     // A wrapped line reads better than a cut one.
     let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
     wrapped(

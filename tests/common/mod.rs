@@ -161,6 +161,17 @@ pub struct Live {
 }
 
 impl Live {
+    /// The demo's main PID, from the run's first event.
+    pub fn main_pid(&mut self) -> i32 {
+        let f = self.until("run_started", |f| {
+            matches!(f.event, Event::RunStarted { .. })
+        });
+        match f.event {
+            Event::RunStarted { main_pid, .. } => main_pid,
+            _ => unreachable!("matched above"),
+        }
+    }
+
     /// Start `proclab run <args> --json` with stdin piped.
     pub fn start(args: &[&str]) -> Live {
         let mut child = Command::new(bin())

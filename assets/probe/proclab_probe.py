@@ -1,0 +1,526 @@
+"""proclab's probe: reports what a Python multiprocessing program does, as proclab's
+events (JSON lines over a Unix socket), without changing what the program does.
+
+Rules it keeps:
+- It uses none of the things it watches for its own transport: no multiprocessing
+  locks, queues or pipes; one plain socket per process.
+- It never raises into the program: any failure switches it off in that process, with
+  one line on stderr saying so.
+- It reports at a bounded rate per kind of event (a burst, then a steady trickle), so a
+  tight loop is not slowed down much by its own reporting.
+- It writes nothing outside the private folder proclab made for it.
+"""
+
+import array
+import json
+import os
+import reprlib
+import socket
+import struct
+import sys
+import threading
+import time
+import zlib
+
+_DIR = os.environ.get("PROCLAB_PROBE_DIR", "")
+_EVENTS = os.path.join(_DIR, "events.sock")
+_OUTPUT = os.path.join(_DIR, "output.sock")
+
+# Events per second per kind, after a burst: enough to watch, cheap enough to ignore.
+_RATE = 200.0
+_BURST = 100.0
+
+_st = {"pid": None, "conn": None, "off": False, "lock": threading.Lock(), "buckets": {}}
+
+_repr = reprlib.Repr()
+_repr.maxstring = 24
+_repr.maxother = 24
+_repr.maxlist = 4
+_repr.maxtuple = 4
+_repr.maxdict = 3
+
+
+def _now_us():
+    # CLOCK_MONOTONIC, the clock proclab's own events use.
+    return time.monotonic_ns() // 1000
+
+
+def _switch_off(err):
+    if _st["off"]:
+        return
+    _st["off"] = True
+    try:
+        sys.stderr.write(
+            "proclab probe: switched off in pid %d: %r\n" % (os.getpid(), err)
+        )
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _connection():
+    pid = os.getpid()
+    if _st["pid"] != pid or _st["conn"] is None:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # A stuck reader must not hang the program for ever: give up and switch off.
+        s.settimeout(5.0)
+        s.connect(_EVENTS)
+        _st["conn"] = s
+        _st["pid"] = pid
+    return _st["conn"]
+
+
+def _budget(kind):
+    """True if an event of this kind may be reported now (token bucket)."""
+    now = time.monotonic()
+    tokens, last = _st["buckets"].get(kind, (_BURST, now))
+    tokens = min(_BURST, tokens + (now - last) * _RATE)
+    if tokens < 1.0:
+        _st["buckets"][kind] = (tokens, now)
+        return False
+    _st["buckets"][kind] = (tokens - 1.0, now)
+    return True
+
+
+def emit(kind, body, pid=None):
+    """Send one event about `pid` (this process by default)."""
+    if _st["off"] or not _DIR:
+        return
+    try:
+        line = json.dumps(
+            {"t_us": _now_us(), "pid": pid or os.getpid(), "event": {kind: body}},
+            ensure_ascii=False,
+        )
+        data = (line + "\n").encode("utf-8", "replace")
+        with _st["lock"]:
+            _connection().sendall(data)
+    except Exception as e:  # noqa: BLE001
+        _switch_off(e)
+
+
+def _preview(obj):
+    try:
+        return _repr.repr(obj)[:48]
+    except Exception:  # noqa: BLE001
+        return "<%s>" % type(obj).__name__
+
+
+def _scalar(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int) and -(2**63) <= v < 2**63:
+        return {"i64": v}
+    if isinstance(v, float):
+        return {"f64": v}
+    return None
+
+
+def _after_fork_in_child():
+    # The parent's connection and lock are not ours: start afresh.
+    _st["lock"] = threading.Lock()
+    conn = _st["conn"]
+    _st["conn"] = None
+    _st["pid"] = None
+    _st["buckets"] = {}
+    if conn is not None:
+        try:
+            conn.detach()  # leave the parent's socket to the parent
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _adopt_output():
+    """Give this process its own stdout/stderr pipes and hand their read ends to proclab,
+    which then knows which process printed each line."""
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.settimeout(5.0)
+        s.connect(_OUTPUT)
+        fds = array.array("i", [r1, r2]).tobytes()
+        s.sendmsg(
+            [struct.pack("<i", os.getpid())],
+            [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)],
+        )
+    finally:
+        s.close()
+        os.close(r1)
+        os.close(r2)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    os.dup2(w1, 1)
+    os.dup2(w2, 2)
+    os.close(w1)
+    os.close(w2)
+
+
+def _cmdline():
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return " ".join(sys.argv)
+
+
+def _role_of(name):
+    if "PoolWorker" in name:
+        return "pool_worker"
+    if "Manager" in name:
+        return "server"
+    return "worker"
+
+
+def _exit_status(code):
+    return {"signal": -code} if code < 0 else {"code": code}
+
+
+def _install_process_hooks():
+    from multiprocessing import popen_fork, process
+
+    orig_bootstrap = process.BaseProcess._bootstrap
+
+    def _bootstrap(self, *args, **kwargs):
+        try:
+            _st["conn"] = None if _st["pid"] != os.getpid() else _st["conn"]
+            _adopt_output()
+            import multiprocessing
+
+            method = (
+                getattr(type(self), "_start_method", None)
+                or multiprocessing.get_start_method(allow_none=True)
+                or "fork"
+            )
+            emit(
+                "spawned",
+                {
+                    "ppid": os.getppid(),
+                    "role": _role_of(self.name),
+                    "label": self.name,
+                    "start_method": method,
+                },
+            )
+        except Exception as e:  # noqa: BLE001
+            _switch_off(e)
+        return orig_bootstrap(self, *args, **kwargs)
+
+    process.BaseProcess._bootstrap = _bootstrap
+
+    # A parent learns how its child ended when join()/is_alive() polls it.
+    def wrap_poll(cls):
+        orig_poll = cls.poll
+
+        def poll(self, *args, **kwargs):
+            before = self.returncode
+            rc = orig_poll(self, *args, **kwargs)
+            if before is None and rc is not None:
+                emit("exited", {"status": _exit_status(rc)}, pid=self.pid)
+            return rc
+
+        cls.poll = poll
+
+    wrap_poll(popen_fork.Popen)
+    try:
+        from multiprocessing import popen_forkserver
+
+        wrap_poll(popen_forkserver.Popen)
+    except ImportError:
+        pass
+
+
+def _queue_id(q):
+    try:
+        return os.fstat(q._reader.fileno()).st_ino & 0xFFFFFFFF
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def _qsize(q):
+    try:
+        return q.qsize()
+    except Exception:  # noqa: BLE001
+        return -1
+
+
+def _put_body(q, obj, coming):
+    size = _qsize(q)
+    return {
+        "queue": _queue_id(q),
+        "item": _preview(obj),
+        "seq": 0,
+        "size": size + coming if size >= 0 else size,
+    }
+
+
+def _install_queue_hooks():
+    from multiprocessing import queues
+
+    for cls in (queues.Queue, queues.JoinableQueue):
+        orig_put = cls.put
+        orig_get = cls.get
+
+        def put(self, obj, block=True, timeout=None, _orig=orig_put):
+            report = _budget("queue")
+            full = False
+            if report:
+                try:
+                    full = self.full()
+                except Exception:  # noqa: BLE001
+                    pass
+                if full:
+                    emit("queue_blocked", {"queue": _queue_id(self), "op": "put"})
+                else:
+                    # Reported before the item goes in, so its get is never seen first.
+                    emit("queue_put", _put_body(self, obj, 1))
+            result = _orig(self, obj, block, timeout)
+            if report and full:
+                emit("queue_put", _put_body(self, obj, 0))
+            return result
+
+        def get(self, block=True, timeout=None, _orig=orig_get):
+            if block and not _st["off"]:
+                try:
+                    if self.empty() and _budget("queue"):
+                        emit("queue_blocked", {"queue": _queue_id(self), "op": "get"})
+                except Exception:  # noqa: BLE001
+                    pass
+            obj = _orig(self, block, timeout)
+            if _budget("queue"):
+                emit(
+                    "queue_get",
+                    {
+                        "queue": _queue_id(self),
+                        "item": _preview(obj),
+                        "seq": 0,
+                        "producer": 0,
+                        "size": _qsize(self),
+                    },
+                )
+            return obj
+
+        if "put" in cls.__dict__:
+            cls.put = put
+        if "get" in cls.__dict__:
+            cls.get = get
+
+
+def _install_lock_hooks():
+    from multiprocessing import context, synchronize
+
+    orig_make = synchronize.SemLock._make_methods
+    orig_ctx_lock = context.BaseContext.Lock
+
+    def ctx_lock(self):
+        lock = orig_ctx_lock(self)
+        # Only the program's own locks: multiprocessing makes many for itself (every
+        # Queue has two), and they would drown the ones the program uses.
+        try:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if not caller.startswith("multiprocessing"):
+                lock._proclab_watched = True
+                lock._make_methods()
+        except Exception:  # noqa: BLE001
+            pass
+        return lock
+
+    context.BaseContext.Lock = ctx_lock
+    # `multiprocessing.Lock` was bound to the default context when the package loaded.
+    import multiprocessing
+
+    multiprocessing.Lock = context._default_context.Lock
+
+    def _make_methods(self):
+        orig_make(self)
+        if type(self) is not synchronize.Lock or not getattr(
+            self, "_proclab_watched", False
+        ):
+            return
+        raw_acquire = self._semlock.acquire
+        raw_release = self._semlock.release
+        name = getattr(self._semlock, "name", None) or ""
+        lock_id = zlib.crc32(name.encode()) if name else 0
+        report = [False]
+
+        def acquire(block=True, timeout=None):
+            # One decision per acquire, so a reported acquire has its reported release.
+            report[0] = _budget("lock")
+            if raw_acquire(False):
+                waited = 0
+            else:
+                if not block:
+                    return False
+                if report[0]:
+                    emit("lock_wait", {"lock": lock_id})
+                t0 = _now_us()
+                if not raw_acquire(True, timeout):
+                    return False
+                waited = _now_us() - t0
+            if report[0]:
+                emit("lock_acquired", {"lock": lock_id, "waited_us": waited})
+            return True
+
+        def release():
+            if report[0]:
+                emit("lock_released", {"lock": lock_id})
+            raw_release()
+
+        self.acquire = acquire
+        self.release = release
+
+    synchronize.SemLock._make_methods = _make_methods
+    # `with lock:` calls SemLock.__enter__, which goes straight to the C lock.
+    synchronize.Lock.__enter__ = lambda self: self.acquire()
+    synchronize.Lock.__exit__ = lambda self, *exc: self.release()
+
+    # A watched lock passed to a spawn or forkserver child stays watched there.
+    orig_getstate = synchronize.SemLock.__getstate__
+    orig_setstate = synchronize.SemLock.__setstate__
+
+    def __getstate__(self):
+        state = orig_getstate(self)
+        if getattr(self, "_proclab_watched", False):
+            return (state, "proclab-watched")
+        return state
+
+    def __setstate__(self, state):
+        if (
+            isinstance(state, tuple)
+            and len(state) == 2
+            and state[1] == "proclab-watched"
+        ):
+            self._proclab_watched = True
+            state = state[0]
+        orig_setstate(self, state)
+
+    synchronize.Lock.__getstate__ = __getstate__
+    synchronize.Lock.__setstate__ = __setstate__
+
+
+def _install_shared_hooks():
+    from multiprocessing import sharedctypes
+
+    cls = sharedctypes.Synchronized
+    prop = cls.value
+
+    def set_value(self, v):
+        prop.fset(self, v)
+        if _budget("shared"):
+            s = _scalar(v)
+            if s is not None:
+                tc = getattr(self._obj, "_type_", "?")
+                emit(
+                    "shared_write",
+                    {"name": "Value('%s')" % tc, "index": 0, "value": s},
+                )
+
+    cls.value = property(prop.fget, set_value)
+
+    arr = sharedctypes.SynchronizedArray
+    orig_setitem = arr.__setitem__
+
+    def __setitem__(self, i, v):
+        orig_setitem(self, i, v)
+        if isinstance(i, int) and _budget("shared"):
+            s = _scalar(v)
+            if s is not None:
+                tc = getattr(getattr(self._obj, "_type_", None), "_type_", "?")
+                emit(
+                    "shared_write",
+                    {"name": "Array('%s')" % tc, "index": i % len(self), "value": s},
+                )
+
+    arr.__setitem__ = __setitem__
+
+
+class _TasksIn:
+    """A pool worker's task queue, reporting each task it hands out."""
+
+    def __init__(self, q):
+        self._q = q
+
+    def get(self):
+        task = self._q.get()
+        try:
+            if task is not None:
+                job, i = task[0], task[1]
+                emit("task_started", {"task": _task_id(job, i), "arg": i or 0})
+        except Exception:  # noqa: BLE001
+            pass
+        return task
+
+    def __getattr__(self, name):
+        return getattr(self._q, name)
+
+
+class _TasksOut:
+    """A pool worker's result queue, reporting each result it sends."""
+
+    def __init__(self, q):
+        self._q = q
+
+    def put(self, obj):
+        try:
+            job, i, (ok, value) = obj
+            result = value if isinstance(value, int) and ok else 0
+            emit("task_done", {"task": _task_id(job, i), "result": result})
+        except Exception:  # noqa: BLE001
+            pass
+        return self._q.put(obj)
+
+    def __getattr__(self, name):
+        return getattr(self._q, name)
+
+
+def _task_id(job, i):
+    return (int(job) * 1000 + int(i or 0)) & 0xFFFFFFFF
+
+
+def _install_pool_hooks():
+    from multiprocessing import pool
+
+    orig_worker = pool.worker
+
+    def worker(inqueue, outqueue, *args, **kwargs):
+        return orig_worker(_TasksIn(inqueue), _TasksOut(outqueue), *args, **kwargs)
+
+    # Pickled by reference under spawn: it must be found where the original was.
+    worker.__module__ = orig_worker.__module__
+    worker.__qualname__ = orig_worker.__qualname__
+    pool.worker = worker
+
+
+def _announce_self():
+    cmd = _cmdline()
+    if "multiprocessing.spawn" in cmd:
+        return  # a spawn child: its Process announces it, with its name
+    if "multiprocessing.forkserver" in cmd:
+        role, label = "server", "forkserver"
+    elif "multiprocessing.resource_tracker" in cmd:
+        role, label = "server", "resource_tracker"
+    elif str(os.getppid()) == os.environ.get("PROCLAB_RUNNER_PID"):
+        role, label = "main", "main"
+    else:
+        role, label = "worker", "python"
+    emit(
+        "spawned",
+        {"ppid": os.getppid(), "role": role, "label": label, "start_method": "exec"},
+    )
+    if role == "server":
+        try:
+            _adopt_output()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def install():
+    if not _DIR:
+        return
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    _install_process_hooks()
+    _install_queue_hooks()
+    _install_lock_hooks()
+    _install_shared_hooks()
+    _install_pool_hooks()
+    _announce_self()

@@ -1,0 +1,454 @@
+//! The Python runner: real Python programs under the probe, their events compared with
+//! what the programs print themselves and with what the kernel says. Skipped (with a
+//! message) only where no python3 is installed; CI installs it.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use common::{Finished, Live, assert_group_gone, bin, run_json};
+use proclab::protocol::{Event, ExitStatus, Role, Stream};
+
+fn have_python() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: no python3 on PATH (CI installs it)");
+    }
+    ok
+}
+
+/// Write `source` as a script in a fresh folder and return its path.
+fn script(name: &str, source: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("proclab-py-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, source).expect("write");
+    path
+}
+
+fn run_script(name: &str, source: &str, extra: &[&str]) -> Finished {
+    let path = script(name, source);
+    let mut args = vec!["--file", path.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    run_json(&args)
+}
+
+/// Lines each PID printed.
+fn printed(run: &Finished) -> HashMap<i32, Vec<String>> {
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    for f in &run.frames {
+        if let Event::Output { line, .. } = &f.event {
+            out.entry(f.pid).or_default().push(line.clone());
+        }
+    }
+    out
+}
+
+fn start_methods(run: &Finished) -> HashMap<i32, String> {
+    run.frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::Spawned { start_method, .. } => Some((f.pid, start_method.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_process_is_announced_with_the_pid_and_ppid_it_prints_itself() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "tree",
+        r#"
+import multiprocessing as mp, os
+def job(n):
+    print(f"child {n} pid={os.getpid()} ppid={os.getppid()}")
+if __name__ == "__main__":
+    print(f"main pid={os.getpid()}")
+    ps = [mp.get_context("fork").Process(target=job, args=(i,)) for i in range(3)]
+    ps += [mp.get_context("spawn").Process(target=job, args=(i,)) for i in range(3, 5)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print("exitcodes", [p.exitcode for p in ps])
+"#,
+        &[],
+    );
+    let main = run.main_pid();
+    let out = printed(&run);
+    assert_eq!(out[&main][0], format!("main pid={main}"));
+    let spawned = run.spawned();
+    let children: Vec<_> = spawned.iter().filter(|s| s.2 == Role::Worker).collect();
+    assert_eq!(children.len(), 5, "{spawned:?}");
+    let methods = start_methods(&run);
+    for (pid, ppid, _, _) in &children {
+        assert_eq!(*ppid, main, "every child's parent is the script");
+        let line = &out[pid][0];
+        assert!(
+            line.ends_with(&format!("pid={pid} ppid={ppid}")),
+            "{line} (announced {pid}/{ppid})"
+        );
+    }
+    let spawn_children = children.iter().filter(|c| methods[&c.0] == "spawn").count();
+    assert_eq!(spawn_children, 2, "{methods:?}");
+    // Each child's end was reported by the parent's join().
+    for (pid, ..) in &children {
+        assert!(
+            run.frames.iter().any(|f| f.pid == *pid
+                && matches!(
+                    f.event,
+                    Event::Exited {
+                        status: ExitStatus::Code(0)
+                    }
+                )),
+            "exit of {pid}"
+        );
+    }
+}
+
+#[test]
+fn under_forkserver_the_parent_is_the_forkserver_and_the_helpers_are_labelled() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "forkserver",
+        r#"
+import multiprocessing as mp, os
+def job():
+    print(f"ppid={os.getppid()}")
+if __name__ == "__main__":
+    p = mp.get_context("forkserver").Process(target=job)
+    p.start(); p.join()
+"#,
+        &[],
+    );
+    let main = run.main_pid();
+    let spawned = run.spawned();
+    let server = spawned
+        .iter()
+        .find(|s| s.3 == "forkserver")
+        .expect("the forkserver is announced");
+    assert_eq!(server.2, Role::Server);
+    assert_eq!(server.1, main);
+    assert!(
+        spawned
+            .iter()
+            .any(|s| s.3 == "resource_tracker" && s.2 == Role::Server),
+        "{spawned:?}"
+    );
+    let child = spawned
+        .iter()
+        .find(|s| s.2 == Role::Worker)
+        .expect("the child");
+    assert_eq!(
+        child.1, server.0,
+        "the child's PPID is the forkserver, not main"
+    );
+    assert_eq!(printed(&run)[&child.0], vec![format!("ppid={}", server.0)]);
+}
+
+#[test]
+fn a_pool_reuses_its_workers_and_reports_each_task() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "pool",
+        r#"
+import multiprocessing as mp
+def sq(x): return x * x
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print(pool.map(sq, range(8), chunksize=1))
+"#,
+        &[],
+    );
+    let workers: HashSet<i32> = run
+        .spawned()
+        .into_iter()
+        .filter(|s| s.2 == Role::PoolWorker)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(workers.len(), 2);
+    let mut ran: Vec<(i32, i64)> = run
+        .frames
+        .iter()
+        .filter_map(|f| match f.event {
+            Event::TaskStarted { arg, .. } => Some((f.pid, arg)),
+            _ => None,
+        })
+        .collect();
+    ran.sort_by_key(|r| r.1);
+    assert_eq!(ran.len(), 8, "{ran:?}");
+    assert!(ran.iter().all(|(pid, _)| workers.contains(pid)));
+    let out = printed(&run);
+    assert_eq!(out[&run.main_pid()], vec!["[0, 1, 4, 9, 16, 25, 36, 49]"]);
+}
+
+#[test]
+fn queue_items_locks_and_values_are_reported_as_the_program_uses_them() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "ipc",
+        r#"
+import multiprocessing as mp
+def producer(q, lock, v):
+    for item in ["A", "B", "C"]:
+        q.put(item)
+    with lock:
+        v.value += 1
+if __name__ == "__main__":
+    q, lock, v = mp.Queue(), mp.Lock(), mp.Value("i", 0)
+    p = mp.Process(target=producer, args=(q, lock, v))
+    p.start()
+    print([q.get() for _ in range(3)])
+    p.join()
+    print("value", v.value)
+"#,
+        &[],
+    );
+    let main = run.main_pid();
+    let child = run
+        .spawned()
+        .into_iter()
+        .find(|s| s.2 == Role::Worker)
+        .expect("child")
+        .0;
+    let puts: Vec<(i32, String)> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::QueuePut { item, .. } => Some((f.pid, item.clone())),
+            _ => None,
+        })
+        .collect();
+    let gets: Vec<(i32, String)> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::QueueGet { item, .. } => Some((f.pid, item.clone())),
+            _ => None,
+        })
+        .collect();
+    let items = ["'A'", "'B'", "'C'"].map(String::from);
+    assert_eq!(
+        puts,
+        items.iter().map(|i| (child, i.clone())).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        gets,
+        items.iter().map(|i| (main, i.clone())).collect::<Vec<_>>()
+    );
+    // The program's own lock, once; none of the queue's internal locks.
+    let acquired: Vec<i32> = run
+        .frames
+        .iter()
+        .filter(|f| matches!(f.event, Event::LockAcquired { .. }))
+        .map(|f| f.pid)
+        .collect();
+    assert_eq!(acquired, vec![child]);
+    assert!(run.frames.iter().any(|f| f.pid == child
+        && matches!(&f.event, Event::SharedWrite { name, .. } if name == "Value('i')")));
+    assert_eq!(
+        printed(&run)[&main].last().map(String::as_str),
+        Some("value 1")
+    );
+}
+
+#[test]
+fn a_traceback_reaches_the_output_and_the_exit_code_says_it_failed() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "broken",
+        "print('before')\nraise ValueError('on purpose')\n",
+        &[],
+    );
+    let main = run.main_pid();
+    let err: Vec<String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::Output {
+                stream: Stream::Stderr,
+                line,
+            } if f.pid == main => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(err.iter().any(|l| l.starts_with("Traceback")), "{err:?}");
+    assert!(err.iter().any(|l| l == "ValueError: on purpose"), "{err:?}");
+    assert_eq!(run.code, Some(1));
+    let syntax = run_script("syntax", "def broken(:\n", &[]);
+    assert!(syntax.frames.iter().any(|f| matches!(&f.event,
+        Event::Output { stream: Stream::Stderr, line } if line.contains("SyntaxError"))));
+}
+
+#[test]
+fn a_program_that_forks_without_end_is_stopped_at_the_limit() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "bomb",
+        r#"
+import multiprocessing as mp, time
+if __name__ == "__main__":
+    ps = []
+    for i in range(200):
+        p = mp.Process(target=time.sleep, args=(30,))
+        p.start()
+        ps.append(p)
+    for p in ps: p.join()
+"#,
+        &["--max-procs", "20"],
+    );
+    let errors = run.errors();
+    assert!(
+        errors.iter().any(|e| e.contains("more than 20 processes")),
+        "{errors:?}"
+    );
+    let started = run.spawned().len();
+    assert!(
+        started < 60,
+        "stopped soon after the limit: {started} started"
+    );
+}
+
+#[test]
+fn an_endless_program_is_stopped_and_leaves_nothing() {
+    if !have_python() {
+        return;
+    }
+    let path = script(
+        "endless",
+        r#"
+import multiprocessing as mp, time
+def spin():
+    while True: time.sleep(0.05)
+if __name__ == "__main__":
+    ps = [mp.Process(target=spin) for _ in range(3)]
+    for p in ps: p.start()
+    print("running", flush=True)
+    for p in ps: p.join()
+"#,
+    );
+    let mut live = Live::start(&["--file", path.to_str().expect("utf-8")]);
+    let main = live.main_pid();
+    live.until(
+        "three children",
+        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
+    );
+    // SAFETY: signalling the proclab we started.
+    unsafe { libc::kill(live.child.id() as i32, libc::SIGTERM) };
+    let status = live.child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert_group_gone(main);
+}
+
+#[test]
+fn when_proclab_is_killed_the_guard_takes_the_program_down() {
+    if !have_python() {
+        return;
+    }
+    let path = script(
+        "orphans",
+        r#"
+import multiprocessing as mp, time
+if __name__ == "__main__":
+    ps = [mp.Process(target=time.sleep, args=(60,)) for _ in range(3)]
+    for p in ps: p.start()
+    print("running", flush=True)
+    for p in ps: p.join()
+"#,
+    );
+    let mut live = Live::start(&["--file", path.to_str().expect("utf-8")]);
+    let main = live.main_pid();
+    live.until(
+        "the children",
+        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
+    );
+    // Python's children have no parent-death signal of their own.
+    // SAFETY: signalling the proclab we started.
+    unsafe { libc::kill(live.child.id() as i32, libc::SIGKILL) };
+    let _ = live.child.wait();
+    assert_group_gone(main);
+    let prefix = format!("proclab-probe-{}-", live.child.id());
+    let left = || {
+        std::fs::read_dir(std::env::temp_dir())
+            .expect("tmp")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .count()
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while left() > 0 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(left(), 0, "the guard removes the probe's folder too");
+}
+
+#[test]
+fn the_lesson_programs_run_under_the_python_runner() {
+    if !have_python() {
+        return;
+    }
+    let run = run_json(&["lock", "--runner", "python"]);
+    let out = printed(&run);
+    let main = run.main_pid();
+    assert!(
+        out[&main].iter().any(|l| l.contains("expected 80000")),
+        "{out:?}"
+    );
+    let run = run_json(&["start", "--runner", "python"]);
+    let spawned = run.spawned();
+    assert!(spawned.iter().any(|s| s.3 == "forkserver"), "{spawned:?}");
+}
+
+#[test]
+fn a_missing_interpreter_or_script_is_a_clear_error() {
+    let out = Command::new(bin())
+        .args(["run", "--file", "/nonexistent/x.py"])
+        .output()
+        .expect("runs");
+    if have_python() {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no such program"));
+    }
+    let out = Command::new(bin())
+        .args([
+            "run",
+            "lock",
+            "--runner",
+            "python",
+            "--python",
+            "/nonexistent/python3",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not run as a Python interpreter"),
+        "{err}"
+    );
+    let out = Command::new(bin())
+        .args(["run", "lock", "--runner", "python", "--workers", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("arguments after --"));
+}
