@@ -846,6 +846,32 @@ mod tests {
     }
 
     #[test]
+    fn capital_r_switches_to_the_lessons_own_program_when_python_is_there() {
+        let mut app = App::default();
+        app.select(DemoKind::Pipe);
+        app.on_key(Key::Char('R'));
+        assert!(!app.use_python, "no interpreter known");
+        assert!(app.message.as_deref().unwrap_or("").contains("no python3"));
+        app.python = Some("/usr/bin/python3".into());
+        app.on_key(Key::Char('R'));
+        assert!(app.use_python);
+        app.on_key(Key::Char('r')); // past the reading step
+        app.on_key(Key::Char('1'));
+        let cmds = app.on_key(Key::Char('r'));
+        let Some(Command::StartPython(p)) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(p.name, "pipe");
+        assert_eq!(
+            p.script_text.as_deref(),
+            Some(app.current_lesson().demo_py.as_str())
+        );
+        app.on_key(Key::Char('R'));
+        let cmds = app.on_key(Key::Char('r'));
+        assert!(matches!(cmds.first(), Some(Command::Start(_))), "{cmds:?}");
+    }
+
+    #[test]
     fn every_lesson_starts_valid_parameters() {
         let mut app = App::default();
         for d in DemoKind::ALL {

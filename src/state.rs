@@ -374,7 +374,7 @@ impl RunState {
                         at,
                     });
                 }
-                if name == "counter" || name == "d['count']" {
+                if name == "counter" || name == "d['count']" || name.starts_with("Value(") {
                     self.counter_seen = Some(*value);
                     self.counter_writes += 1;
                 }

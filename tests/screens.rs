@@ -752,3 +752,36 @@ fn lifecycle_lesson_orphan_re_parented() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_watched_programs_demo_pane_follows_what_it_uses() {
+    let mut s = Script::new("script", &[("runner", "python")]);
+    s.workers(Role::Worker, &["Process-1"]).at(
+        201,
+        Event::QueuePut {
+            queue: 7,
+            item: "'A'".into(),
+            seq: 0,
+            size: 1,
+        },
+    );
+    let mut app = App::new(vec![proclab::lessons::script_lesson(
+        std::path::Path::new("/tmp/mine.py"),
+        "mine.py",
+        "print('hi')\n".into(),
+    )]);
+    app.watch = Some(("/tmp/mine.py".into(), vec![]));
+    app.python = Some("/usr/bin/python3".into());
+    app.run_lesson = Some(0);
+    for f in &s.frames {
+        app.on_frame(f);
+    }
+    let text = screen(&app, 120, 36);
+    assert!(text.contains("┌ queue"), "a queue was used: {text}");
+    assert!(text.contains("['A']"), "{text}");
+    assert!(
+        text.contains("/tmp/mine.py under /usr/bin/python3"),
+        "{text}"
+    );
+    assert!(text.contains(" PYTHON "), "{text}");
+}

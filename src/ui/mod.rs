@@ -286,6 +286,13 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::raw("  "),
         state,
     ];
+    if app.use_python || app.watch.is_some() {
+        spans.push(Span::styled(
+            " PYTHON ",
+            theme.key().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
     if app.stepping {
         spans.push(Span::styled(
             " STEP MODE ",
@@ -373,6 +380,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("PgUp / PgDn", "scroll the lesson text"),
     ("L", "lesson text in English / 中文"),
     ("n / b", "next / previous step of the lesson"),
+    (
+        "R",
+        "runner: native demo / the lesson's demo.py under python3",
+    ),
     ("1-9", "answer the step's prediction (before r)"),
     ("?", "this help (any other key closes it)"),
     (

@@ -221,13 +221,39 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         None => lines.push(Line::styled(try_this, theme.fg(Color::Cyan))),
     }
-    lines.push(Line::from(settings));
+    // Under the Python runner the next run is a program, not the native demo's settings.
+    let settings = match app.python_program() {
+        Some(py) => Line::from(vec![
+            Span::styled("next run: ", theme.dim()),
+            Span::raw(format!(
+                "{} under {}{}",
+                if py.script_text.is_some() {
+                    "the lesson's demo.py".to_string()
+                } else {
+                    py.script.display().to_string()
+                },
+                py.python.display(),
+                if py.args.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {}", py.args.join(" "))
+                }
+            )),
+        ]),
+        None => Line::from(settings),
+    };
+    lines.push(settings);
     if area.height > 5 {
+        let what = if app.watch.is_some() {
+            "your program: its processes, queues, locks, values, pool tasks and output, reported by the probe"
+        } else {
+            d.summary()
+        };
         lines.push(Line::styled(
             if zh {
-                format!("{}  (n/b：下一步/上一步)", d.summary())
+                format!("{what}  (n/b：下一步/上一步)")
             } else {
-                format!("{}  (n/b: next/previous step)", d.summary())
+                format!("{what}  (n/b: next/previous step)")
             },
             theme.dim(),
         ));
@@ -723,7 +749,11 @@ fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         waiters.push(Span::styled("nobody", theme.dim()));
     }
     lines.push(Line::from(waiters));
-    let locked_run = run.params.iter().any(|(k, v)| k == "lock" && v == "true");
+    // A Python program's locks are its own business: only a native run says "off".
+    let locked_run = run
+        .params
+        .iter()
+        .any(|(k, v)| (k == "lock" && v == "true") || k == "runner");
     let every = run
         .params
         .iter()
