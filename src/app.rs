@@ -278,6 +278,21 @@ impl App {
         p
     }
 
+    /// Results a line of the Python program's output carries, per its lesson's
+    /// `[python]` patterns: the outcomes a native run would report.
+    fn results_from_output(&self, line: &str) -> Vec<crate::protocol::Outcome> {
+        let Some(lesson) = self.run_lesson.and_then(|i| self.lessons.get(i)) else {
+            return vec![];
+        };
+        let serial = self
+            .run
+            .timings()
+            .iter()
+            .find(|t| t.0 == "serial")
+            .map(|t| t.1);
+        lesson.def.python.outcomes(line, serial)
+    }
+
     /// The Python program `r` runs now, if the Python runner is chosen.
     pub fn python_program(&self) -> Option<crate::python::PythonProgram> {
         let python = self.python.clone()?;
@@ -309,6 +324,17 @@ impl App {
             self.run = RunState::new();
         }
         self.run.apply(f);
+        if self.run_python
+            && let Event::Output { line, .. } = &f.event
+        {
+            for o in self.results_from_output(line) {
+                self.run.apply(&Frame {
+                    t_us: f.t_us,
+                    pid: f.pid,
+                    event: Event::Outcome(o),
+                });
+            }
+        }
         if let Event::RunEnded(_) = &f.event {
             self.paused = false;
             self.check_step();
@@ -360,20 +386,17 @@ impl App {
             return;
         };
         let zh = self.lang == crate::lessons::Lang::Zh;
-        if self.run_python && check != crate::course::Check::RunCompleted {
-            // The checks read the native demos' measured outcomes.
-            self.message = Some(self.say(
-                "this step is checked on a native run: press R, then r",
-                "这一步要用原生演示检查：按 R，再按 r",
-            ));
-            return;
-        }
         if !crate::app::shows(&self.run, check) {
             let (en, zh_wants) = check.wants();
-            self.message = Some(if zh {
-                format!("这次运行没有显示：{zh_wants}。再试一次")
+            let native = if self.run_python {
+                self.say(" (or press R for the native demo)", "（或按 R 换原生演示）")
             } else {
-                format!("this run did not show {en}: try again")
+                String::new()
+            };
+            self.message = Some(if zh {
+                format!("这次运行没有显示：{zh_wants}。再试一次{native}")
+            } else {
+                format!("this run did not show {en}: try again{native}")
             });
             return;
         }
@@ -754,9 +777,24 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
         .summary
         .as_ref()
         .is_some_and(|s| !s.stopped && s.main_status == Some(ExitStatus::Code(0)));
+    // Each check reads the native demo's outcome, or failing that what the events show
+    // (a Python program's run has no native outcomes).
+    let counters = || {
+        run.outcomes.iter().filter_map(|o| match o {
+            Outcome::Counter {
+                expected, actual, ..
+            } => Some((*expected, *actual)),
+            _ => None,
+        })
+    };
+    let others = || {
+        run.procs
+            .values()
+            .filter(|p| p.pid != run.main_pid && p.role != crate::protocol::Role::Server)
+    };
     completed && match check {
         Check::RunCompleted => true,
-        Check::LostUpdates => run.counter().is_some_and(|(e, a, _)| a < e),
+        Check::LostUpdates => counters().any(|(e, a)| a < e),
         Check::ExactCounter => {
             let param = |k: &str| {
                 run.params
@@ -773,11 +811,15 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
                 }
                 _ => false,
             });
-            run.counter().is_some_and(|(e, a, _)| a == e) || shared_exact
+            counters().any(|(e, a)| a == e) || shared_exact
         }
-        Check::PidReuse => run.outcomes.iter().any(
-            |o| matches!(o, Outcome::Pool { tasks, distinct_pids, .. } if distinct_pids < tasks),
-        ),
+        Check::PidReuse => {
+            let started: Vec<i32> = run.tasks.iter().filter_map(|t| t.pid).collect();
+            let pids: std::collections::BTreeSet<i32> = started.iter().copied().collect();
+            run.outcomes.iter().any(
+                |o| matches!(o, Outcome::Pool { tasks, distinct_pids, .. } if distinct_pids < tasks),
+            ) || (!pids.is_empty() && pids.len() < started.len())
+        }
         Check::ZombieSeen => run.zombie_seen,
         Check::ParallelSpeedup => run
             .timings()
@@ -794,22 +836,35 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
                 .filter(|p| p.role == crate::protocol::Role::Server)
                 .map(|p| p.pid)
                 .collect();
+            let forkservers: Vec<i32> = run
+                .procs
+                .values()
+                .filter(|p| p.role == crate::protocol::Role::Server && p.label == "forkserver")
+                .map(|p| p.pid)
+                .collect();
             run.outcomes.iter().any(|o| match o {
                 Outcome::StartMethods { rows } => rows.iter().any(|r| {
                     r.method == "forkserver" && r.ppid != run.main_pid && servers.contains(&r.ppid)
                 }),
                 _ => false,
+            }) || others().any(|p| forkservers.contains(&p.ppid))
+        }
+        Check::OrphanReparented => {
+            run.outcomes.iter().any(
+                |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
+            ) || !run.reparented.is_empty()
+        }
+        Check::ChildrenTerminated => {
+            run.outcomes.iter().any(|o| match o {
+                Outcome::Processes { children } => children
+                    .iter()
+                    .any(|(_, s)| *s == ExitStatus::Signal(libc::SIGTERM)),
+                _ => false,
+            }) || others().any(|p| {
+                p.exit
+                    .is_some_and(|(s, _)| s == ExitStatus::Signal(libc::SIGTERM))
             })
         }
-        Check::OrphanReparented => run.outcomes.iter().any(
-            |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
-        ),
-        Check::ChildrenTerminated => run.outcomes.iter().any(|o| match o {
-            Outcome::Processes { children } => children
-                .iter()
-                .any(|(_, s)| *s == ExitStatus::Signal(libc::SIGTERM)),
-            _ => false,
-        }),
     }
 }
 
@@ -869,6 +924,47 @@ mod tests {
         app.on_key(Key::Char('R'));
         let cmds = app.on_key(Key::Char('r'));
         assert!(matches!(cmds.first(), Some(Command::Start(_))), "{cmds:?}");
+    }
+
+    #[test]
+    fn a_python_run_is_checked_by_what_its_program_prints() {
+        let mut app = App::default();
+        app.select(DemoKind::Lock);
+        app.python = Some("/usr/bin/python3".into());
+        app.on_key(Key::Char('R'));
+        app.on_key(Key::Char('r'));
+        app.on_key(Key::Char('2')); // "no": the counter will not reach 80000
+        let cmds = app.on_key(Key::Char('r'));
+        assert!(matches!(cmds.first(), Some(Command::StartPython(_))));
+        let at = app.step_at[app.lesson];
+        let frames = [
+            Event::RunStarted {
+                demo: "lock".into(),
+                params: vec![("runner".into(), "python".into())],
+                runner_pid: 1,
+                main_pid: 2,
+            },
+            Event::Output {
+                stream: crate::protocol::Stream::Stdout,
+                line: "counter = 35220, expected 80000 (lock off)".into(),
+            },
+            Event::Exited {
+                status: crate::protocol::ExitStatus::Code(0),
+            },
+            Event::RunEnded(crate::protocol::RunSummary {
+                demo: "lock".into(),
+                main_status: Some(crate::protocol::ExitStatus::Code(0)),
+                wall_ms: 500.0,
+                processes: 5,
+                stopped: false,
+                errors: 0,
+            }),
+        ];
+        for e in frames {
+            app.on_frame(&frame(2, e));
+        }
+        assert!(app.checked[app.lesson].contains(&at), "{:?}", app.message);
+        assert!(app.message.as_deref().unwrap_or("").contains("right"));
     }
 
     #[test]

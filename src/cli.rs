@@ -426,6 +426,16 @@ fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    // A lesson's own program reports its results in its output: read them as its
+    // lesson.toml's [python] patterns say, into the outcomes a native run would report.
+    let results = match (&python, args.file.is_none(), args.demo) {
+        (Some(_), true, Some(d)) => crate::lessons::embedded()
+            .into_iter()
+            .find(|l| l.demo == d)
+            .map(|l| l.def.python),
+        _ => None,
+    };
+    let mut serial_ms: Option<f64> = None;
     opts.python = python;
     opts.max_procs = args.max_procs;
     if args.samples {
@@ -456,9 +466,27 @@ fn run(args: RunArgs) -> i32 {
     let mut printer = Printer::new(args.json);
     let mut exit = 1;
     for frame in rx {
-        if printer.print(&frame).is_err() {
-            // Our stdout is gone (e.g. piped into `head`): stop the demo quietly.
-            run.stop();
+        let mut derived = Vec::new();
+        if let (Some(r), Event::Output { line, .. }) = (&results, &frame.event) {
+            for o in r.outcomes(line, serial_ms) {
+                if let crate::protocol::Outcome::Timing {
+                    variant, wall_ms, ..
+                } = &o
+                    && variant == "serial"
+                {
+                    serial_ms = Some(*wall_ms);
+                }
+                derived.push(Frame {
+                    event: Event::Outcome(o),
+                    ..frame.clone()
+                });
+            }
+        }
+        for f in std::iter::once(&frame).chain(&derived) {
+            if printer.print(f).is_err() {
+                // Our stdout is gone (e.g. piped into `head`): stop the demo quietly.
+                run.stop();
+            }
         }
         if let Event::RunEnded(summary) = &frame.event {
             exit = runner::exit_code(summary);
@@ -672,6 +700,16 @@ fn describe_outcome(o: &Outcome) -> String {
             "counter {actual} of {expected} expected, {} lost (lock {})",
             expected - actual,
             if *locked { "on" } else { "off" }
+        ),
+        Outcome::Timing {
+            variant,
+            workers,
+            wall_ms,
+            cpu_ms,
+            speedup,
+        } if *workers == 0 => format!(
+            // A Python program's own timing: no worker count or CPU time known.
+            "{variant}: wall {wall_ms:.1} ms, speedup {speedup:.2}x"
         ),
         Outcome::Timing {
             variant,

@@ -178,6 +178,130 @@ pub struct LessonFile {
     #[serde(default)]
     pub params: toml::Table,
     pub steps: Vec<Step>,
+    /// How to read results from demo.py's own output under the Python runner.
+    #[serde(default)]
+    pub python: PythonResults,
+}
+
+/// Lines of demo.py's output that carry a result, as patterns: literal text with
+/// `{placeholders}`. Under the Python runner, a matching line becomes the same outcome a
+/// native run reports, so the results pane and the step checks work for both.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythonResults {
+    /// e.g. `"counter = {actual}, expected {expected}"` (whole numbers).
+    pub counter: Option<String>,
+    /// e.g. `"{variant} {seconds} s"` (a name, then a number of seconds).
+    pub timing: Option<String>,
+}
+
+impl PythonResults {
+    /// The outcomes `line` reports, if it matches a pattern. `serial_ms` is the serial
+    /// time seen so far, for a timing's speedup.
+    pub fn outcomes(&self, line: &str, serial_ms: Option<f64>) -> Vec<crate::protocol::Outcome> {
+        use crate::protocol::Outcome;
+        // The leading number of a captured text ("80000 (lock off)" -> 80000).
+        fn number(s: &str) -> Option<f64> {
+            let end = s
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .unwrap_or(s.len());
+            s[..end].parse().ok()
+        }
+        fn get(caps: &[(String, String)], k: &str) -> Option<String> {
+            caps.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        }
+        let mut out = Vec::new();
+        if let Some(caps) = self
+            .counter
+            .as_deref()
+            .and_then(|pat| match_pattern(pat, line))
+            && let (Some(a), Some(e)) = (
+                get(&caps, "actual").as_deref().and_then(number),
+                get(&caps, "expected").as_deref().and_then(number),
+            )
+        {
+            out.push(Outcome::Counter {
+                expected: e as i64,
+                actual: a as i64,
+                locked: a == e,
+            });
+        }
+        if let Some(caps) = self
+            .timing
+            .as_deref()
+            .and_then(|pat| match_pattern(pat, line))
+            && let (Some(v), Some(secs)) = (
+                get(&caps, "variant"),
+                get(&caps, "seconds").as_deref().and_then(number),
+            )
+        {
+            let wall_ms = secs * 1000.0;
+            let speedup = match (v.as_str(), serial_ms) {
+                ("serial", _) => 1.0,
+                (_, Some(s)) if wall_ms > 0.0 => s / wall_ms,
+                _ => 0.0,
+            };
+            out.push(Outcome::Timing {
+                variant: v,
+                workers: 0,
+                wall_ms,
+                cpu_ms: 0.0,
+                speedup,
+            });
+        }
+        out
+    }
+}
+
+/// Match `line` against a pattern with `{name}` placeholders; the captured texts by name,
+/// trimmed. A placeholder takes everything up to the next literal piece (or the line's
+/// end); the first literal piece may start anywhere in the line.
+pub fn match_pattern(pattern: &str, line: &str) -> Option<Vec<(String, String)>> {
+    // Split into literal, name, literal, name, ..., literal.
+    let mut lits = Vec::new();
+    let mut names = Vec::new();
+    let mut rest = pattern;
+    loop {
+        match rest.find('{') {
+            Some(open) => {
+                let close = rest[open..].find('}')? + open;
+                lits.push(&rest[..open]);
+                names.push(&rest[open + 1..close]);
+                rest = &rest[close + 1..];
+            }
+            None => {
+                lits.push(rest);
+                break;
+            }
+        }
+    }
+    let mut at = if lits[0].is_empty() {
+        0
+    } else {
+        line.find(lits[0])? + lits[0].len()
+    };
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let next = lits[i + 1];
+        let end = if next.is_empty() {
+            line.len()
+        } else {
+            // A placeholder never captures an empty value: look past its first character.
+            let start = line
+                .get(at..)?
+                .chars()
+                .next()
+                .map_or(line.len(), |c| at + c.len_utf8());
+            start + line.get(start..)?.find(next)?
+        };
+        let value = line.get(at..end)?.trim();
+        if value.is_empty() {
+            return None;
+        }
+        out.push((name.to_string(), value.to_string()));
+        at = end + next.len();
+    }
+    Some(out)
 }
 
 /// Pane names a step may point at.
@@ -348,6 +472,37 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
         let line = line_of_key(&text, &key, start).or(Some(start + 1));
         problem(&toml_path, line, msg);
     }
+    for (key, pattern, needs) in [
+        (
+            "counter",
+            &lesson.python.counter,
+            &["actual", "expected"][..],
+        ),
+        ("timing", &lesson.python.timing, &["variant", "seconds"][..]),
+    ] {
+        if let Some(p) = pattern {
+            let names: Vec<&str> = p
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split('}').next())
+                .collect();
+            let mut wanted: Vec<&str> = needs.to_vec();
+            wanted.sort_unstable();
+            let mut got = names.clone();
+            got.sort_unstable();
+            if got != wanted {
+                problem(
+                    &toml_path,
+                    line_of_key(&text, key, 0),
+                    format!(
+                        "python.{key} must use the placeholders {{{}}} once each, got {:?}",
+                        needs.join("}, {"),
+                        names
+                    ),
+                );
+            }
+        }
+    }
     if lesson.steps.is_empty() {
         problem(
             &toml_path,
@@ -515,6 +670,31 @@ mod tests {
             assert_eq!(parsed.check, c);
             assert!(!c.demos().is_empty(), "{}", c.name());
         }
+    }
+
+    #[test]
+    fn result_patterns_capture_their_placeholders() {
+        let got = match_pattern(
+            "counter = {actual}, expected {expected}",
+            "counter = 29468, expected 80000 (lock off)",
+        );
+        assert_eq!(
+            got,
+            Some(vec![
+                ("actual".into(), "29468".into()),
+                ("expected".into(), "80000 (lock off)".into())
+            ])
+        );
+        let got = match_pattern("{variant} {seconds} s", "serial       1.44 s");
+        assert_eq!(
+            got,
+            Some(vec![
+                ("variant".into(), "serial".into()),
+                ("seconds".into(), "1.44".into())
+            ])
+        );
+        assert_eq!(match_pattern("count = {actual}", "nothing here"), None);
+        assert_eq!(match_pattern("x{a}", "x"), None, "no empty capture");
     }
 
     #[test]

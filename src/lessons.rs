@@ -159,6 +159,7 @@ pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
             demo: "process".into(),
             params: Default::default(),
             steps: vec![step],
+            python: Default::default(),
         },
         demo: DemoKind::Process,
         en,

@@ -138,6 +138,8 @@ pub struct RunState {
     pub counter_writes: u64,
     /// A sample showed a demo process in state Z.
     pub zombie_seen: bool,
+    /// (pid, old PPID, new PPID) for each process a sample showed with a new parent.
+    pub reparented: Vec<(i32, i32, i32)>,
     /// Sends and receives through a Pipe, oldest first (the last [`PIPE_LOG`]).
     pub pipe: VecDeque<PipeEntry>,
     pub pipe_sent: u64,
@@ -496,6 +498,12 @@ impl RunState {
 
     fn absorb_sample(&mut self, s: &ProcSample, at: f64) {
         self.zombie_seen |= s.state == 'Z';
+        let p = self.proc_mut(s.pid, at);
+        if p.ppid > 0 && p.ppid != s.ppid && s.ppid > 0 {
+            let change = (s.pid, p.ppid, s.ppid);
+            p.ppid = s.ppid;
+            self.reparented.push(change);
+        }
         let p = self.proc_mut(s.pid, at);
         p.ppid = s.ppid;
         p.state = s.state;

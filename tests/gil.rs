@@ -27,19 +27,29 @@ fn timings(args: &[&str]) -> Vec<(String, f64, f64, f64)> {
 fn threads_under_the_gil_model_are_no_faster_than_serial_and_processes_are() {
     // Parallelism needs idle cores: another program busy on this machine can take them.
     // So the multi-core claims get up to three runs; the GIL model's one-core claim must
-    // hold in every run (load can only lower it).
+    // hold in every run (load can only lower it). A run whose serial phase did not even
+    // get one whole core shows the machine was busy: it proves nothing either way.
     let mut last = String::new();
+    let mut measured = 0;
     for _ in 0..3 {
         match one_gil_run() {
             Ok(()) => return,
-            Err(e) => last = e,
+            Err((busy, e)) => {
+                measured += usize::from(!busy);
+                last = e;
+            }
         }
+    }
+    if measured == 0 {
+        eprintln!("skipped the multi-core claims: the machine was busy in all three runs ({last})");
+        return;
     }
     panic!("{last}");
 }
 
-/// One run: Err says which multi-core claim the machine did not show this time.
-fn one_gil_run() -> Result<(), String> {
+/// One run: Err says which multi-core claim the machine did not show this time, and
+/// whether the machine was too busy to show it (serial got less than 0.85 of a core).
+fn one_gil_run() -> Result<(), (bool, String)> {
     let t = timings(&["gil", "--workers", "4", "--iterations", "150000000"]);
     let names: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(
@@ -63,6 +73,7 @@ fn one_gil_run() -> Result<(), String> {
     // wall-time ratios between phases seconds apart, this does not depend on how fast the
     // (shared, noisy) machine happens to be during each phase.
     let parallelism = |i: usize| t[i].3 / t[i].1;
+    let busy = parallelism(0) < 0.85;
     assert!(
         parallelism(1) < 1.2,
         "under the GIL model one thread computes at a time: {:.2} cores busy ({t:?})",
@@ -70,15 +81,21 @@ fn one_gil_run() -> Result<(), String> {
     );
     if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
         if parallelism(3) <= 1.3 {
-            return Err(format!(
-                "processes run on several cores at once: {:.2} cores busy ({t:?})",
-                parallelism(3)
+            return Err((
+                busy,
+                format!(
+                    "processes run on several cores at once: {:.2} cores busy ({t:?})",
+                    parallelism(3)
+                ),
             ));
         }
         if parallelism(2) <= 1.3 {
-            return Err(format!(
-                "threads without a GIL too: {:.2} cores busy ({t:?})",
-                parallelism(2)
+            return Err((
+                busy,
+                format!(
+                    "threads without a GIL too: {:.2} cores busy ({t:?})",
+                    parallelism(2)
+                ),
             ));
         }
     }

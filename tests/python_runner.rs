@@ -409,10 +409,28 @@ fn the_lesson_programs_run_under_the_python_runner() {
     let run = run_json(&["lock", "--runner", "python"]);
     let out = printed(&run);
     let main = run.main_pid();
+    let line = out[&main]
+        .iter()
+        .find(|l| l.contains("expected 80000"))
+        .unwrap_or_else(|| panic!("{out:?}"));
+    // The lesson's [python] pattern turns the program's own line into the outcome a
+    // native run reports.
+    let counter = run
+        .outcomes()
+        .into_iter()
+        .find_map(|o| match o {
+            proclab::protocol::Outcome::Counter {
+                expected, actual, ..
+            } => Some((expected, actual)),
+            _ => None,
+        })
+        .expect("a counter outcome");
+    assert_eq!(counter.0, 80000);
     assert!(
-        out[&main].iter().any(|l| l.contains("expected 80000")),
-        "{out:?}"
+        line.starts_with(&format!("counter = {}, ", counter.1)),
+        "{line}"
     );
+    assert!(counter.1 <= 80000);
     let run = run_json(&["start", "--runner", "python"]);
     let spawned = run.spawned();
     assert!(spawned.iter().any(|s| s.3 == "forkserver"), "{spawned:?}");

@@ -1011,7 +1011,12 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::raw(format!("{:<20}", clip(variant, 20))),
             Span::styled("#".repeat(n.max(1)), style),
             Span::raw(" ".repeat(bar_w.saturating_sub(n.max(1)))),
-            Span::raw(format!(" {wall:>6.0} ms x{speedup:.2} cpu {cpu:>5.0}")),
+            Span::raw(if *cpu > 0.0 {
+                format!(" {wall:>6.0} ms x{speedup:.2} cpu {cpu:>5.0}")
+            } else {
+                // A Python program's own timing line: wall time only.
+                format!(" {wall:>6.0} ms x{speedup:.2}")
+            }),
         ]));
     }
     if !t.is_empty() {
