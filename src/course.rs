@@ -756,7 +756,20 @@ mod tests {
             rewrite(d, "answer = \"no\"", "answer = \"maybe\"");
         });
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p.iter().all(|x| x.line == Some(14)), "{p:?}");
+        // Both problems are reported at the [[steps]] header of the step that has them.
+        let text =
+            std::fs::read_to_string(repo_lessons().join("05-lock/lesson.toml")).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let pane_at = lines
+            .iter()
+            .position(|l| l.contains("pane = \"demo\""))
+            .expect("a step with pane demo");
+        let header = lines[..pane_at]
+            .iter()
+            .rposition(|l| l.trim() == "[[steps]]")
+            .expect("its header")
+            + 1;
+        assert!(p.iter().all(|x| x.line == Some(header)), "{p:?}");
         assert!(
             p.iter()
                 .any(|x| x.message.contains("pane 'counter' points nowhere"))
