@@ -347,3 +347,42 @@ fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
     t.wait_exit();
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn watch_runs_a_students_program_and_shows_what_each_process_printed() {
+    let have_python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_python {
+        eprintln!("skipped: no python3 on PATH (CI installs it)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("proclab-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let script = dir.join("mine.py");
+    std::fs::write(
+        &script,
+        "import multiprocessing as mp, os\n\
+         def hello(n):\n    print(f'hello from child {n}')\n\
+         if __name__ == '__main__':\n\
+         \x20   ps = [mp.Process(target=hello, args=(i,)) for i in range(2)]\n\
+         \x20   [p.start() for p in ps]; [p.join() for p in ps]\n\
+         \x20   print('all joined')\n",
+    )
+    .expect("write");
+    let path = script.to_str().expect("utf-8");
+    let mut t = Tui::start_with(&["watch", path], 120, 40, &[]);
+    t.wait_for("mine.py");
+    t.keys("r");
+    let s = t.wait_for("ended: exit code 0");
+    assert!(s.contains(" PYTHON "), "{s}");
+    let main = number_after(&s, "main pid");
+    let s = t.wait_for("all joined");
+    assert!(s.contains("hello from child 0"), "{s}");
+    assert!(s.contains("Process-1"), "the children are in the tree: {s}");
+    t.keys("q");
+    t.wait_exit();
+    assert_group_gone(main as i32);
+    let _ = std::fs::remove_dir_all(&dir);
+}
