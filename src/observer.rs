@@ -155,7 +155,9 @@ mod tests {
             .find(|p| p.pid == child)
             .expect("child listed");
         assert_eq!(p.ppid, me);
-        assert!(p.cpu > 30.0, "spinning child shows CPU use: {}", p.cpu);
+        // A spinning child gets a whole core on an idle machine; on a busy one (tests run
+        // in parallel) still a visible share. The claim here is that CPU use is measured.
+        assert!(p.cpu > 5.0, "spinning child shows CPU use: {}", p.cpu);
         assert!(p.core >= 0 && (p.core as usize) < s.cores.len().max(1));
         assert_eq!(s.cores.len(), obs.core_count());
     }

@@ -445,6 +445,18 @@ fn supervise(
         .and_then(|dir| spawn_guard(&opts.exe, main_pid, &dir.path).ok());
     let reaped = Arc::new(AtomicBool::new(false));
 
+    // A Python program's processes each report over their own connection: everything
+    // about the run (events, output, exits) goes through the sequencer, which puts it
+    // back in time order. Native frames come through one pipe, in order already.
+    let real_tx = tx;
+    let (tx, sequencer) = if probe.is_some() {
+        let (seq_tx, seq_rx) = mpsc::channel::<Frame>();
+        let (out, shared) = (real_tx.clone(), shared.clone());
+        let h = spawn_named("proclab-probe-order", move || sequence(seq_rx, &out, &shared));
+        (seq_tx, Some(h))
+    } else {
+        (real_tx.clone(), None)
+    };
     let mut readers = Vec::new();
     readers.push(spawn_named("proclab-events", {
         let (tx, shared) = (tx.clone(), shared.clone());
@@ -535,7 +547,12 @@ fn supervise(
         stopped: shared.stopped.load(Ordering::SeqCst),
         errors: shared.errors.load(Ordering::Relaxed),
     };
-    send(&tx, &shared, main_pid, Event::RunEnded(summary.clone()));
+    // Everything else first: the summary is the last event.
+    drop(tx);
+    if let Some(h) = sequencer {
+        let _ = h.join();
+    }
+    send(&real_tx, &shared, main_pid, Event::RunEnded(summary.clone()));
     summary
 }
 
@@ -734,14 +751,7 @@ fn serve_probe(
     let over = Arc::new(AtomicBool::new(false));
     let spawned = Arc::new(Mutex::new(BTreeSet::new()));
     // Each process has its own connection, read by its own thread: a get can arrive
-    // before the put that preceded it. The sequencer puts them back in time order.
-    let (seq_tx, seq_rx) = mpsc::channel::<Frame>();
-    let sequencer = {
-        let (tx, shared) = (tx.clone(), shared.clone());
-        spawn_named("proclab-probe-order", move || {
-            sequence(seq_rx, &tx, &shared)
-        })
-    };
+    // before the put that preceded it. `tx` is the sequencer, which restores time order.
     let mut readers = Vec::new();
     loop {
         let done = reaped.load(Ordering::SeqCst);
@@ -769,7 +779,7 @@ fn serve_probe(
             && let Some(conn) = crate::python::accept(&events)
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
-            let (seq_tx, spawned) = (seq_tx.clone(), spawned.clone());
+            let spawned = spawned.clone();
             readers.push(spawn_named("proclab-probe-events", move || {
                 let file = std::fs::File::from(conn);
                 crate::python::read_probe_lines(file, |r| match r {
@@ -781,7 +791,7 @@ fn serve_probe(
                             }
                             s.len()
                         };
-                        let _ = seq_tx.send(frame);
+                        let _ = tx.send(frame);
                         if n > limit && !over.swap(true, Ordering::SeqCst) {
                             send(
                                 &tx,
@@ -822,8 +832,6 @@ fn serve_probe(
     for r in readers {
         let _ = r.join();
     }
-    drop(seq_tx);
-    let _ = sequencer.join();
 }
 
 /// How long the sequencer holds an event for earlier ones from other processes.

@@ -310,30 +310,35 @@ def _install_lock_hooks():
     from multiprocessing import context, synchronize
 
     orig_make = synchronize.SemLock._make_methods
-    orig_ctx_lock = context.BaseContext.Lock
 
-    def ctx_lock(self):
-        lock = orig_ctx_lock(self)
-        # Only the program's own locks: multiprocessing makes many for itself (every
-        # Queue has two), and they would drown the ones the program uses.
-        try:
-            caller = sys._getframe(1).f_globals.get("__name__", "")
-            if not caller.startswith("multiprocessing"):
-                lock._proclab_watched = True
-                lock._make_methods()
-        except Exception:  # noqa: BLE001
-            pass
-        return lock
+    def watching(orig):
+        def make(self, *args, **kwargs):
+            lock = orig(self, *args, **kwargs)
+            # Only the program's own locks: multiprocessing makes many for itself (every
+            # Queue has two, every Value an RLock), and they would drown the program's.
+            try:
+                caller = sys._getframe(1).f_globals.get("__name__", "")
+                if not caller.startswith("multiprocessing"):
+                    lock._proclab_watched = True
+                    lock._make_methods()
+            except Exception:  # noqa: BLE001
+                pass
+            return lock
 
-    context.BaseContext.Lock = ctx_lock
-    # `multiprocessing.Lock` was bound to the default context when the package loaded.
+        return make
+
+    context.BaseContext.Lock = watching(context.BaseContext.Lock)
+    context.BaseContext.RLock = watching(context.BaseContext.RLock)
+    # `multiprocessing.Lock` and `RLock` were bound to the default context when the
+    # package loaded.
     import multiprocessing
 
     multiprocessing.Lock = context._default_context.Lock
+    multiprocessing.RLock = context._default_context.RLock
 
     def _make_methods(self):
         orig_make(self)
-        if type(self) is not synchronize.Lock or not getattr(
+        if type(self) not in (synchronize.Lock, synchronize.RLock) or not getattr(
             self, "_proclab_watched", False
         ):
             return
@@ -344,6 +349,9 @@ def _install_lock_hooks():
         report = [False]
 
         def acquire(block=True, timeout=None):
+            # An RLock taken again by its owner: not an acquisition others see.
+            if type(self) is synchronize.RLock and self._semlock._is_mine():
+                return raw_acquire(block, timeout)
             # One decision per acquire, so a reported acquire has its reported release.
             report[0] = _budget("lock")
             if raw_acquire(False):
@@ -362,7 +370,8 @@ def _install_lock_hooks():
             return True
 
         def release():
-            if report[0]:
+            # An RLock's inner release of a nested acquire is not the one others see.
+            if report[0] and (type(self) is synchronize.Lock or self._semlock._count() == 1):
                 emit("lock_released", {"lock": lock_id})
             raw_release()
 
@@ -371,8 +380,9 @@ def _install_lock_hooks():
 
     synchronize.SemLock._make_methods = _make_methods
     # `with lock:` calls SemLock.__enter__, which goes straight to the C lock.
-    synchronize.Lock.__enter__ = lambda self: self.acquire()
-    synchronize.Lock.__exit__ = lambda self, *exc: self.release()
+    for cls in (synchronize.Lock, synchronize.RLock):
+        cls.__enter__ = lambda self: self.acquire()
+        cls.__exit__ = lambda self, *exc: self.release()
 
     # A watched lock passed to a spawn or forkserver child stays watched there.
     orig_getstate = synchronize.SemLock.__getstate__
@@ -394,8 +404,9 @@ def _install_lock_hooks():
             state = state[0]
         orig_setstate(self, state)
 
-    synchronize.Lock.__getstate__ = __getstate__
-    synchronize.Lock.__setstate__ = __setstate__
+    for cls in (synchronize.Lock, synchronize.RLock):
+        cls.__getstate__ = __getstate__
+        cls.__setstate__ = __setstate__
 
 
 def _install_shared_hooks():
