@@ -133,6 +133,13 @@ pub struct App {
     pub watch: Option<(std::path::PathBuf, Vec<String>)>,
     /// The last run was a Python program.
     pub run_python: bool,
+    /// Free-threaded interpreters found at start (`python3.13t`...), for the GIL lesson.
+    pub free_threaded: Vec<std::path::PathBuf>,
+    /// The current run is the GIL lesson's program under this free-threaded interpreter,
+    /// adding its threads bar to these results of the run before.
+    pub ft_run: Option<(String, Vec<crate::protocol::Outcome>)>,
+    /// Commands a run's end asks for (the runner takes them after each event).
+    pub pending: Vec<Command>,
     pub quit: bool,
 }
 
@@ -187,6 +194,9 @@ impl App {
             use_python: false,
             watch: None,
             run_python: false,
+            free_threaded: Vec::new(),
+            ft_run: None,
+            pending: Vec::new(),
             quit: false,
         }
     }
@@ -290,7 +300,30 @@ impl App {
             .iter()
             .find(|t| t.0 == "serial")
             .map(|t| t.1);
-        lesson.def.python.outcomes(line, serial)
+        let found = lesson.def.python.outcomes(line, serial);
+        match &self.ft_run {
+            None => found,
+            // Under the free-threaded interpreter only its threads bar is new.
+            Some((label, _)) => found
+                .into_iter()
+                .filter_map(|o| match o {
+                    crate::protocol::Outcome::Timing {
+                        variant,
+                        workers,
+                        wall_ms,
+                        cpu_ms,
+                        speedup,
+                    } if variant == "threads" => Some(crate::protocol::Outcome::Timing {
+                        variant: format!("threads ({label}, no GIL)"),
+                        workers,
+                        wall_ms,
+                        cpu_ms,
+                        speedup,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        }
     }
 
     /// The Python program `r` runs now, if the Python runner is chosen.
@@ -322,6 +355,16 @@ impl App {
     pub fn on_frame(&mut self, f: &Frame) {
         if let Event::RunStarted { .. } = f.event {
             self.run = RunState::new();
+            // The free-threaded run adds a bar to the results of the run before it.
+            if let Some((_, carried)) = &self.ft_run {
+                for o in carried.clone() {
+                    self.run.apply(&Frame {
+                        t_us: f.t_us,
+                        pid: 0,
+                        event: Event::Outcome(o),
+                    });
+                }
+            }
         }
         self.run.apply(f);
         if self.run_python
@@ -335,8 +378,36 @@ impl App {
                 });
             }
         }
-        if let Event::RunEnded(_) = &f.event {
+        if let Event::RunEnded(summary) = &f.event {
             self.paused = false;
+            if self.ft_run.take().is_none()
+                && self.run_python
+                && self.demo() == DemoKind::Gil
+                && self.watch.is_none()
+                && summary.main_status == Some(crate::protocol::ExitStatus::Code(0))
+                && !summary.stopped
+                && let Some(ft) = self.free_threaded.first().cloned()
+            {
+                let label = ft
+                    .file_name()
+                    .map_or("free-threaded".into(), |n| n.to_string_lossy().into_owned());
+                let carried: Vec<crate::protocol::Outcome> = self
+                    .run
+                    .outcomes
+                    .iter()
+                    .filter(|o| matches!(o, crate::protocol::Outcome::Timing { .. }))
+                    .cloned()
+                    .collect();
+                if let Some(mut program) = self.python_program() {
+                    program.python = ft;
+                    self.message = Some(format!(
+                        "a free-threaded Python is here: timing the threads under {label}..."
+                    ));
+                    self.ft_run = Some((label, carried));
+                    self.pending.push(Command::StartPython(program));
+                    return;
+                }
+            }
             self.check_step();
         }
         if self.stepping {
@@ -965,6 +1036,84 @@ mod tests {
         }
         assert!(app.checked[app.lesson].contains(&at), "{:?}", app.message);
         assert!(app.message.as_deref().unwrap_or("").contains("right"));
+    }
+
+    #[test]
+    fn a_free_threaded_python_adds_a_threads_bar_to_the_gil_results() {
+        use crate::protocol::{ExitStatus, RunSummary, Stream};
+        let mut app = App::default();
+        app.select(DemoKind::Gil);
+        app.python = Some("/usr/bin/python3".into());
+        app.free_threaded = vec!["/opt/py/python3.13t".into()];
+        app.on_key(Key::Char('R'));
+        app.on_key(Key::Char('r'));
+        app.on_key(Key::Char('1'));
+        let cmds = app.on_key(Key::Char('r'));
+        assert!(matches!(cmds.first(), Some(Command::StartPython(_))));
+        let run = |app: &mut App, lines: &[&str]| {
+            app.on_frame(&frame(
+                2,
+                Event::RunStarted {
+                    demo: "gil".into(),
+                    params: vec![],
+                    runner_pid: 1,
+                    main_pid: 2,
+                },
+            ));
+            for l in lines {
+                app.on_frame(&frame(
+                    2,
+                    Event::Output {
+                        stream: Stream::Stdout,
+                        line: l.to_string(),
+                    },
+                ));
+            }
+            app.on_frame(&frame(
+                2,
+                Event::RunEnded(RunSummary {
+                    demo: "gil".into(),
+                    main_status: Some(ExitStatus::Code(0)),
+                    wall_ms: 1.0,
+                    processes: 1,
+                    stopped: false,
+                    errors: 0,
+                }),
+            ));
+        };
+        run(
+            &mut app,
+            &[
+                "serial       1.20 s",
+                "threads      1.25 s",
+                "processes    0.65 s",
+            ],
+        );
+        let Some(Command::StartPython(p)) = app.pending.pop() else {
+            panic!("a second run under the free-threaded interpreter")
+        };
+        assert_eq!(p.python, std::path::PathBuf::from("/opt/py/python3.13t"));
+        run(
+            &mut app,
+            &[
+                "serial       1.10 s",
+                "threads      0.60 s",
+                "processes    0.62 s",
+            ],
+        );
+        let t = app.run.timings();
+        let names: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "serial",
+                "threads",
+                "processes",
+                "threads (python3.13t, no GIL)"
+            ]
+        );
+        assert!((t[3].2 - 2.0).abs() < 0.01, "1.20 s serial / 0.60 s: {t:?}");
+        assert!(app.pending.is_empty(), "one free-threaded run, not a loop");
     }
 
     #[test]

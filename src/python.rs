@@ -107,9 +107,13 @@ pub fn version(python: &Path) -> Option<PythonInfo> {
 /// Free-threaded interpreters on PATH (`python3.13t`, `python3.14t`, ...) whose GIL is
 /// really off, for the GIL lesson's fourth bar.
 pub fn free_threaded() -> Vec<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
+    free_threaded_in(&std::env::var_os("PATH").unwrap_or_default())
+}
+
+/// [`free_threaded`] over the folders of `path` (a PATH-style list).
+pub fn free_threaded_in(path: &std::ffi::OsStr) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for dir in std::env::split_paths(&path) {
+    for dir in std::env::split_paths(path) {
         for minor in 13..=20 {
             let p = dir.join(format!("python3.{minor}t"));
             if p.is_file() && !found.contains(&p) && version(&p).is_some_and(|v| v.gil_disabled) {
@@ -266,6 +270,23 @@ mod tests {
             matches!(&got[3], Ok(f) if f.pid == 6),
             "the stream recovers"
         );
+    }
+
+    #[test]
+    fn a_free_threaded_interpreter_is_found_only_if_its_gil_is_off() {
+        let dir = std::env::temp_dir().join(format!("proclab-ft-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        // Stand-ins answering the version question as a 3.13t and a 3.14t would; the
+        // 3.14t here runs with its GIL re-enabled.
+        for (name, answer) in [("python3.13t", "3 13 1"), ("python3.14t", "3 14 0")] {
+            let p = dir.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\necho {answer}\n")).expect("write");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let found = free_threaded_in(dir.as_os_str());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(found, vec![dir.join("python3.13t")]);
     }
 
     #[test]

@@ -452,7 +452,9 @@ fn supervise(
     let (tx, sequencer) = if probe.is_some() {
         let (seq_tx, seq_rx) = mpsc::channel::<Frame>();
         let (out, shared) = (real_tx.clone(), shared.clone());
-        let h = spawn_named("proclab-probe-order", move || sequence(seq_rx, &out, &shared));
+        let h = spawn_named("proclab-probe-order", move || {
+            sequence(seq_rx, &out, &shared)
+        });
         (seq_tx, Some(h))
     } else {
         (real_tx.clone(), None)
@@ -552,7 +554,12 @@ fn supervise(
     if let Some(h) = sequencer {
         let _ = h.join();
     }
-    send(&real_tx, &shared, main_pid, Event::RunEnded(summary.clone()));
+    send(
+        &real_tx,
+        &shared,
+        main_pid,
+        Event::RunEnded(summary.clone()),
+    );
     summary
 }
 

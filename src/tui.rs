@@ -171,6 +171,12 @@ pub fn main(opening: Start) -> i32 {
     let theme = Theme::from_env();
     let mut app = App::new(lessons);
     app.lang = lang;
+    // Free-threaded interpreters only matter when there is a Python runner at all.
+    app.free_threaded = if python.is_some() {
+        crate::python::free_threaded()
+    } else {
+        Vec::new()
+    };
     app.python = python;
     // Watching a student's program is not a lesson: no progress is read or written.
     let progress_path = if watch.is_some() {
@@ -236,6 +242,8 @@ pub fn main(opening: Start) -> i32 {
                 AppEvent::Frame(id, f) => {
                     if current.as_ref().is_some_and(|(cur, _)| *cur == id) {
                         app.on_frame(&f);
+                        // A run can ask for the next (the GIL lesson's free-threaded bar).
+                        commands.extend(app.pending.drain(..));
                     }
                 }
                 AppEvent::Signal(name) => {
