@@ -243,7 +243,7 @@ pub fn main(opening: Start) -> i32 {
                     if current.as_ref().is_some_and(|(cur, _)| *cur == id) {
                         app.on_frame(&f);
                         // A run can ask for the next (the GIL lesson's free-threaded bar).
-                        commands.extend(app.pending.drain(..));
+                        commands.append(&mut app.pending);
                     }
                 }
                 AppEvent::Signal(name) => {
