@@ -678,6 +678,15 @@ impl App {
                 }
                 vec![]
             }
+            Key::Char('+' | '=' | '-' | '[' | ']' | 'm' | 'l' | ' ')
+                if self.python_program().is_some() =>
+            {
+                self.message = Some(
+                    "that key sets up the native demo; a Python program runs as written (R: native)"
+                        .into(),
+                );
+                vec![]
+            }
             Key::Char('s') => {
                 if self.running() {
                     vec![Command::Stop]

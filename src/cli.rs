@@ -74,8 +74,8 @@ struct WatchArgs {
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
     /// Stop the program if it starts more than this many processes.
-    #[arg(long, default_value_t = crate::runner::MAX_PROCS)]
-    max_procs: usize,
+    #[arg(long, default_value_t = crate::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_procs: u32,
     /// The program.
     script: std::path::PathBuf,
     /// Its arguments.
@@ -109,8 +109,8 @@ struct RunArgs {
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
     /// Python runner: stop the program if it starts more than this many processes.
-    #[arg(long, default_value_t = crate::runner::MAX_PROCS)]
-    max_procs: usize,
+    #[arg(long, default_value_t = crate::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_procs: u32,
     /// Python runner: arguments for the program, after `--`.
     #[arg(last = true)]
     args: Vec<String>,
@@ -287,7 +287,7 @@ pub fn main() -> i32 {
                 reset_progress: cli.reset_progress,
                 python: crate::python::find_python(None).ok(),
                 watch: None,
-                max_procs: crate::runner::MAX_PROCS,
+                max_procs: crate::runner::MAX_PROCS as usize,
             })
         }
     }
@@ -351,7 +351,7 @@ fn watch(w: WatchArgs, lang: Option<crate::lessons::Lang>) -> i32 {
         reset_progress: false,
         python: Some(python),
         watch: Some((w.script, w.args)),
-        max_procs: w.max_procs,
+        max_procs: w.max_procs as usize,
     })
 }
 
@@ -437,7 +437,7 @@ fn run(args: RunArgs) -> i32 {
     };
     let mut serial_ms: Option<f64> = None;
     opts.python = python;
-    opts.max_procs = args.max_procs;
+    opts.max_procs = args.max_procs as usize;
     if args.samples {
         opts.sample_every = Some(runner::MIN_SAMPLE);
     }

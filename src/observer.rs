@@ -136,6 +136,8 @@ mod tests {
         // SAFETY: the child only spins and is killed below.
         let child = unsafe { libc::fork() };
         if child == 0 {
+            // Never outlive the test binary, whatever happens to it.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
             loop {
                 std::hint::black_box(0u64);
             }

@@ -47,9 +47,14 @@ pub struct PythonProgram {
 /// The interpreter to use: `explicit` if given (it must run), else the first `python3` on
 /// PATH. The error says how to get one.
 pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    // The interpreter itself (sys.executable), not a launcher such as a pyenv shim: a
+    // launcher's helpers would show up in the process tree.
     if let Some(p) = explicit {
+        if !p.exists() {
+            return Err(format!("{}: no such file (--python)", p.display()));
+        }
         return match version(p) {
-            Some(_) => Ok(p.to_path_buf()),
+            Some(v) => Ok(v.executable),
             None => Err(format!(
                 "{} does not run as a Python interpreter (--python)",
                 p.display()
@@ -59,8 +64,10 @@ pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf, String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
         let candidate = dir.join("python3");
-        if candidate.is_file() && version(&candidate).is_some() {
-            return Ok(candidate);
+        if candidate.is_file()
+            && let Some(v) = version(&candidate)
+        {
+            return Ok(v.executable);
         }
     }
     Err(
@@ -77,6 +84,8 @@ pub struct PythonInfo {
     pub minor: u32,
     /// A free-threaded build running without the GIL (`sys._is_gil_enabled()` false).
     pub gil_disabled: bool,
+    /// `sys.executable`: the interpreter behind any launcher (the path asked if empty).
+    pub executable: PathBuf,
 }
 
 /// Ask an interpreter for its version and whether its GIL is off.
@@ -86,7 +95,8 @@ pub fn version(python: &Path) -> Option<PythonInfo> {
             "-S",
             "-c",
             "import sys; g = getattr(sys, '_is_gil_enabled', lambda: True)(); \
-             print(sys.version_info[0], sys.version_info[1], int(not g))",
+             print(sys.version_info[0], sys.version_info[1], int(not g)); \
+             print(sys.executable)",
         ])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -96,11 +106,22 @@ pub fn version(python: &Path) -> Option<PythonInfo> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace().map(|x| x.parse::<u32>().ok());
+    let mut lines = text.lines();
+    let mut it = lines
+        .next()?
+        .split_whitespace()
+        .map(|x| x.parse::<u32>().ok());
+    let (major, minor, gil_disabled) = (it.next()??, it.next()??, it.next()?? == 1);
+    let executable = lines
+        .next()
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && Path::new(e).is_file())
+        .map_or_else(|| python.to_path_buf(), PathBuf::from);
     Some(PythonInfo {
-        major: it.next()??,
-        minor: it.next()??,
-        gil_disabled: it.next()?? == 1,
+        major,
+        minor,
+        gil_disabled,
+        executable,
     })
 }
 

@@ -73,7 +73,7 @@ pub struct RunOptions {
 }
 
 /// Default for [`RunOptions::max_procs`].
-pub const MAX_PROCS: usize = 256;
+pub const MAX_PROCS: u32 = 256;
 
 /// The observer never samples faster than this (sysinfo and /proc CPU figures are
 /// unreliable below ~200 ms, and the watcher must not disturb the watched).
@@ -88,7 +88,7 @@ impl RunOptions {
             sample_every: None,
             grace: Duration::from_millis(1000),
             python: None,
-            max_procs: MAX_PROCS,
+            max_procs: MAX_PROCS as usize,
         })
     }
 }
@@ -96,6 +96,8 @@ impl RunOptions {
 /// A running demo. Dropping it stops the demo and waits for it to be gone.
 pub struct Run {
     main_pid: i32,
+    /// A Python program (stopped with SIGINT, as Ctrl-C would).
+    python: bool,
     control: Arc<Control>,
     shared: Arc<Shared>,
     supervisor: Option<JoinHandle<RunSummary>>,
@@ -174,6 +176,7 @@ impl Run {
             done: AtomicBool::new(false),
         });
         let grace = opts.grace;
+        let python = opts.python.is_some();
         let (started_tx, started_rx) = mpsc::channel();
         let sup_shared = shared.clone();
         let sup_control = control.clone();
@@ -193,6 +196,7 @@ impl Run {
         match started_rx.recv() {
             Ok(Ok(main_pid)) => Ok(Run {
                 main_pid,
+                python,
                 control,
                 shared,
                 supervisor: Some(supervisor),
@@ -268,7 +272,13 @@ impl Run {
         if self.is_done() || self.shared.stopped.swap(true, Ordering::SeqCst) {
             return;
         }
-        self.signal_group(libc::SIGTERM);
+        // A Python program gets what Ctrl-C in its terminal would give it (SIGINT to the
+        // group: KeyboardInterrupt, its cleanup runs); a native demo gets SIGTERM.
+        self.signal_group(if self.python {
+            libc::SIGINT
+        } else {
+            libc::SIGTERM
+        });
         self.signal_group(libc::SIGCONT);
         let shared = self.shared.clone();
         let pgid = self.main_pid;

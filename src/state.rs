@@ -129,6 +129,8 @@ pub struct RunState {
     pub queue_puts: u64,
     pub queue_gets: u64,
     pub tasks: Vec<Task>,
+    /// Task id to row in `tasks`.
+    task_rows: HashMap<u32, usize>,
     completions: u32,
     pub shared: BTreeMap<String, Vec<Option<Cell>>>,
     pub lock: LockView,
@@ -292,17 +294,23 @@ impl RunState {
                 self.proc_mut(pid, at).step_point = Some((*op, detail.clone()));
                 self.set_activity(pid, at, Activity::Gated, Some(format!("next: {detail}")));
             }
-            Event::QueuePut { item, .. } => {
+            Event::QueuePut { item, size, .. } => {
                 self.queue.push_back(QueueItem {
                     item: item.clone(),
                     producer: pid,
                 });
+                self.trim_queue(*size);
                 self.queue_puts += 1;
                 self.queue_blocked.remove(&pid);
                 self.proc_mut(pid, at).step_point = None;
                 self.set_activity(pid, at, Activity::Running, Some(format!("q.put({item})")));
             }
-            Event::QueueGet { item, producer, .. } => {
+            Event::QueueGet {
+                item,
+                producer,
+                size,
+                ..
+            } => {
                 if let Some(i) = self
                     .queue
                     .iter()
@@ -310,6 +318,7 @@ impl RunState {
                 {
                     self.queue.remove(i);
                 }
+                self.trim_queue(*size);
                 self.queue_gets += 1;
                 self.queue_blocked.remove(&pid);
                 self.proc_mut(pid, at).step_point = None;
@@ -376,7 +385,11 @@ impl RunState {
                         at,
                     });
                 }
-                if name == "counter" || name == "d['count']" || name.starts_with("Value(") {
+                // A Python lesson's counter is its demo.py's one Value; in a student's own
+                // program a Value is just a cell (shown in the shared-memory pane).
+                let python_counter = name.starts_with("Value(")
+                    && matches!(self.demo.as_str(), "lock" | "shared" | "manager");
+                if name == "counter" || name == "d['count']" || python_counter {
                     self.counter_seen = Some(*value);
                     self.counter_writes += 1;
                 }
@@ -398,7 +411,13 @@ impl RunState {
                 t.arg = *arg;
                 t.pid = Some(pid);
                 self.proc_mut(pid, at).step_point = None;
-                self.set_activity(pid, at, Activity::Running, Some(format!("square({arg})")));
+                // The native pool squares; a Python program's function is its own.
+                let doing = if self.demo == "pool" && !self.python_run() {
+                    format!("square({arg})")
+                } else {
+                    format!("task {arg}")
+                };
+                self.set_activity(pid, at, Activity::Running, Some(doing));
             }
             Event::TaskDone { task, result } => {
                 let n = self.completions;
@@ -474,6 +493,12 @@ impl RunState {
                 for ps in &s.procs {
                     self.absorb_sample(ps, at);
                 }
+                // A process seen only by a sample (a launcher's short-lived helper, say)
+                // that is gone again never gets an exit report: drop its row.
+                let sampled: BTreeSet<i32> = s.procs.iter().map(|p| p.pid).collect();
+                self.procs.retain(|pid, p| {
+                    p.role != Role::Unknown || p.exit.is_some() || sampled.contains(pid)
+                });
             }
             Event::Error { source, message } => {
                 self.errors.push(format!("{source}: {message}"));
@@ -488,12 +513,31 @@ impl RunState {
     }
 
     fn task_mut(&mut self, task: u32) -> &mut Task {
-        // The pool demo caps tasks at 100 000; a wild task number cannot grow us further.
-        let i = (task as usize).min(99_999);
+        // Rows in first-seen order, whatever the ids (a Python pool's are sparse); at
+        // most 100 000 rows, the pool demo's own limit.
+        let next = self.task_rows.len().min(99_999);
+        let i = *self.task_rows.entry(task).or_insert(next);
         if self.tasks.len() <= i {
             self.tasks.resize(i + 1, Task::default());
         }
         &mut self.tasks[i]
+    }
+
+    /// True for a run of a Python program (the probe's events).
+    pub fn python_run(&self) -> bool {
+        self.params
+            .iter()
+            .any(|(k, v)| k == "runner" && v == "python")
+    }
+
+    /// The queue's real size, when an event tells it: chips beyond it are items whose get
+    /// was not reported (a busy program's reports are sampled) or not recognised.
+    fn trim_queue(&mut self, size: i32) {
+        if let Ok(size) = usize::try_from(size) {
+            while self.queue.len() > size {
+                self.queue.pop_front();
+            }
+        }
     }
 
     fn absorb_sample(&mut self, s: &ProcSample, at: f64) {
@@ -713,7 +757,7 @@ mod tests {
                     queue: 0,
                     item: item.into(),
                     seq: 0,
-                    size: 0,
+                    size: t as i32 + 1,
                 },
             )
         };
@@ -734,6 +778,20 @@ mod tests {
         let left: Vec<&str> = s.queue.iter().map(|q| q.item.as_str()).collect();
         assert_eq!(left, vec!["p1#0", "p0#1"]);
         assert_eq!(s.queue[0].producer, 6, "chips remember their producer");
+        // A get whose item is not recognised still leaves no more chips than the size.
+        s.apply(&f(
+            4,
+            7,
+            Event::QueueGet {
+                queue: 0,
+                item: "<object at 0x7f>".into(),
+                seq: 0,
+                producer: 0,
+                size: 1,
+            },
+        ));
+        let left: Vec<&str> = s.queue.iter().map(|q| q.item.as_str()).collect();
+        assert_eq!(left, vec!["p0#1"], "the oldest goes first");
     }
 
     #[test]

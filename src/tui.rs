@@ -111,7 +111,7 @@ pub fn main(opening: Start) -> i32 {
     } = opening;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
-            "proclab: the lessons need a terminal. Without one, run a demo headless:\n  proclab run lock --no-lock --workers 4\n  proclab list"
+            "proclab: the app needs a terminal. Without one, run headless:\n  proclab run lock --no-lock --workers 4\n  proclab run --file my_program.py --json\n  proclab list"
         );
         return 2;
     }

@@ -87,8 +87,17 @@ if __name__ == "__main__":
     let out = printed(&run);
     assert_eq!(out[&main][0], format!("main pid={main}"));
     let spawned = run.spawned();
-    let children: Vec<_> = spawned.iter().filter(|s| s.2 == Role::Worker).collect();
+    // A forked child is announced as soon as it exists ("fork()"), then with its name.
+    let mut children: Vec<_> = Vec::new();
+    for s in spawned.iter().filter(|s| s.2 == Role::Worker) {
+        children.retain(|c: &&(i32, i32, Role, String)| c.0 != s.0);
+        children.push(s);
+    }
     assert_eq!(children.len(), 5, "{spawned:?}");
+    assert!(
+        children.iter().all(|c| c.3.contains("Process-")),
+        "each ends up with its Process name: {children:?}"
+    );
     let methods = start_methods(&run);
     for (pid, ppid, _, _) in &children {
         assert_eq!(*ppid, main, "every child's parent is the script");
@@ -469,4 +478,30 @@ fn a_missing_interpreter_or_script_is_a_clear_error() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("arguments after --"));
+}
+
+#[test]
+fn a_child_of_os_fork_is_shown_with_its_own_output_and_exit() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "rawfork",
+        "import os\npid = os.fork()\nif pid == 0:\n    print('child', os.getpid())\n    os._exit(3)\nos.waitpid(pid, 0)\nprint('parent done')\n",
+        &[],
+    );
+    let main = run.main_pid();
+    let child = run
+        .spawned()
+        .into_iter()
+        .find(|s| s.1 == main && s.2 == Role::Worker)
+        .expect("the forked child is announced");
+    assert_eq!(printed(&run)[&child.0], vec![format!("child {}", child.0)]);
+    assert!(run.frames.iter().any(|f| f.pid == child.0
+        && matches!(
+            f.event,
+            Event::Exited {
+                status: ExitStatus::Code(3)
+            }
+        )));
 }

@@ -30,7 +30,17 @@ _OUTPUT = os.path.join(_DIR, "output.sock")
 _RATE = 200.0
 _BURST = 100.0
 
-_st = {"pid": None, "conn": None, "off": False, "lock": threading.Lock(), "buckets": {}}
+_st = {
+    "pid": None,
+    "conn": None,
+    "off": False,
+    "lock": threading.Lock(),
+    "buckets": {},
+    # The newest write of each shared cell that the rate limit held back, reported at the
+    # next chance or when the process ends, so the last value shown is the real one.
+    "held": {},
+    "adopted": None,
+}
 
 _repr = reprlib.Repr()
 _repr.maxstring = 24
@@ -121,16 +131,42 @@ def _after_fork_in_child():
     _st["conn"] = None
     _st["pid"] = None
     _st["buckets"] = {}
+    _st["held"] = {}
     if conn is not None:
         try:
             conn.detach()  # leave the parent's socket to the parent
         except Exception:  # noqa: BLE001
             pass
+    # Any fork, os.fork() included, is a new process: announce it at once (a
+    # multiprocessing Process then gives it its name).
+    try:
+        _adopt_output()
+        emit(
+            "spawned",
+            {
+                "ppid": os.getppid(),
+                "role": "worker",
+                "label": "fork()",
+                "start_method": "fork",
+            },
+        )
+    except Exception as e:  # noqa: BLE001
+        _switch_off(e)
+
+
+def _flush_held():
+    held = _st["held"]
+    _st["held"] = {}
+    for body in held.values():
+        emit("shared_write", body)
 
 
 def _adopt_output():
     """Give this process its own stdout/stderr pipes and hand their read ends to proclab,
     which then knows which process printed each line."""
+    if _st["adopted"] == os.getpid():
+        return
+    _st["adopted"] = os.getpid()
     r1, w1 = os.pipe()
     r2, w2 = os.pipe()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -173,18 +209,13 @@ def _role_of(name):
     return "worker"
 
 
-def _exit_status(code):
-    return {"signal": -code} if code < 0 else {"code": code}
-
-
 def _install_process_hooks():
-    from multiprocessing import popen_fork, process
+    from multiprocessing import process
 
     orig_bootstrap = process.BaseProcess._bootstrap
 
     def _bootstrap(self, *args, **kwargs):
         try:
-            _st["conn"] = None if _st["pid"] != os.getpid() else _st["conn"]
             _adopt_output()
             import multiprocessing
 
@@ -204,30 +235,34 @@ def _install_process_hooks():
             )
         except Exception as e:  # noqa: BLE001
             _switch_off(e)
-        return orig_bootstrap(self, *args, **kwargs)
+        try:
+            return orig_bootstrap(self, *args, **kwargs)
+        finally:
+            _flush_held()
 
     process.BaseProcess._bootstrap = _bootstrap
 
-    # A parent learns how its child ended when join()/is_alive() polls it.
-    def wrap_poll(cls):
-        orig_poll = cls.poll
+    # Every child is reaped with os.waitpid() by its parent (join(), is_alive(), or the
+    # forkserver for its children; os.fork() users call it themselves): report its end.
+    orig_waitpid = os.waitpid
 
-        def poll(self, *args, **kwargs):
-            before = self.returncode
-            rc = orig_poll(self, *args, **kwargs)
-            if before is None and rc is not None:
-                emit("exited", {"status": _exit_status(rc)}, pid=self.pid)
-            return rc
+    def waitpid(pid, options):
+        got, status = orig_waitpid(pid, options)
+        if got > 0:
+            try:
+                if os.WIFSIGNALED(status):
+                    st = {"signal": os.WTERMSIG(status)}
+                elif os.WIFEXITED(status):
+                    st = {"code": os.WEXITSTATUS(status)}
+                else:
+                    st = None
+                if st is not None:
+                    emit("exited", {"status": st}, pid=got)
+            except Exception:  # noqa: BLE001
+                pass
+        return got, status
 
-        cls.poll = poll
-
-    wrap_poll(popen_fork.Popen)
-    try:
-        from multiprocessing import popen_forkserver
-
-        wrap_poll(popen_forkserver.Popen)
-    except ImportError:
-        pass
+    os.waitpid = waitpid
 
 
 def _queue_id(q):
@@ -345,7 +380,8 @@ def _install_lock_hooks():
         raw_acquire = self._semlock.acquire
         raw_release = self._semlock.release
         name = getattr(self._semlock, "name", None) or ""
-        lock_id = zlib.crc32(name.encode()) if name else 0
+        # Under fork a lock has no name, but the same address in every process.
+        lock_id = zlib.crc32(name.encode()) if name else id(self._semlock) & 0xFFFFFFFF
         report = [False]
 
         def acquire(block=True, timeout=None):
@@ -409,6 +445,15 @@ def _install_lock_hooks():
         cls.__setstate__ = __setstate__
 
 
+def _write(body, key):
+    """Report a shared write now if the rate allows, else keep it as the cell's newest."""
+    if _budget("shared"):
+        _st["held"].pop(key, None)
+        emit("shared_write", body)
+    else:
+        _st["held"][key] = body
+
+
 def _install_shared_hooks():
     from multiprocessing import sharedctypes
 
@@ -417,14 +462,10 @@ def _install_shared_hooks():
 
     def set_value(self, v):
         prop.fset(self, v)
-        if _budget("shared"):
-            s = _scalar(v)
-            if s is not None:
-                tc = getattr(self._obj, "_type_", "?")
-                emit(
-                    "shared_write",
-                    {"name": "Value('%s')" % tc, "index": 0, "value": s},
-                )
+        s = _scalar(v)
+        if s is not None:
+            tc = getattr(self._obj, "_type_", "?")
+            _write({"name": "Value('%s')" % tc, "index": 0, "value": s}, id(self._obj))
 
     cls.value = property(prop.fget, set_value)
 
@@ -433,13 +474,14 @@ def _install_shared_hooks():
 
     def __setitem__(self, i, v):
         orig_setitem(self, i, v)
-        if isinstance(i, int) and _budget("shared"):
+        if isinstance(i, int):
             s = _scalar(v)
             if s is not None:
                 tc = getattr(getattr(self._obj, "_type_", None), "_type_", "?")
-                emit(
-                    "shared_write",
-                    {"name": "Array('%s')" % tc, "index": i % len(self), "value": s},
+                n = i % len(self)
+                _write(
+                    {"name": "Array('%s')" % tc, "index": n, "value": s},
+                    (id(self._obj), n),
                 )
 
     arr.__setitem__ = __setitem__
@@ -456,7 +498,7 @@ class _TasksIn:
         try:
             if task is not None:
                 job, i = task[0], task[1]
-                emit("task_started", {"task": _task_id(job, i), "arg": i or 0})
+                emit("task_started", {"task": _task_id(job, i), "arg": _task_arg(task)})
         except Exception:  # noqa: BLE001
             pass
         return task
@@ -474,7 +516,11 @@ class _TasksOut:
     def put(self, obj):
         try:
             job, i, (ok, value) = obj
-            result = value if isinstance(value, int) and ok else 0
+            # map's chunks return lists: a chunk of one gives its one result.
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            ok_int = ok and isinstance(value, int) and not isinstance(value, bool)
+            result = value if ok_int and -(2**63) <= value < 2**63 else 0
             emit("task_done", {"task": _task_id(job, i), "result": result})
         except Exception:  # noqa: BLE001
             pass
@@ -485,7 +531,25 @@ class _TasksOut:
 
 
 def _task_id(job, i):
-    return (int(job) * 1000 + int(i or 0)) & 0xFFFFFFFF
+    return zlib.crc32(("%s:%s" % (job, i)).encode())
+
+
+def _task_arg(task):
+    """The task's argument when it is one whole number (map with chunks of one, imap,
+    apply_async with one argument); else its index."""
+    args = task[3]
+    if isinstance(args, tuple) and len(args) == 1:
+        a = args[0]
+        # map: (function, chunk) through mapstar
+        if isinstance(a, tuple) and len(a) == 2 and callable(a[0]):
+            chunk = a[1]
+            if isinstance(chunk, tuple) and len(chunk) == 1:
+                a = chunk[0]
+                if isinstance(a, tuple) and len(a) == 1:
+                    a = a[0]
+        if isinstance(a, int) and not isinstance(a, bool) and -(2**63) <= a < 2**63:
+            return a
+    return task[1] or 0
 
 
 def _install_pool_hooks():
@@ -528,6 +592,9 @@ def _announce_self():
 def install():
     if not _DIR:
         return
+    import atexit
+
+    atexit.register(_flush_held)
     os.register_at_fork(after_in_child=_after_fork_in_child)
     _install_process_hooks()
     _install_queue_hooks()

@@ -305,6 +305,20 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
+    // An error the run reported (a bad frame, the process limit...) stays in sight.
+    if let Some(e) = run.errors.last() {
+        spans.push(Span::styled(
+            format!(
+                "  ERROR {e}{}",
+                if run.errors.len() > 1 {
+                    " (and more)"
+                } else {
+                    ""
+                }
+            ),
+            theme.bad().add_modifier(Modifier::BOLD),
+        ));
+    }
     // Messages go up here so they never push the key hints off the bottom line.
     if let Some(m) = &app.message {
         spans.push(Span::raw("  "));
