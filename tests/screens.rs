@@ -247,14 +247,17 @@ fn lock_lesson_in_step_mode_at_80x24() {
 fn queue_lesson_with_items_waiting() {
     let mut s = Script::new("queue", &[("producers", "2"), ("consumers", "1")]);
     s.workers(Role::Producer, &["producer 0", "producer 1", "consumer 0"]);
-    for (pid, item) in [(201, "p0#0"), (202, "p1#0"), (201, "p0#1"), (202, "p1#1")] {
+    for (n, (pid, item)) in [(201, "p0#0"), (202, "p1#0"), (201, "p0#1"), (202, "p1#1")]
+        .into_iter()
+        .enumerate()
+    {
         s.at(
             pid,
             Event::QueuePut {
                 queue: 0,
                 item: item.into(),
                 seq: 0,
-                size: 1,
+                size: n as i32 + 1,
             },
         );
     }
