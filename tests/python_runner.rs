@@ -507,3 +507,35 @@ fn a_child_of_os_fork_is_shown_with_its_own_output_and_exit() {
             }
         )));
 }
+
+/// `proclab run lock --runner python --json -- ARGS`: the lesson's own program.
+fn lock_program(args: &[&str]) -> (i64, i64) {
+    let out = Command::new(bin())
+        .args(["run", "lock", "--runner", "python", "--json", "--"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter_map(|l| proclab::protocol::from_json_line(l).ok())
+        .find_map(|f| match f.event {
+            Event::Outcome(proclab::protocol::Outcome::Counter {
+                expected, actual, ..
+            }) => Some((expected, actual)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no counter in:\n{text}"))
+}
+
+#[test]
+fn the_lock_lessons_program_loses_updates_without_the_lock_and_not_with_it() {
+    if !have_python() {
+        return;
+    }
+    let (expected, actual) = lock_program(&[]);
+    assert_eq!(expected, 80000);
+    assert!(actual < expected, "v.value += 1 is not atomic: {actual}");
+    let (expected, actual) = lock_program(&["--lock"]);
+    assert_eq!((expected, actual), (80000, 80000));
+}
