@@ -458,6 +458,33 @@ fn run(args: RunArgs) -> i32 {
             }
         });
     }
+    {
+        // A reader that went away (`proclab run ... | head -1`) is noticed at the next
+        // write; a demo that has nothing more to say for minutes would keep running until
+        // then. Poll for it instead.
+        let run = run.clone();
+        std::thread::spawn(move || {
+            loop {
+                let mut fd = libc::pollfd {
+                    fd: 1,
+                    events: 0,
+                    revents: 0,
+                };
+                // SAFETY: polling our own stdout for an error or hang-up, no data moved.
+                let n = unsafe { libc::poll(&mut fd, 1, 200) };
+                if n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    run.stop();
+                    return;
+                }
+                if run.is_done() {
+                    return;
+                }
+                if n < 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            }
+        });
+    }
     if args.step {
         let run = run.clone();
         std::thread::spawn(move || step_from_stdin(&run));

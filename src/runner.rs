@@ -624,15 +624,7 @@ fn spawn_main(
                     return Err(std::io::Error::last_os_error());
                 }
             }
-            // Die with proclab, even if it is killed with SIGKILL.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            // proclab may block signals for its own handling; the demo must not inherit that.
-            let mut empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut empty);
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            tie_to_parent(parent, libc::SIGKILL, true);
             Ok(())
         });
     }
@@ -673,13 +665,7 @@ fn spawn_python(
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            let mut empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut empty);
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            tie_to_parent(parent, libc::SIGKILL, true);
             Ok(())
         });
     }
@@ -709,15 +695,35 @@ fn spawn_guard(
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
-            // SIGTERM when proclab's supervisor thread ends; the guard waits for it.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
+            // SIGTERM when proclab's supervisor thread ends; the guard waits for it, so
+            // its own mask (SIGTERM blocked or not) is set up by the guard itself.
+            tie_to_parent(parent, libc::SIGTERM, false);
             Ok(())
         });
     }
     cmd.spawn()
+}
+
+/// In a child between fork and exec: get `signal` when proclab's spawning thread ends
+/// (even if proclab is SIGKILLed), leave at once if proclab is already gone, and with
+/// `clear_mask` start with no blocked signals (proclab blocks some for its own handling;
+/// a demo must not inherit that).
+///
+/// # Safety
+/// Only async-signal-safe calls: fit for `pre_exec`.
+unsafe fn tie_to_parent(parent: i32, signal: i32, clear_mask: bool) {
+    // SAFETY: prctl, getppid, _exit, sigemptyset and sigprocmask are async-signal-safe.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+        if libc::getppid() != parent {
+            libc::_exit(1);
+        }
+        if clear_mask {
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        }
+    }
 }
 
 /// The guard's body (see [`spawn_guard`]). Returns its exit code.

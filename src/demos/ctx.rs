@@ -305,6 +305,41 @@ impl Drop for HoldStopSignals {
     }
 }
 
+impl Ctx {
+    /// Leave finished children unjoined for `ms`: until then they are zombies (state Z).
+    /// Waits until every one has exited (without reaping it) first.
+    pub fn keep_unjoined(&self, kids: &[i32], ms: u64) {
+        for &pid in kids {
+            wait_exited_not_reaped(pid);
+        }
+        self.emit(Event::Phase {
+            name: format!("children finished, not joined for {ms} ms: zombies (state Z)"),
+        });
+        self.say(&format!(
+            "main: every child has finished; join() in {ms} ms — until then they are zombies"
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+
+    /// Report a shared counter's end: its line, and the outcome the checks read.
+    pub fn report_counter(&self, name: &str, expected: i64, actual: i64, locked: bool) {
+        let lost = expected - actual;
+        self.say(&format!(
+            "main: {name} = {actual}, expected {expected}{}",
+            if lost > 0 {
+                format!(" — {lost} update{} lost", if lost == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
+        ));
+        self.emit(Event::Outcome(crate::protocol::Outcome::Counter {
+            expected,
+            actual,
+            locked,
+        }));
+    }
+}
+
 /// Block until child `pid` has exited without reaping it (waitid with WNOWAIT), so it
 /// stays a zombie until the real join.
 pub fn wait_exited_not_reaped(pid: i32) {

@@ -12,7 +12,6 @@ use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::demos::ctx::wait_exited_not_reaped;
 use crate::demos::{Ctx, cpu_job, pause_ms};
 use crate::ipc::Queue;
 use crate::protocol::{Event, Op, Outcome, Role};
@@ -36,20 +35,7 @@ fn zombie(ctx: &Ctx) -> io::Result<()> {
             0
         })?);
     }
-    for &pid in &kids {
-        wait_exited_not_reaped(pid);
-    }
-    ctx.emit(Event::Phase {
-        name: format!(
-            "children finished, not joined for {} ms: zombies (state Z)",
-            p.zombie_ms()
-        ),
-    });
-    ctx.say(&format!(
-        "main: every child has finished; join() in {} ms — until then they are zombies",
-        p.zombie_ms()
-    ));
-    std::thread::sleep(Duration::from_millis(p.zombie_ms()));
+    ctx.keep_unjoined(&kids, p.zombie_ms());
     let mut children = Vec::new();
     for (i, &pid) in kids.iter().enumerate() {
         ctx.gate(Op::Compute, || format!("join worker {i}"));

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::demos::ctx::Throttle;
 use crate::demos::{Ctx, pause_ms};
 use crate::ipc::{Barrier, Elem, Lock, Value};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::protocol::{Event, Op, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     let p = &ctx.params;
@@ -43,20 +43,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     } else {
         w as i64 * n as i64
     };
-    ctx.say(&format!(
-        "main: counter = {actual}, expected {expected}{}",
-        if actual < expected {
-            let lost = expected - actual;
-            format!(" — {lost} update{} lost", if lost == 1 { "" } else { "s" })
-        } else {
-            String::new()
-        }
-    ));
-    ctx.emit(Event::Outcome(Outcome::Counter {
-        expected,
-        actual,
-        locked: use_lock,
-    }));
+    ctx.report_counter("counter", expected, actual, use_lock);
     Ok(())
 }
 

@@ -168,19 +168,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     call(&mut conn, &Request::Hello(std::process::id() as i32))?;
     let actual = call(&mut conn, &Request::Get("count".into()))?;
     let expected = n as i64 * (w as i64 * (w as i64 + 1) / 2);
-    ctx.say(&format!(
-        "main: d['count'] = {actual}, expected {expected}{}",
-        if actual < expected {
-            format!(" — {} lost", expected - actual)
-        } else {
-            String::new()
-        }
-    ));
-    ctx.emit(Event::Outcome(Outcome::Counter {
-        expected,
-        actual,
-        locked: use_lock,
-    }));
+    ctx.report_counter("d['count']", expected, actual, use_lock);
     // The price of a proxy: time round trips against `v.value += 1` on a Value (a read
     // and a write, each under the Value's own lock).
     let reps = 200;

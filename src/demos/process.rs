@@ -5,7 +5,6 @@
 use std::io;
 use std::time::Duration;
 
-use crate::demos::ctx::wait_exited_not_reaped;
 use crate::demos::{Ctx, cpu_job};
 use crate::protocol::{Event, Op, Outcome, Role};
 
@@ -53,20 +52,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         unsafe { libc::kill(victim, libc::SIGKILL) };
     }
     if p.zombie_ms() > 0 {
-        for &pid in &kids {
-            wait_exited_not_reaped(pid);
-        }
-        ctx.emit(Event::Phase {
-            name: format!(
-                "children finished, not joined for {} ms: zombies (state Z)",
-                p.zombie_ms()
-            ),
-        });
-        ctx.say(&format!(
-            "main: all children finished; joining them in {} ms — until then they are zombies",
-            p.zombie_ms()
-        ));
-        std::thread::sleep(Duration::from_millis(p.zombie_ms()));
+        ctx.keep_unjoined(&kids, p.zombie_ms());
     }
     let mut children = Vec::new();
     for (i, &pid) in kids.iter().enumerate() {
