@@ -7,7 +7,7 @@
 //! process connects to two Unix sockets in a 0700 folder: `events.sock` for JSON lines of
 //! [`crate::protocol::Frame`], `output.sock` to hand over its stdout/stderr pipes.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
@@ -264,7 +264,6 @@ pub fn read_probe_lines(
     }
 }
 
-use std::io::Read as _;
 
 #[cfg(test)]
 mod tests {
