@@ -264,7 +264,6 @@ pub fn read_probe_lines(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
