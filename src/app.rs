@@ -326,8 +326,38 @@ impl App {
         }
     }
 
+    /// True when `r` runs a Python program (a watched one, or the lesson's own).
+    pub fn python_chosen(&self) -> bool {
+        self.python.is_some() && (self.watch.is_some() || self.use_python)
+    }
+
+    /// What `r` runs under the Python runner, in words (drawn every frame: no copy of the
+    /// program's text).
+    pub fn python_next_run(&self) -> Option<String> {
+        if !self.python_chosen() {
+            return None;
+        }
+        let python = self.python.as_ref()?.display();
+        Some(match &self.watch {
+            Some((script, args)) if args.is_empty() => {
+                format!("{} under {python}", script.display())
+            }
+            Some((script, args)) => {
+                format!(
+                    "{} under {python} with {}",
+                    script.display(),
+                    args.join(" ")
+                )
+            }
+            None => format!("the lesson's demo.py under {python}"),
+        })
+    }
+
     /// The Python program `r` runs now, if the Python runner is chosen.
     pub fn python_program(&self) -> Option<crate::python::PythonProgram> {
+        if !self.python_chosen() {
+            return None;
+        }
         let python = self.python.clone()?;
         if let Some((script, args)) = &self.watch {
             return Some(crate::python::PythonProgram {
@@ -337,9 +367,6 @@ impl App {
                 args: args.clone(),
                 name: "script".into(),
             });
-        }
-        if !self.use_python {
-            return None;
         }
         let lesson = self.current_lesson();
         Some(crate::python::PythonProgram {
@@ -678,9 +705,7 @@ impl App {
                 }
                 vec![]
             }
-            Key::Char('+' | '=' | '-' | '[' | ']' | 'm' | 'l' | ' ')
-                if self.python_program().is_some() =>
-            {
+            Key::Char('+' | '=' | '-' | '[' | ']' | 'm' | 'l' | ' ') if self.python_chosen() => {
                 self.message = Some(
                     "that key sets up the native demo; a Python program runs as written (R: native)"
                         .into(),

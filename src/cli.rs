@@ -734,19 +734,15 @@ fn describe_outcome(o: &Outcome) -> String {
             wall_ms,
             cpu_ms,
             speedup,
-        } if *workers == 0 => format!(
-            // A Python program's own timing: no worker count or CPU time known.
-            "{variant}: wall {wall_ms:.1} ms, speedup {speedup:.2}x"
-        ),
-        Outcome::Timing {
-            variant,
-            workers,
-            wall_ms,
-            cpu_ms,
-            speedup,
-        } => format!(
-            "{variant} x{workers}: wall {wall_ms:.1} ms, cpu {cpu_ms:.1} ms, speedup {speedup:.2}x"
-        ),
+        } => {
+            // A Python program's own timing line: no worker count or CPU time known.
+            let how = if *workers > 0 {
+                format!(" x{workers}: wall {wall_ms:.1} ms, cpu {cpu_ms:.1} ms")
+            } else {
+                format!(": wall {wall_ms:.1} ms")
+            };
+            format!("{variant}{how}, speedup {speedup:.2}x")
+        }
         Outcome::Pool {
             mode,
             tasks,

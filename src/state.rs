@@ -542,11 +542,9 @@ impl RunState {
 
     fn absorb_sample(&mut self, s: &ProcSample, at: f64) {
         self.zombie_seen |= s.state == 'Z';
-        let p = self.proc_mut(s.pid, at);
-        if p.ppid > 0 && p.ppid != s.ppid && s.ppid > 0 {
-            let change = (s.pid, p.ppid, s.ppid);
-            p.ppid = s.ppid;
-            self.reparented.push(change);
+        let old = self.proc_mut(s.pid, at).ppid;
+        if old > 0 && s.ppid > 0 && old != s.ppid {
+            self.reparented.push((s.pid, old, s.ppid));
         }
         let p = self.proc_mut(s.pid, at);
         p.ppid = s.ppid;

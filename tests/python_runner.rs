@@ -342,6 +342,18 @@ if __name__ == "__main__":
     );
 }
 
+/// Start `proclab run --file SCRIPT --json` and read until the program prints "running";
+/// the live run and its main PID.
+fn until_running(path: &std::path::Path) -> (Live, i32) {
+    let mut live = Live::start(&["--file", path.to_str().expect("utf-8")]);
+    let main = live.main_pid();
+    live.until(
+        "the program's 'running'",
+        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
+    );
+    (live, main)
+}
+
 #[test]
 fn an_endless_program_is_stopped_and_leaves_nothing() {
     if !have_python() {
@@ -360,12 +372,7 @@ if __name__ == "__main__":
     for p in ps: p.join()
 "#,
     );
-    let mut live = Live::start(&["--file", path.to_str().expect("utf-8")]);
-    let main = live.main_pid();
-    live.until(
-        "three children",
-        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
-    );
+    let (mut live, main) = until_running(&path);
     // SAFETY: signalling the proclab we started.
     unsafe { libc::kill(live.child.id() as i32, libc::SIGTERM) };
     let status = live.child.wait().expect("wait");
@@ -389,12 +396,7 @@ if __name__ == "__main__":
     for p in ps: p.join()
 "#,
     );
-    let mut live = Live::start(&["--file", path.to_str().expect("utf-8")]);
-    let main = live.main_pid();
-    live.until(
-        "the children",
-        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
-    );
+    let (mut live, main) = until_running(&path);
     // Python's children have no parent-death signal of their own.
     // SAFETY: signalling the proclab we started.
     unsafe { libc::kill(live.child.id() as i32, libc::SIGKILL) };

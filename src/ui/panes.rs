@@ -127,10 +127,9 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     settings.push(Span::raw(format!("tempo {} ms", s.tempo)));
     // Slowed down or stepped by hand, the counting demos run fewer iterations: say so.
-    let p = app.params();
     if matches!(d, DemoKind::Lock | DemoKind::Manager) && (app.stepping || s.tempo > 0) {
         settings.push(Span::styled(
-            format!(", {} iterations each (slow run)", p.iterations()),
+            format!(", {} iterations each (slow run)", app.params().iterations()),
             theme.key(),
         ));
     }
@@ -222,23 +221,10 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         None => lines.push(Line::styled(try_this, theme.fg(Color::Cyan))),
     }
     // Under the Python runner the next run is a program, not the native demo's settings.
-    let settings = match app.python_program() {
-        Some(py) => Line::from(vec![
+    let settings = match app.python_next_run() {
+        Some(what) => Line::from(vec![
             Span::styled("next run: ", theme.dim()),
-            Span::raw(format!(
-                "{} under {}{}",
-                if py.script_text.is_some() {
-                    "the lesson's demo.py".to_string()
-                } else {
-                    py.script.display().to_string()
-                },
-                py.python.display(),
-                if py.args.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with {}", py.args.join(" "))
-                }
-            )),
+            Span::raw(what),
         ]),
         None => Line::from(settings),
     };
