@@ -11,8 +11,8 @@
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use crate::observer::Observer;
-use crate::protocol::{self, Decoder, Event, Frame, Op, Scalar, Stream};
+use crate::engine::observer::Observer;
+use crate::engine::protocol::{self, Decoder, Event, Frame, Op, Scalar, Stream};
 
 fn mix(i: u32) -> Frame {
     let event = match i % 5 {
@@ -150,7 +150,7 @@ pub fn run(frames: u32, samples: u32) -> i32 {
             0 => loop {
                 // SAFETY: prctl with constants; the spinner dies with the bench.
                 unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-                std::hint::black_box(crate::demos::cpu_job(1_000_000));
+                std::hint::black_box(crate::engine::demos::cpu_job(1_000_000));
             },
             p if p > 0 => kids.push(p),
             _ => break,
@@ -187,8 +187,8 @@ pub fn run(frames: u32, samples: u32) -> i32 {
 /// Full-frame render time at 160x48 with 64 processes and 128 cores: (p50, p99) in µs.
 pub fn render_times(frames: usize) -> (f64, f64) {
     use crate::app::App;
-    use crate::demos::DemoKind;
-    use crate::protocol::{ProcSample, Role, Sample};
+    use crate::engine::demos::DemoKind;
+    use crate::engine::protocol::{ProcSample, Role, Sample};
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
 

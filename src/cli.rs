@@ -8,9 +8,9 @@ use std::sync::mpsc;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::demos::{self, DemoKind, Params};
-use crate::protocol::{self, Event, Frame, Outcome, Stream};
-use crate::runner::{self, Run, RunOptions};
+use crate::engine::demos::{self, DemoKind, Params};
+use crate::engine::protocol::{self, Event, Frame, Outcome, Stream};
+use crate::engine::runner::{self, Run, RunOptions};
 
 /// A terminal lab for Python's multiprocessing: real processes, real pipes, real shared
 /// memory, real locks — watched live.
@@ -28,7 +28,7 @@ pub struct Cli {
     lessons: Option<std::path::PathBuf>,
     /// Language of the lesson texts (default: from LC_ALL / LC_MESSAGES / LANG).
     #[arg(long, value_enum)]
-    lang: Option<crate::lessons::Lang>,
+    lang: Option<crate::course::Lang>,
     /// Forget which lessons are finished, then open the app.
     #[arg(long)]
     reset_progress: bool,
@@ -74,7 +74,7 @@ struct WatchArgs {
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
     /// Stop the program if it starts more than this many processes.
-    #[arg(long, default_value_t = crate::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = crate::engine::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
     max_procs: u32,
     /// The program.
     script: std::path::PathBuf,
@@ -109,7 +109,7 @@ struct RunArgs {
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
     /// Python runner: stop the program if it starts more than this many processes.
-    #[arg(long, default_value_t = crate::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = crate::engine::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
     max_procs: u32,
     /// Python runner: arguments for the program, after `--`.
     #[arg(last = true)]
@@ -245,19 +245,21 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Command::Demo) => demos::main_process(),
-        Some(Command::Guard { pgid, dir }) => crate::runner::guard_main(&pgid, &dir),
+        Some(Command::Guard { pgid, dir }) => crate::engine::runner::guard_main(&pgid, &dir),
         Some(Command::Watch(w)) => watch(w, cli.lang),
         Some(Command::List) => {
             list();
             0
         }
         Some(Command::Run(args)) => run(args),
-        Some(Command::Lessons(LessonsCommand::Check { dir })) => crate::course::check_command(&dir),
+        Some(Command::Lessons(LessonsCommand::Check { dir })) => {
+            crate::course::format::check_command(&dir)
+        }
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
         None => {
             let lessons = match &cli.lessons {
-                None => crate::lessons::embedded(),
-                Some(dir) => match crate::lessons::load(dir) {
+                None => crate::course::embedded(),
+                Some(dir) => match crate::course::load(dir) {
                     Ok(l) => l,
                     Err(e) => {
                         eprintln!("proclab: cannot open these lessons: {e}");
@@ -271,7 +273,7 @@ pub fn main() -> i32 {
             }
             let lesson = match &cli.lesson {
                 None => None,
-                Some(name) => match crate::lessons::find(&lessons, name) {
+                Some(name) => match crate::course::find(&lessons, name) {
                     Some(i) => Some(i),
                     None => {
                         let ids: Vec<&str> = lessons.iter().map(|l| l.def.id.as_str()).collect();
@@ -280,14 +282,14 @@ pub fn main() -> i32 {
                     }
                 },
             };
-            crate::tui::main(crate::tui::Start {
+            crate::ui::terminal::main(crate::ui::terminal::Start {
                 lessons,
                 lesson,
-                lang: cli.lang.unwrap_or_else(crate::lessons::Lang::from_env),
+                lang: cli.lang.unwrap_or_else(crate::course::Lang::from_env),
                 reset_progress: cli.reset_progress,
-                python: crate::python::find_python(None).ok(),
+                python: crate::engine::python::find_python(None).ok(),
                 watch: None,
-                max_procs: crate::runner::MAX_PROCS as usize,
+                max_procs: crate::engine::runner::MAX_PROCS as usize,
             })
         }
     }
@@ -309,7 +311,7 @@ fn list() {
         println!("  {:<w$} {}{modes}", d.name(), d.summary());
     }
     println!("\nlessons (proclab --lesson <id>):");
-    let lessons = crate::lessons::embedded();
+    let lessons = crate::course::embedded();
     let w = lessons.iter().map(|l| l.def.id.len()).max().unwrap_or(0);
     for (i, l) in lessons.iter().enumerate() {
         println!(
@@ -324,8 +326,8 @@ fn list() {
 }
 
 /// `proclab watch SCRIPT`: the app on a student's own program.
-fn watch(w: WatchArgs, lang: Option<crate::lessons::Lang>) -> i32 {
-    let python = match crate::python::find_python(w.python.as_deref()) {
+fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
+    let python = match crate::engine::python::find_python(w.python.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("proclab: {e}");
@@ -343,11 +345,11 @@ fn watch(w: WatchArgs, lang: Option<crate::lessons::Lang>) -> i32 {
         .script
         .file_name()
         .map_or("script".into(), |n| n.to_string_lossy().into_owned());
-    let lesson = crate::lessons::script_lesson(&w.script, &name, text);
-    crate::tui::main(crate::tui::Start {
+    let lesson = crate::course::script_lesson(&w.script, &name, text);
+    crate::ui::terminal::main(crate::ui::terminal::Start {
         lessons: vec![lesson],
         lesson: Some(0),
-        lang: lang.unwrap_or_else(crate::lessons::Lang::from_env),
+        lang: lang.unwrap_or_else(crate::course::Lang::from_env),
         reset_progress: false,
         python: Some(python),
         watch: Some((w.script, w.args)),
@@ -356,7 +358,7 @@ fn watch(w: WatchArgs, lang: Option<crate::lessons::Lang>) -> i32 {
 }
 
 /// The Python program a run asks for, or the message saying why it cannot run.
-fn python_program(args: &RunArgs) -> Result<Option<crate::python::PythonProgram>, String> {
+fn python_program(args: &RunArgs) -> Result<Option<crate::engine::python::PythonProgram>, String> {
     let python_runner = args.file.is_some() || args.runner == Some(Runner::Python);
     if !python_runner {
         if args.python.is_some() || !args.args.is_empty() {
@@ -373,13 +375,13 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::python::PythonProgram>
                 .into(),
         );
     }
-    let python = crate::python::find_python(args.python.as_deref())?;
+    let python = crate::engine::python::find_python(args.python.as_deref())?;
     match (&args.file, args.demo) {
         (Some(file), _) => {
             if !file.is_file() {
                 return Err(format!("no such program: {}", file.display()));
             }
-            Ok(Some(crate::python::PythonProgram {
+            Ok(Some(crate::engine::python::PythonProgram {
                 python,
                 script: file.clone(),
                 script_text: None,
@@ -388,11 +390,11 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::python::PythonProgram>
             }))
         }
         (None, Some(d)) => {
-            let lesson = crate::lessons::embedded()
+            let lesson = crate::course::embedded()
                 .into_iter()
                 .find(|l| l.demo == d)
                 .ok_or_else(|| format!("no lesson runs the {} demo", d.name()))?;
-            Ok(Some(crate::python::PythonProgram {
+            Ok(Some(crate::engine::python::PythonProgram {
                 python,
                 script: std::path::PathBuf::from("demo.py"),
                 script_text: Some(lesson.demo_py.clone()),
@@ -429,7 +431,7 @@ fn run(args: RunArgs) -> i32 {
     // A lesson's own program reports its results in its output: read them as its
     // lesson.toml's [python] patterns say, into the outcomes a native run would report.
     let results = match (&python, args.file.is_none(), args.demo) {
-        (Some(_), true, Some(d)) => crate::lessons::embedded()
+        (Some(_), true, Some(d)) => crate::course::embedded()
             .into_iter()
             .find(|l| l.demo == d)
             .map(|l| l.def.python),
@@ -496,7 +498,7 @@ fn run(args: RunArgs) -> i32 {
         let mut derived = Vec::new();
         if let (Some(r), Event::Output { line, .. }) = (&results, &frame.event) {
             for o in r.outcomes(line, serial_ms) {
-                if let crate::protocol::Outcome::Timing {
+                if let crate::engine::protocol::Outcome::Timing {
                     variant, wall_ms, ..
                 } = &o
                     && variant == "serial"
@@ -703,8 +705,8 @@ pub fn describe(e: &Event) -> String {
     }
 }
 
-fn role_name(r: crate::protocol::Role) -> &'static str {
-    use crate::protocol::Role::*;
+fn role_name(r: crate::engine::protocol::Role) -> &'static str {
+    use crate::engine::protocol::Role::*;
     match r {
         Main => "main",
         Worker => "worker",

@@ -1,27 +1,20 @@
 //! proclab: a terminal lab for learning Python's `multiprocessing` with real processes.
 //!
-//! - [`protocol`]: the event enum and its postcard / JSON encodings
-//! - [`ipc`]: shared memory, locks, queues, step gates
-//! - [`demos`]: the native demos (one file each)
-//! - [`runner`]: starts, watches, steps and stops a demo; nothing survives it
-//! - [`observer`]: per-core CPU and the demo's process tree from /proc
-//! - [`state`]: what the screen knows, built from events; [`app`]: keys to commands
-//! - [`ui`]: drawing (panes in `ui/panes.rs`); [`tui`]: the terminal loop
-//! - [`lessons`]: the lessons' Python programs (`lessons/NN-slug/demo.py`)
-//! - [`cli`]: the command line; [`bench`]: `proclab bench`
+//! The folders follow the path an event takes (see DESIGN.md, "Layout"):
+//! - [`engine`]: what runs: the event [`engine::protocol`], the [`engine::runner`], the
+//!   [`engine::observer`], the Python probe host ([`engine::python`]), the native
+//!   [`engine::demos`] and their [`engine::ipc`] building blocks
+//! - [`record`]: the recording of a run: append, checkpoints, seek, file format, export
+//! - [`state`]: what the screen knows at a moment, built only from events
+//! - [`course`]: the lessons, their format and checker, progress
+//! - [`app`]: keys to commands, settings, the step flow, the modes (live, replay, headless)
+//! - [`ui`]: the terminal loop, the layout, one file per pane, theme, Markdown and code
+//! - [`cli`]: the command line only; [`bench`]: `proclab bench`
 
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod course;
-pub mod demos;
-pub mod ipc;
-pub mod lessons;
-pub mod observer;
-pub mod progress;
-pub mod protocol;
-pub mod python;
-pub mod runner;
+pub mod engine;
 pub mod state;
-pub mod tui;
 pub mod ui;

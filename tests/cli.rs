@@ -19,7 +19,7 @@ fn proclab(args: &[&str]) -> (Option<i32>, String, String) {
 fn list_names_every_demo_and_lesson() {
     let (code, out, _) = proclab(&["list"]);
     assert_eq!(code, Some(0));
-    for d in proclab::demos::DemoKind::ALL {
+    for d in proclab::engine::demos::DemoKind::ALL {
         let d = d.name();
         assert!(out.contains(&format!("  {d} ")), "{d} missing from:\n{out}");
     }
@@ -116,7 +116,7 @@ fn lessons_check_passes_the_shipped_lessons_and_fails_an_empty_folder() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
     let (code, out, _) = proclab(&["lessons", "check", dir]);
     assert_eq!(code, Some(0), "{out}");
-    let n = proclab::lessons::EMBEDDED.len();
+    let n = proclab::course::EMBEDDED.len();
     assert!(out.contains(&format!("{n} lessons OK")), "{out}");
     let empty = std::env::temp_dir().join(format!("proclab-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("dir");

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
 use common::{Live, run_json};
-use proclab::protocol::{Event, ExitStatus, Outcome, Role, Stream};
+use proclab::engine::protocol::{Event, ExitStatus, Outcome, Role, Stream};
 
 #[test]
 fn process_children_have_their_own_pids_and_the_main_as_parent() {
@@ -550,7 +550,7 @@ fn start_methods_differ_in_parent_and_in_what_the_child_inherits() {
             _ => None,
         })
         .collect();
-    let rows: Vec<proclab::protocol::StartRow> = run
+    let rows: Vec<proclab::engine::protocol::StartRow> = run
         .outcomes()
         .into_iter()
         .flat_map(|o| match o {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::run_json;
-use proclab::protocol::Outcome;
+use proclab::engine::protocol::Outcome;
 
 /// (variant, wall ms, speedup, cpu ms) for each variant.
 fn timings(args: &[&str]) -> Vec<(String, f64, f64, f64)> {

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::{Live, assert_group_gone, assert_no_shm_left, bin, group_members};
-use proclab::protocol::{Event, Role};
+use proclab::engine::protocol::{Event, Role};
 
 /// Start a long process demo and wait until both workers are running.
 fn started() -> (Live, i32) {

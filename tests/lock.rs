@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use common::{Live, run_json};
-use proclab::protocol::{Event, Op, Outcome};
+use proclab::engine::protocol::{Event, Op, Outcome};
 
 fn counter(args: &[&str]) -> (i64, i64) {
     let run = run_json(args);
@@ -62,7 +62,7 @@ fn stepping_two_workers_by_hand_loses_an_update() {
     let pids: Vec<i32> = at.keys().copied().collect();
     // Step a process once it waits at its gate, and wait for what that one operation did.
     let mut step = |pid: i32, wrote: bool, live: &mut Live| {
-        let waiting = |f: &proclab::protocol::Frame| {
+        let waiting = |f: &proclab::engine::protocol::Frame| {
             f.pid == pid && matches!(f.event, Event::StepPoint { .. })
         };
         let last_step_point = live.frames.iter().rposition(waiting);

@@ -332,7 +332,7 @@ fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
 
     // Reopened without --lesson: the mark is there and the next lesson is open.
     let mut t = Tui::start_with(&[], 120, 40, &env);
-    let n = proclab::lessons::EMBEDDED.len();
+    let n = proclab::course::EMBEDDED.len();
     let s = t.wait_for(&format!("2/{n} Queue"));
     assert!(s.contains("✓ 1 Process"), "{s}");
     t.keys("q");

@@ -4,8 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use proclab::demos::DemoKind;
-use proclab::lessons;
+use proclab::course;
+use proclab::engine::demos::DemoKind;
 
 fn python() -> Option<&'static str> {
     let ok = Command::new("python3")
@@ -22,7 +22,7 @@ fn run(d: DemoKind, args: &[&str]) -> Option<String> {
         eprintln!("skipped: no python3 on PATH (CI installs it)");
         return None;
     };
-    let all = lessons::embedded();
+    let all = course::embedded();
     let lesson = all
         .iter()
         .find(|l| l.demo == d)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::{Finished, Live, assert_group_gone, bin, run_json};
-use proclab::protocol::{Event, ExitStatus, Role, Stream};
+use proclab::engine::protocol::{Event, ExitStatus, Role, Stream};
 
 fn have_python() -> bool {
     let ok = Command::new("python3")
@@ -435,7 +435,7 @@ fn the_lesson_programs_run_under_the_python_runner() {
         .outcomes()
         .into_iter()
         .find_map(|o| match o {
-            proclab::protocol::Outcome::Counter {
+            proclab::engine::protocol::Outcome::Counter {
                 expected, actual, ..
             } => Some((expected, actual)),
             _ => None,
@@ -520,10 +520,12 @@ fn lock_program(args: &[&str]) -> (i64, i64) {
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
-        .filter_map(|l| proclab::protocol::from_json_line(l).ok())
+        .filter_map(|l| proclab::engine::protocol::from_json_line(l).ok())
         .find_map(|f| match f.event {
-            Event::Outcome(proclab::protocol::Outcome::Counter {
-                expected, actual, ..
+            Event::Outcome(proclab::engine::protocol::Outcome::Counter {
+                expected,
+                actual,
+                ..
             }) => Some((expected, actual)),
             _ => None,
         })

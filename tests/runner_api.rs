@@ -5,9 +5,9 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use proclab::demos::{DemoKind, Params};
-use proclab::protocol::Event;
-use proclab::runner::{Run, RunOptions};
+use proclab::engine::demos::{DemoKind, Params};
+use proclab::engine::protocol::Event;
+use proclab::engine::runner::{Run, RunOptions};
 
 fn state_of(pid: i32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -2,8 +2,8 @@
 //! The scripts use made-up PIDs and times, so nothing volatile reaches the snapshots.
 
 use proclab::app::{App, Key};
-use proclab::demos::DemoKind;
-use proclab::protocol::{
+use proclab::engine::demos::DemoKind;
+use proclab::engine::protocol::{
     Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Sample, Scalar, Stream,
 };
 use proclab::ui::{self, Theme};
@@ -496,7 +496,7 @@ fn the_pane_a_step_is_about_is_highlighted_and_every_step_pane_exists() {
         Pane::Text,
     ];
     let names: Vec<&str> = all.iter().map(|p| ui::pane_name(*p)).collect();
-    assert_eq!(names, proclab::course::PANES);
+    assert_eq!(names, proclab::course::format::PANES);
 
     // The Lock lesson's second step is about the demo pane: its border is drawn bold.
     let s = Script::new("lock", &[("workers", "2")]);
@@ -696,7 +696,7 @@ fn start_methods_lesson_table() {
         .at(
             pid,
             Event::Outcome(Outcome::StartMethods {
-                rows: vec![proclab::protocol::StartRow {
+                rows: vec![proclab::engine::protocol::StartRow {
                     method: method.into(),
                     pid,
                     ppid,
@@ -768,7 +768,7 @@ fn a_watched_programs_demo_pane_follows_what_it_uses() {
             size: 1,
         },
     );
-    let mut app = App::new(vec![proclab::lessons::script_lesson(
+    let mut app = App::new(vec![proclab::course::script_lesson(
         std::path::Path::new("/tmp/mine.py"),
         "mine.py",
         "print('hi')\n".into(),

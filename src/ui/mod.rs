@@ -5,6 +5,7 @@
 pub mod code;
 pub mod markdown;
 mod panes;
+pub mod terminal;
 pub mod theme;
 
 use ratatui::buffer::Buffer;
@@ -14,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::{App, Pane};
-use crate::demos::DemoKind;
+use crate::engine::demos::DemoKind;
 pub use theme::Theme;
 
 /// The smallest terminal the full screen fits.

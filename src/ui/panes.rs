@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
-use crate::demos::DemoKind;
-use crate::protocol::{ExitStatus, Outcome, Role, Stream};
+use crate::engine::demos::DemoKind;
+use crate::engine::protocol::{ExitStatus, Outcome, Role, Stream};
 use crate::state::{Activity, Proc};
 use crate::ui::block;
 use crate::ui::theme::{Theme, activity_cell, glyph};
@@ -106,14 +106,14 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => ("worker", "workers"),
     };
     let mut settings = vec![Span::styled("next run: ", theme.dim())];
-    if d.options().contains(&crate::demos::Opt::Workers) {
+    if d.options().contains(&crate::engine::demos::Opt::Workers) {
         settings.push(Span::raw(format!(
             "{} {}, ",
             s.workers,
             if s.workers == 1 { one } else { many }
         )));
     }
-    if d.options().contains(&crate::demos::Opt::Lock) {
+    if d.options().contains(&crate::engine::demos::Opt::Lock) {
         settings.push(Span::raw("lock "));
         settings.push(if s.lock {
             Span::styled("ON", theme.good())
@@ -136,7 +136,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.stepping {
         settings.push(Span::styled(", step mode", theme.key()));
     }
-    let zh = app.lang == crate::lessons::Lang::Zh;
+    let zh = app.lang == crate::course::Lang::Zh;
     let mut lines = Vec::new();
     let steps = app.steps();
     match app.step() {
@@ -391,7 +391,7 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 fn short_status(st: ExitStatus) -> String {
     match st {
         ExitStatus::Code(c) => format!("exit {c}"),
-        ExitStatus::Signal(s) => crate::protocol::signal_name(s),
+        ExitStatus::Signal(s) => crate::engine::protocol::signal_name(s),
     }
 }
 
@@ -854,7 +854,7 @@ pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                         " {} blocked on {:?} ({})",
                         p.label,
                         op,
-                        if *op == crate::protocol::Op::Put {
+                        if *op == crate::engine::protocol::Op::Put {
                             "full"
                         } else {
                             "empty"
@@ -865,10 +865,10 @@ pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ]));
         }
     }
-    if let Some(crate::protocol::Outcome::Queue { put, got, total }) = run
+    if let Some(crate::engine::protocol::Outcome::Queue { put, got, total }) = run
         .outcomes
         .iter()
-        .find(|o| matches!(o, crate::protocol::Outcome::Queue { .. }))
+        .find(|o| matches!(o, crate::engine::protocol::Outcome::Queue { .. }))
     {
         let style = if put == got {
             theme.good()
@@ -1223,7 +1223,7 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.title(),
     ));
     // Each child reports its own row.
-    let rows: Vec<&crate::protocol::StartRow> = run
+    let rows: Vec<&crate::engine::protocol::StartRow> = run
         .outcomes
         .iter()
         .flat_map(|o| match o {

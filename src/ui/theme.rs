@@ -84,7 +84,7 @@ impl Theme {
 /// worker numbers or PIDs, but none of the kernel's state letters (R S D T Z) nor M;
 /// ASCII, so they are one column in every locale.
 pub fn glyph(p: &Proc) -> char {
-    if p.role == crate::protocol::Role::Main {
+    if p.role == crate::engine::protocol::Role::Main {
         return 'M';
     }
     const GLYPHS: &[u8] = b"ABCEFGHIJKLNOPQUVWXYabcdefghijklmnopqrstuvwxyz";

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use proclab::protocol::{Event, Frame, Outcome, Role, from_json_line};
+use proclab::engine::protocol::{Event, Frame, Outcome, Role, from_json_line};
 
 /// The proclab binary cargo built for these tests.
 pub fn bin() -> &'static str {

@@ -9,10 +9,10 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
-use crate::demos::Ctx;
-use crate::demos::ctx::Throttle;
-use crate::demos::wire::{recv, send};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::Ctx;
+use crate::engine::demos::ctx::Throttle;
+use crate::engine::demos::wire::{recv, send};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     if ctx.params.mode() == "oneway" {

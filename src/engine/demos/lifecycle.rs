@@ -12,9 +12,9 @@ use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::demos::{Ctx, cpu_job, pause_ms};
-use crate::ipc::Queue;
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::{Ctx, cpu_job, pause_ms};
+use crate::engine::ipc::Queue;
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     match ctx.params.mode() {

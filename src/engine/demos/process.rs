@@ -5,8 +5,8 @@
 use std::io;
 use std::time::Duration;
 
-use crate::demos::{Ctx, cpu_job};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::{Ctx, cpu_job};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     let p = &ctx.params;

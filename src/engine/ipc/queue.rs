@@ -15,9 +15,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use crate::ipc::lock::{Lock, Semaphore};
-use crate::ipc::shm::Mapping;
-use crate::protocol::PIPE_BUF;
+use crate::engine::ipc::lock::{Lock, Semaphore};
+use crate::engine::ipc::mapping::Mapping;
+use crate::engine::protocol::PIPE_BUF;
 
 /// Why a queue operation failed.
 #[derive(Debug, Error)]

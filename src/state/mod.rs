@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use crate::protocol::{
+use crate::engine::protocol::{
     Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Scalar, Stream,
 };
 
@@ -683,7 +683,7 @@ impl RunState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Sample;
+    use crate::engine::protocol::Sample;
 
     fn f(t_ms: u64, pid: i32, event: Event) -> Frame {
         Frame {

@@ -5,12 +5,14 @@
 
 pub mod control;
 pub mod lock;
+pub mod mapping;
 pub mod queue;
 pub mod shm;
 pub mod sync;
 
 pub use control::Control;
 pub use lock::{Lock, Semaphore};
+pub use mapping::Mapping;
 pub use queue::Queue;
-pub use shm::{Array, Elem, Mapping, Value};
+pub use shm::{Array, Elem, Value};
 pub use sync::Barrier;

@@ -12,10 +12,10 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::demos::ctx::fds;
-use crate::demos::wire::{recv, send};
-use crate::demos::{Ctx, pause_ms};
-use crate::protocol::{self, Event, Op, Outcome, Role, StartRow};
+use crate::engine::demos::ctx::fds;
+use crate::engine::demos::wire::{recv, send};
+use crate::engine::demos::{Ctx, pause_ms};
+use crate::engine::protocol::{self, Event, Op, Outcome, Role, StartRow};
 
 /// `CONFIG` of the lesson: "default" in a fresh image, "changed by main" once main ran.
 static CONFIG_CHANGED: AtomicBool = AtomicBool::new(false);

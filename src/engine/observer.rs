@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-use crate::protocol::{ProcSample, Sample};
+use crate::engine::protocol::{ProcSample, Sample};
 
 /// Samples one demo's process tree.
 pub struct Observer {

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::demos::{Ctx, cpu_job};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::{Ctx, cpu_job};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 /// CPython's default `sys.getswitchinterval()`.
 pub const SWITCH_INTERVAL: Duration = Duration::from_millis(5);

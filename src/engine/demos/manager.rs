@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::demos::Ctx;
-use crate::demos::ctx::Throttle;
-use crate::demos::lock::{acquire, release};
-use crate::demos::wire::{recv, send};
-use crate::ipc::{Elem, Lock, Value};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::Ctx;
+use crate::engine::demos::ctx::Throttle;
+use crate::engine::demos::lock::{acquire, release};
+use crate::engine::demos::wire::{recv, send};
+use crate::engine::ipc::{Elem, Lock, Value};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 /// One proxy call. Like a real proxy's, each one names the method and its arguments.
 #[derive(Debug, Serialize, Deserialize)]

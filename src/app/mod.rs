@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::demos::{DemoKind, Params};
-use crate::protocol::{Event, Frame};
+use crate::engine::demos::{DemoKind, Params};
+use crate::engine::protocol::{Event, Frame};
 use crate::state::RunState;
 
 /// Delays per operation that `[` and `]` step through.
@@ -22,7 +22,7 @@ pub enum Command {
     SetStepping(bool),
     Step(i32),
     /// Stop any current run and start this Python program under the probe.
-    StartPython(crate::python::PythonProgram),
+    StartPython(crate::engine::python::PythonProgram),
     /// Stop the current run and stop listening to it (the lesson changed).
     Discard,
     Quit,
@@ -98,7 +98,7 @@ pub enum Key {
 /// The whole app.
 pub struct App {
     /// The course: embedded, or an instructor's folder (`--lessons DIR`).
-    pub lessons: Vec<crate::lessons::Lesson>,
+    pub lessons: Vec<crate::course::Lesson>,
     /// Index into `lessons`.
     pub lesson: usize,
     pub settings: Vec<Settings>,
@@ -113,7 +113,7 @@ pub struct App {
     /// Lines the lesson text is scrolled down by (PgUp/PgDn).
     pub text_scroll: u16,
     /// Language of the lesson text.
-    pub lang: crate::lessons::Lang,
+    pub lang: crate::course::Lang,
     pub help: bool,
     /// Finished lessons: every step that checks a run has seen its run.
     pub done: BTreeSet<usize>,
@@ -137,7 +137,7 @@ pub struct App {
     pub free_threaded: Vec<std::path::PathBuf>,
     /// The current run is the GIL lesson's program under this free-threaded interpreter,
     /// adding its threads bar to these results of the run before.
-    pub ft_run: Option<(String, Vec<crate::protocol::Outcome>)>,
+    pub ft_run: Option<(String, Vec<crate::engine::protocol::Outcome>)>,
     /// Commands a run's end asks for (the runner takes them after each event).
     pub pending: Vec<Command>,
     pub quit: bool,
@@ -145,19 +145,19 @@ pub struct App {
 
 impl Default for App {
     fn default() -> Self {
-        Self::new(crate::lessons::embedded())
+        Self::new(crate::course::embedded())
     }
 }
 
 impl App {
     /// The app at the first lesson of `lessons`, each with its lesson.toml's defaults.
-    pub fn new(lessons: Vec<crate::lessons::Lesson>) -> Self {
+    pub fn new(lessons: Vec<crate::course::Lesson>) -> Self {
         let settings = lessons
             .iter()
             .map(|l| {
                 let d = l.demo;
-                let p =
-                    crate::course::params_from(d, &l.def.params).unwrap_or_else(|_| Params::new(d));
+                let p = crate::course::format::params_from(d, &l.def.params)
+                    .unwrap_or_else(|_| Params::new(d));
                 let queue_items = d == DemoKind::Queue && p.mode() != "sum";
                 Settings {
                     workers: if queue_items {
@@ -183,7 +183,7 @@ impl App {
             selected: 0,
             expanded: None,
             text_scroll: 0,
-            lang: crate::lessons::Lang::En,
+            lang: crate::course::Lang::En,
             help: false,
             done: BTreeSet::new(),
             step_at: vec![0; n],
@@ -209,12 +209,12 @@ impl App {
     }
 
     /// The open lesson.
-    pub fn current_lesson(&self) -> &crate::lessons::Lesson {
+    pub fn current_lesson(&self) -> &crate::course::Lesson {
         &self.lessons[self.lesson]
     }
 
     /// The open lesson's steps.
-    pub fn steps(&self) -> &[crate::course::Step] {
+    pub fn steps(&self) -> &[crate::course::format::Step] {
         &self.lessons[self.lesson].def.steps
     }
 
@@ -247,7 +247,7 @@ impl App {
         let lesson = self.current_lesson();
         // The lesson's own [params] first (an instructor may set iterations, maxsize...),
         // then what the user changed with keys.
-        let from_lesson = crate::course::params_from(lesson.demo, &lesson.def.params).ok();
+        let from_lesson = crate::course::format::params_from(lesson.demo, &lesson.def.params).ok();
         let p = self.with_settings(from_lesson.unwrap_or_else(|| Params::new(lesson.demo)));
         if p.validate().is_ok() {
             p
@@ -260,7 +260,7 @@ impl App {
     fn with_settings(&self, mut p: Params) -> Params {
         let d = p.demo;
         let s = self.current();
-        if d.options().contains(&crate::demos::Opt::Workers) {
+        if d.options().contains(&crate::engine::demos::Opt::Workers) {
             // Queue's items mode counts producers, not workers.
             if d == DemoKind::Queue && self.mode() != Some("sum") {
                 p.producers = Some(s.workers);
@@ -271,7 +271,7 @@ impl App {
                 p.consumers = None;
             }
         }
-        if d.options().contains(&crate::demos::Opt::Lock) {
+        if d.options().contains(&crate::engine::demos::Opt::Lock) {
             p.lock = Some(s.lock);
         }
         // By hand or slowed down, thousands of increments per worker would never end.
@@ -290,7 +290,7 @@ impl App {
 
     /// Results a line of the Python program's output carries, per its lesson's
     /// `[python]` patterns: the outcomes a native run would report.
-    fn results_from_output(&self, line: &str) -> Vec<crate::protocol::Outcome> {
+    fn results_from_output(&self, line: &str) -> Vec<crate::engine::protocol::Outcome> {
         let Some(lesson) = self.run_lesson.and_then(|i| self.lessons.get(i)) else {
             return vec![];
         };
@@ -307,13 +307,13 @@ impl App {
             Some((label, _)) => found
                 .into_iter()
                 .filter_map(|o| match o {
-                    crate::protocol::Outcome::Timing {
+                    crate::engine::protocol::Outcome::Timing {
                         variant,
                         workers,
                         wall_ms,
                         cpu_ms,
                         speedup,
-                    } if variant == "threads" => Some(crate::protocol::Outcome::Timing {
+                    } if variant == "threads" => Some(crate::engine::protocol::Outcome::Timing {
                         variant: format!("threads ({label}, no GIL)"),
                         workers,
                         wall_ms,
@@ -354,13 +354,13 @@ impl App {
     }
 
     /// The Python program `r` runs now, if the Python runner is chosen.
-    pub fn python_program(&self) -> Option<crate::python::PythonProgram> {
+    pub fn python_program(&self) -> Option<crate::engine::python::PythonProgram> {
         if !self.python_chosen() {
             return None;
         }
         let python = self.python.clone()?;
         if let Some((script, args)) = &self.watch {
-            return Some(crate::python::PythonProgram {
+            return Some(crate::engine::python::PythonProgram {
                 python,
                 script: script.clone(),
                 script_text: None,
@@ -369,7 +369,7 @@ impl App {
             });
         }
         let lesson = self.current_lesson();
-        Some(crate::python::PythonProgram {
+        Some(crate::engine::python::PythonProgram {
             python,
             script: std::path::PathBuf::from("demo.py"),
             script_text: Some(lesson.demo_py.clone()),
@@ -411,18 +411,18 @@ impl App {
                 && self.run_python
                 && self.demo() == DemoKind::Gil
                 && self.watch.is_none()
-                && summary.main_status == Some(crate::protocol::ExitStatus::Code(0))
+                && summary.main_status == Some(crate::engine::protocol::ExitStatus::Code(0))
                 && !summary.stopped
                 && let Some(ft) = self.free_threaded.first().cloned()
             {
                 let label = ft
                     .file_name()
                     .map_or("free-threaded".into(), |n| n.to_string_lossy().into_owned());
-                let carried: Vec<crate::protocol::Outcome> = self
+                let carried: Vec<crate::engine::protocol::Outcome> = self
                     .run
                     .outcomes
                     .iter()
-                    .filter(|o| matches!(o, crate::protocol::Outcome::Timing { .. }))
+                    .filter(|o| matches!(o, crate::engine::protocol::Outcome::Timing { .. }))
                     .cloned()
                     .collect();
                 if let Some(mut program) = self.python_program() {
@@ -451,7 +451,7 @@ impl App {
     }
 
     /// The current step of the open lesson, if it has steps.
-    pub fn step(&self) -> Option<&crate::course::Step> {
+    pub fn step(&self) -> Option<&crate::course::format::Step> {
         self.steps().get(self.step_at[self.lesson])
     }
 
@@ -459,7 +459,9 @@ impl App {
     fn on_reading_step(&self) -> bool {
         let i = self.lesson;
         self.step().is_some_and(|s| {
-            s.check.is_none() && s.prediction.is_none() && s.action == crate::course::Action::Read
+            s.check.is_none()
+                && s.prediction.is_none()
+                && s.action == crate::course::format::Action::Read
         }) && self.step_at[i] + 1 < self.steps().len()
     }
 
@@ -483,7 +485,7 @@ impl App {
         let Some(check) = steps.get(at).and_then(|s| s.check) else {
             return;
         };
-        let zh = self.lang == crate::lessons::Lang::Zh;
+        let zh = self.lang == crate::course::Lang::Zh;
         if !crate::app::shows(&self.run, check) {
             let (en, zh_wants) = check.wants();
             let native = if self.run_python {
@@ -550,8 +552,8 @@ impl App {
     /// A message in the lesson language.
     fn say(&self, en: &str, zh: &str) -> String {
         match self.lang {
-            crate::lessons::Lang::En => en.to_string(),
-            crate::lessons::Lang::Zh => zh.to_string(),
+            crate::course::Lang::En => en.to_string(),
+            crate::course::Lang::Zh => zh.to_string(),
         }
     }
 
@@ -581,8 +583,8 @@ impl App {
             Key::Char('L') => {
                 self.lang = self.lang.toggled();
                 self.message = Some(match self.lang {
-                    crate::lessons::Lang::En => "lesson text: English".into(),
-                    crate::lessons::Lang::Zh => "lesson text: 中文".into(),
+                    crate::course::Lang::En => "lesson text: English".into(),
+                    crate::course::Lang::Zh => "lesson text: 中文".into(),
                 });
                 vec![]
             }
@@ -606,10 +608,10 @@ impl App {
                 match choice {
                     Some(choice) => {
                         self.message = Some(match self.lang {
-                            crate::lessons::Lang::En => {
+                            crate::course::Lang::En => {
                                 format!("you predict '{choice}': now press r")
                             }
-                            crate::lessons::Lang::Zh => {
+                            crate::course::Lang::Zh => {
                                 let shown = self
                                     .step()
                                     .and_then(|s| s.prediction.as_ref())
@@ -733,7 +735,11 @@ impl App {
                 }]
             }
             Key::Char('l') => {
-                if !self.demo().options().contains(&crate::demos::Opt::Lock) {
+                if !self
+                    .demo()
+                    .options()
+                    .contains(&crate::engine::demos::Opt::Lock)
+                {
                     self.message = Some("this lesson's demo has no lock to switch".into());
                     return vec![];
                 }
@@ -849,7 +855,11 @@ impl App {
     }
 
     fn change_workers(&mut self, by: i32) -> Vec<Command> {
-        if !self.demo().options().contains(&crate::demos::Opt::Workers) {
+        if !self
+            .demo()
+            .options()
+            .contains(&crate::engine::demos::Opt::Workers)
+        {
             self.message = Some("this lesson's demo has a fixed number of processes".into());
             return vec![];
         }
@@ -875,9 +885,9 @@ impl App {
 }
 
 /// Whether a finished run shows what a step's check asks.
-pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
-    use crate::course::Check;
-    use crate::protocol::{ExitStatus, Outcome};
+pub fn shows(run: &RunState, check: crate::course::format::Check) -> bool {
+    use crate::course::format::Check;
+    use crate::engine::protocol::{ExitStatus, Outcome};
     let completed = run
         .summary
         .as_ref()
@@ -895,7 +905,7 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
     let others = || {
         run.procs
             .values()
-            .filter(|p| p.pid != run.main_pid && p.role != crate::protocol::Role::Server)
+            .filter(|p| p.pid != run.main_pid && p.role != crate::engine::protocol::Role::Server)
     };
     completed && match check {
         Check::RunCompleted => true,
@@ -938,13 +948,13 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
             let servers: Vec<i32> = run
                 .procs
                 .values()
-                .filter(|p| p.role == crate::protocol::Role::Server)
+                .filter(|p| p.role == crate::engine::protocol::Role::Server)
                 .map(|p| p.pid)
                 .collect();
             let forkservers: Vec<i32> = run
                 .procs
                 .values()
-                .filter(|p| p.role == crate::protocol::Role::Server && p.label == "forkserver")
+                .filter(|p| p.role == crate::engine::protocol::Role::Server && p.label == "forkserver")
                 .map(|p| p.pid)
                 .collect();
             run.outcomes.iter().any(|o| match o {
@@ -976,7 +986,7 @@ pub fn shows(run: &RunState, check: crate::course::Check) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Op, Role};
+    use crate::engine::protocol::{Op, Role};
 
     fn frame(pid: i32, event: Event) -> Frame {
         Frame {
@@ -1050,15 +1060,15 @@ mod tests {
                 main_pid: 2,
             },
             Event::Output {
-                stream: crate::protocol::Stream::Stdout,
+                stream: crate::engine::protocol::Stream::Stdout,
                 line: "counter = 35220, expected 80000 (lock off)".into(),
             },
             Event::Exited {
-                status: crate::protocol::ExitStatus::Code(0),
+                status: crate::engine::protocol::ExitStatus::Code(0),
             },
-            Event::RunEnded(crate::protocol::RunSummary {
+            Event::RunEnded(crate::engine::protocol::RunSummary {
                 demo: "lock".into(),
-                main_status: Some(crate::protocol::ExitStatus::Code(0)),
+                main_status: Some(crate::engine::protocol::ExitStatus::Code(0)),
                 wall_ms: 500.0,
                 processes: 5,
                 stopped: false,
@@ -1074,7 +1084,7 @@ mod tests {
 
     #[test]
     fn a_free_threaded_python_adds_a_threads_bar_to_the_gil_results() {
-        use crate::protocol::{ExitStatus, RunSummary, Stream};
+        use crate::engine::protocol::{ExitStatus, RunSummary, Stream};
         let mut app = App::default();
         app.select(DemoKind::Gil);
         app.python = Some("/usr/bin/python3".into());
@@ -1205,7 +1215,7 @@ mod tests {
     }
 
     fn finished_lock_run(app: &mut App, expected: i64, actual: i64) {
-        use crate::protocol::{ExitStatus, Outcome, RunSummary};
+        use crate::engine::protocol::{ExitStatus, Outcome, RunSummary};
         app.on_frame(&frame(
             1,
             Event::RunStarted {

@@ -4,10 +4,10 @@
 
 use std::io;
 
-use crate::demos::Ctx;
-use crate::demos::ctx::Throttle;
-use crate::ipc::{Array, Elem, Value};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::Ctx;
+use crate::engine::demos::ctx::Throttle;
+use crate::engine::ipc::{Array, Elem, Value};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     let p = &ctx.params;

@@ -11,8 +11,8 @@ use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::ipc::shm::Mapping;
-use crate::ipc::sync::{futex_wait, futex_wake_all};
+use crate::engine::ipc::mapping::Mapping;
+use crate::engine::ipc::sync::{futex_wait, futex_wake_all};
 
 /// How many processes can be gated at once; later ones run ungated.
 pub const MAX_GATES: usize = 1024;
@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn a_stepped_child_does_exactly_one_operation_per_step() {
         let ctl = Control::new().expect("control");
-        let done = crate::ipc::Value::<i32>::new("test.ops", 0).expect("value");
+        let done = crate::engine::ipc::Value::<i32>::new("test.ops", 0).expect("value");
         ctl.set_stepping(true);
         // SAFETY: the child only touches shared memory and exits with _exit.
         let child = match unsafe { libc::fork() } {

@@ -1,5 +1,5 @@
 //! The native demos: real process trees `proclab → demo main → workers`, each built from
-//! the IPC objects in [`crate::ipc`] and reporting every step as an [`crate::protocol::Event`].
+//! the IPC objects in [`crate::engine::ipc`] and reporting every step as an [`crate::engine::protocol::Event`].
 //!
 //! A demo's main process is `proclab` re-executed by the runner (like the `spawn` start
 //! method); it forks its workers (like `fork`). Each demo lives in its own file.
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use ctx::Ctx;
 
-use crate::protocol::Role;
+use crate::engine::protocol::Role;
 
 /// The demos `proclab run` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -495,7 +495,7 @@ impl Params {
 /// Entry point of a demo's main process (`proclab __demo`). Returns its exit code.
 pub fn main_process() -> i32 {
     // For a spawned child: the moment its own code begins, after exec.
-    let started_us = crate::protocol::now_us();
+    let started_us = crate::engine::protocol::now_us();
     let ctx = match Ctx::from_runner() {
         Ok(c) => c,
         Err(e) => {
@@ -557,7 +557,7 @@ pub fn main_process() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            ctx.emit(crate::protocol::Event::Error {
+            ctx.emit(crate::engine::protocol::Event::Error {
                 source: ctx.params.demo.name().into(),
                 message: e.to_string(),
             });

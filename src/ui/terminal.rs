@@ -18,8 +18,8 @@ use crossterm::event::{
 use crossterm::execute;
 
 use crate::app::{App, Command, Key};
-use crate::protocol::Frame;
-use crate::runner::{self, Run, RunOptions};
+use crate::engine::protocol::Frame;
+use crate::engine::runner::{self, Run, RunOptions};
 use crate::ui::{self, Theme};
 
 /// The demo process group to kill if proclab panics (0: none).
@@ -49,10 +49,10 @@ const IDLE_MS: u64 = 250;
 /// How the app opens.
 pub struct Start {
     /// The course (embedded, or loaded with `--lessons DIR`).
-    pub lessons: Vec<crate::lessons::Lesson>,
+    pub lessons: Vec<crate::course::Lesson>,
     /// This lesson (an index into `lessons`), else the first unfinished one.
     pub lesson: Option<usize>,
-    pub lang: crate::lessons::Lang,
+    pub lang: crate::course::Lang,
     /// Forget the finished lessons first.
     pub reset_progress: bool,
     /// The Python interpreter for the Python runner, if one was found.
@@ -65,14 +65,14 @@ pub struct Start {
 
 /// Load progress (reporting problems in the app's message line).
 fn load_progress(app: &mut App, reset: bool) -> Option<std::path::PathBuf> {
-    let path = crate::progress::default_path()?;
+    let path = crate::course::progress::default_path()?;
     let (progress, warning) = if reset {
         (
-            crate::progress::Progress::new(),
+            crate::course::progress::Progress::new(),
             Some("progress reset: no lesson is marked finished".to_string()),
         )
     } else {
-        crate::progress::Progress::load(&path)
+        crate::course::progress::Progress::load(&path)
     };
     app.message = warning;
     for (i, l) in app.lessons.iter().enumerate() {
@@ -80,14 +80,14 @@ fn load_progress(app: &mut App, reset: bool) -> Option<std::path::PathBuf> {
             app.done.insert(i);
         }
     }
-    if reset && let Err(e) = crate::progress::Progress::new().save(&path) {
+    if reset && let Err(e) = crate::course::progress::Progress::new().save(&path) {
         app.message = Some(format!("cannot reset {}: {e}", path.display()));
     }
     Some(path)
 }
 
 fn save_progress(app: &mut App, path: &std::path::Path) {
-    let mut p = crate::progress::Progress::new();
+    let mut p = crate::course::progress::Progress::new();
     for i in &app.done {
         if let Some(l) = app.lessons.get(*i) {
             p.done.insert(l.slug().to_string());
@@ -173,7 +173,7 @@ pub fn main(opening: Start) -> i32 {
     app.lang = lang;
     // Free-threaded interpreters only matter when there is a Python runner at all.
     app.free_threaded = if python.is_some() {
-        crate::python::free_threaded()
+        crate::engine::python::free_threaded()
     } else {
         Vec::new()
     };
@@ -267,7 +267,9 @@ pub fn main(opening: Start) -> i32 {
                     run_id += 1;
                     let started = match c {
                         Command::StartPython(program) => start(
-                            crate::demos::Params::new(crate::demos::DemoKind::Process),
+                            crate::engine::demos::Params::new(
+                                crate::engine::demos::DemoKind::Process,
+                            ),
                             Some((program, max_procs)),
                             run_id,
                             &tx,
@@ -347,8 +349,8 @@ fn retire(old: Option<(u64, Run)>) {
 }
 
 fn start(
-    params: crate::demos::Params,
-    python: Option<(crate::python::PythonProgram, usize)>,
+    params: crate::engine::demos::Params,
+    python: Option<(crate::engine::python::PythonProgram, usize)>,
     id: u64,
     tx: &mpsc::Sender<AppEvent>,
 ) -> Result<Run, String> {

@@ -3,12 +3,18 @@
 //! steps and which demo it runs), `en.md` and `zh.md` (its text) and `demo.py` (the program
 //! it shows: a correct, runnable equivalent of the native demo; a test runs every one).
 
+pub mod format;
+pub mod lang;
+pub mod progress;
+
 use std::path::Path;
 
 use clap::ValueEnum;
 
-use crate::course::LessonFile;
-use crate::demos::DemoKind;
+pub use lang::Lang;
+
+use crate::course::format::LessonFile;
+use crate::engine::demos::DemoKind;
 
 /// One lesson, ready for the app.
 #[derive(Debug, Clone)]
@@ -41,10 +47,10 @@ macro_rules! embed {
     ($dir:literal) => {
         Embedded {
             dir: $dir,
-            en: include_str!(concat!("../", $dir, "/en.md")),
-            zh: include_str!(concat!("../", $dir, "/zh.md")),
-            demo_py: include_str!(concat!("../", $dir, "/demo.py")),
-            toml: include_str!(concat!("../", $dir, "/lesson.toml")),
+            en: include_str!(concat!("../../", $dir, "/en.md")),
+            zh: include_str!(concat!("../../", $dir, "/zh.md")),
+            demo_py: include_str!(concat!("../../", $dir, "/demo.py")),
+            toml: include_str!(concat!("../../", $dir, "/lesson.toml")),
         }
     };
 }
@@ -88,7 +94,7 @@ pub fn embedded() -> Vec<Lesson> {
 /// with every problem listed as `file:line: message`, unless `proclab lessons check` would
 /// pass it: the app never opens half a course.
 pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
-    let (_, problems) = crate::course::check_dir(root);
+    let (_, problems) = crate::course::format::check_dir(root);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         return Err(format!(
@@ -104,7 +110,9 @@ pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
             .map_err(|e| format!("{}: {e}", dir.join(name).display()))
     };
     let mut out = Vec::new();
-    for dir in crate::course::lesson_dirs(root).map_err(|e| format!("{}: {e}", root.display()))? {
+    for dir in
+        crate::course::format::lesson_dirs(root).map_err(|e| format!("{}: {e}", root.display()))?
+    {
         let toml_text = read(&dir, "lesson.toml")?;
         let def: LessonFile = toml::from_str(&toml_text)
             .map_err(|e| format!("{}: {e}", dir.join("lesson.toml").display()))?;
@@ -125,9 +133,9 @@ pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
 /// `proclab watch`: a one-step "lesson" around a student's own program, so the app shows
 /// the program beside what it does.
 pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
-    let step = crate::course::Step {
-        action: crate::course::Action::Run,
-        text: crate::course::Text {
+    let step = crate::course::format::Step {
+        action: crate::course::format::Action::Run,
+        text: crate::course::format::Text {
             en: format!("Press r to run {name} under python3 with proclab's probe; s stops it."),
             zh: format!("按 r 用 python3 和 proclab 的探针运行 {name}；按 s 停止。"),
         },
@@ -152,7 +160,7 @@ pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
         dir: path.display().to_string(),
         def: LessonFile {
             id: "script".into(),
-            title: crate::course::Text {
+            title: crate::course::format::Text {
                 en: name.to_string(),
                 zh: name.to_string(),
             },
@@ -174,45 +182,6 @@ pub fn find(lessons: &[Lesson], name: &str) -> Option<usize> {
         .iter()
         .position(|l| l.def.id == name || l.slug() == name)
         .or_else(|| lessons.iter().position(|l| l.demo.name() == name))
-}
-
-/// The language of the lesson texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese (简体中文).
-    Zh,
-}
-
-impl Lang {
-    /// From the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; `zh*` means
-    /// Chinese, anything else English.
-    pub fn from_env() -> Lang {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let locale = var("LC_ALL")
-            .or_else(|| var("LC_MESSAGES"))
-            .or_else(|| var("LANG"))
-            .unwrap_or_default();
-        Lang::from_locale(&locale)
-    }
-
-    /// `zh_CN.UTF-8` and friends are Chinese; everything else is English.
-    pub fn from_locale(locale: &str) -> Lang {
-        if locale.to_ascii_lowercase().starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-
-    /// The other language.
-    pub fn toggled(self) -> Lang {
-        match self {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        }
-    }
 }
 
 impl Lesson {
@@ -247,12 +216,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chinese_locales_choose_chinese() {
-        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);
-        assert_eq!(Lang::from_locale("zh_TW"), Lang::Zh);
-        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
-        assert_eq!(Lang::from_locale("C.UTF-8"), Lang::En);
-        assert_eq!(Lang::from_locale(""), Lang::En);
+    fn the_checker_sees_every_embedded_lesson() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+        let (n, _) = crate::course::format::check_dir(&root);
+        assert_eq!(n, EMBEDDED.len());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::ipc::shm::Mapping;
+use crate::engine::ipc::mapping::Mapping;
 
 /// Sleep while `*word == expected`, at most `timeout`. Spurious returns are allowed.
 pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {

@@ -31,11 +31,13 @@ use nix::sys::socket::{
 };
 use thiserror::Error;
 
-use crate::demos::Params;
-use crate::demos::ctx::{PARAMS_ENV, decode_status, fds};
-use crate::ipc::Control;
-use crate::observer::Observer;
-use crate::protocol::{self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream};
+use crate::engine::demos::Params;
+use crate::engine::demos::ctx::{PARAMS_ENV, decode_status, fds};
+use crate::engine::ipc::Control;
+use crate::engine::observer::Observer;
+use crate::engine::protocol::{
+    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream,
+};
 
 /// Why a run could not start.
 #[derive(Debug, Error)]
@@ -66,7 +68,7 @@ pub struct RunOptions {
     /// Time between SIGTERM and SIGKILL when stopping.
     pub grace: Duration,
     /// Run this Python program under the probe instead of the native demo.
-    pub python: Option<crate::python::PythonProgram>,
+    pub python: Option<crate::engine::python::PythonProgram>,
     /// The most processes a run may start; past it the run is killed (a script that
     /// forks without end must not take the machine down).
     pub max_procs: usize,
@@ -369,7 +371,7 @@ fn supervise(
     };
     let t0 = Instant::now();
     let probe = match &opts.python {
-        Some(_) => match crate::python::ProbeDir::create() {
+        Some(_) => match crate::engine::python::ProbeDir::create() {
             Ok(p) => Some(p),
             Err(source) => {
                 let _ = started.send(Err(RunError::Setup {
@@ -640,8 +642,8 @@ fn spawn_main(
 /// Start the script under the probe: `python -u script args`, its own process group, the
 /// probe's folder first on PYTHONPATH, dying with proclab like the native main does.
 fn spawn_python(
-    py: &crate::python::PythonProgram,
-    dir: &crate::python::ProbeDir,
+    py: &crate::engine::python::PythonProgram,
+    dir: &crate::engine::python::ProbeDir,
 ) -> Result<std::process::Child, RunError> {
     let mut pythonpath = std::ffi::OsString::from(dir.path.as_os_str());
     if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
@@ -656,8 +658,8 @@ fn spawn_python(
         .env("PYTHONPATH", pythonpath)
         // No __pycache__ beside the student's files.
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env(crate::python::PROBE_DIR_ENV, &dir.path)
-        .env(crate::python::RUNNER_PID_ENV, parent.to_string())
+        .env(crate::engine::python::PROBE_DIR_ENV, &dir.path)
+        .env(crate::engine::python::RUNNER_PID_ENV, parent.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -760,7 +762,7 @@ pub fn guard_main(pgid: &str, dir: &std::path::Path) -> i32 {
 /// Accept the probe's connections until the run is reaped, reading events and output
 /// from each; stop the run if it starts more than `limit` processes.
 fn serve_probe(
-    dir: crate::python::ProbeDir,
+    dir: crate::engine::python::ProbeDir,
     pgid: i32,
     limit: usize,
     tx: &Sender<Frame>,
@@ -799,13 +801,13 @@ fn serve_probe(
             continue;
         }
         if fds[0].revents != 0
-            && let Some(conn) = crate::python::accept(&events)
+            && let Some(conn) = crate::engine::python::accept(&events)
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
             let spawned = spawned.clone();
             readers.push(spawn_named("proclab-probe-events", move || {
                 let file = std::fs::File::from(conn);
-                crate::python::read_probe_lines(file, |r| match r {
+                crate::engine::python::read_probe_lines(file, |r| match r {
                     Ok(frame) => {
                         let n = {
                             let mut s = lock(&spawned);
@@ -844,7 +846,7 @@ fn serve_probe(
             }));
         }
         if fds[1].revents != 0
-            && let Some(conn) = crate::python::accept(&dir.output)
+            && let Some(conn) = crate::engine::python::accept(&dir.output)
         {
             let (tx, shared) = (tx.clone(), shared.clone());
             readers.push(spawn_named("proclab-probe-output", move || {

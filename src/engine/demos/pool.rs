@@ -14,9 +14,9 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use crate::demos::{Ctx, cpu_job};
-use crate::ipc::Queue;
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::{Ctx, cpu_job};
+use crate::engine::ipc::Queue;
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 #[derive(Debug, Serialize, Deserialize)]
 enum TaskMsg {

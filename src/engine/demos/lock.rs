@@ -6,10 +6,10 @@
 use std::io;
 use std::time::Duration;
 
-use crate::demos::ctx::Throttle;
-use crate::demos::{Ctx, pause_ms};
-use crate::ipc::{Barrier, Elem, Lock, Value};
-use crate::protocol::{Event, Op, Role};
+use crate::engine::demos::ctx::Throttle;
+use crate::engine::demos::{Ctx, pause_ms};
+use crate::engine::ipc::{Barrier, Elem, Lock, Value};
+use crate::engine::protocol::{Event, Op, Role};
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     let p = &ctx.params;
@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
 /// Take the lock, reporting a wait if someone else holds it.
 pub(crate) fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
     cx.gate(Op::Acquire, || "lock.acquire()".into());
-    let t0 = crate::protocol::now_us();
+    let t0 = crate::engine::protocol::now_us();
     if !lock.try_acquire() {
         if report {
             cx.emit(Event::LockWait { lock: 0 });
@@ -60,7 +60,7 @@ pub(crate) fn acquire(cx: &Ctx, lock: &Lock, report: bool) {
     if report {
         cx.emit(Event::LockAcquired {
             lock: 0,
-            waited_us: crate::protocol::now_us() - t0,
+            waited_us: crate::engine::protocol::now_us() - t0,
         });
     }
 }

@@ -8,7 +8,7 @@
 use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::ipc::shm::Mapping;
+use crate::engine::ipc::mapping::Mapping;
 
 #[repr(C)]
 struct RawSem {
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn a_child_blocks_until_the_parent_releases() {
         let lock = Lock::new("test.lock").expect("lock");
-        let flag = crate::ipc::Value::<i32>::new("test.flag", 0).expect("value");
+        let flag = crate::engine::ipc::Value::<i32>::new("test.flag", 0).expect("value");
         lock.acquire();
         assert_eq!(lock.holder(), std::process::id() as i32);
         // SAFETY: the child only uses shared-memory objects and exits with _exit.

@@ -7,10 +7,10 @@ use std::panic::AssertUnwindSafe;
 
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 
-use crate::demos::Params;
-use crate::ipc::Control;
-use crate::ipc::control::Pass;
-use crate::protocol::{self, Event, ExitStatus, Frame, MAX_TEXT, Op, PIPE_BUF, Role};
+use crate::engine::demos::Params;
+use crate::engine::ipc::Control;
+use crate::engine::ipc::control::Pass;
+use crate::engine::protocol::{self, Event, ExitStatus, Frame, MAX_TEXT, Op, PIPE_BUF, Role};
 
 /// Descriptor numbers the runner hands a demo's main process.
 pub mod fds {
@@ -332,7 +332,7 @@ impl Ctx {
                 String::new()
             }
         ));
-        self.emit(Event::Outcome(crate::protocol::Outcome::Counter {
+        self.emit(Event::Outcome(crate::engine::protocol::Outcome::Counter {
             expected,
             actual,
             locked,

@@ -6,9 +6,9 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use crate::demos::Ctx;
-use crate::ipc::{Queue, Value};
-use crate::protocol::{Event, Op, Outcome, Role};
+use crate::engine::demos::Ctx;
+use crate::engine::ipc::{Queue, Value};
+use crate::engine::protocol::{Event, Op, Outcome, Role};
 
 /// One queued item: who made it, its number in that producer's sequence, a value.
 #[derive(Debug, Clone, Serialize, Deserialize)]

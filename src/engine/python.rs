@@ -5,7 +5,7 @@
 //! first on `PYTHONPATH` for the program it runs, so every Python process of the program
 //! loads it: the script, spawn children, the forkserver, the resource tracker. Each
 //! process connects to two Unix sockets in a 0700 folder: `events.sock` for JSON lines of
-//! [`crate::protocol::Frame`], `output.sock` to hand over its stdout/stderr pipes.
+//! [`crate::engine::protocol::Frame`], `output.sock` to hand over its stdout/stderr pipes.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The probe's loader, written as `sitecustomize.py`.
-pub const SITECUSTOMIZE: &str = include_str!("../assets/probe/sitecustomize.py");
+pub const SITECUSTOMIZE: &str = include_str!("../../assets/probe/sitecustomize.py");
 /// The probe itself, written as `proclab_probe.py`.
-pub const PROBE: &str = include_str!("../assets/probe/proclab_probe.py");
+pub const PROBE: &str = include_str!("../../assets/probe/proclab_probe.py");
 
 /// Environment variable naming the probe's folder.
 pub const PROBE_DIR_ENV: &str = "PROCLAB_PROBE_DIR";
@@ -228,7 +228,7 @@ pub fn accept(listener: &OwnedFd) -> Option<OwnedFd> {
 /// frame (or a description of a bad line) to `deliver`.
 pub fn read_probe_lines(
     conn: impl std::io::Read,
-    mut deliver: impl FnMut(Result<crate::protocol::Frame, String>),
+    mut deliver: impl FnMut(Result<crate::engine::protocol::Frame, String>),
 ) {
     let mut reader = BufReader::new(conn);
     let mut line = Vec::new();
@@ -256,7 +256,7 @@ pub fn read_probe_lines(
                 if text.is_empty() {
                     continue;
                 }
-                deliver(crate::protocol::from_json_line(text).map_err(|e| e.to_string()));
+                deliver(crate::engine::protocol::from_json_line(text).map_err(|e| e.to_string()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
