@@ -688,6 +688,23 @@ pub fn describe(e: &Event) -> String {
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
         Event::Error { source, message } => format!("ERROR ({source}): {message}"),
+        Event::User(a) => match a {
+            crate::engine::protocol::UserAction::Pause => {
+                "user: pause (SIGSTOP to the group)".into()
+            }
+            crate::engine::protocol::UserAction::Resume => "user: resume (SIGCONT)".into(),
+            crate::engine::protocol::UserAction::Tempo { ms } => {
+                format!("user: tempo {ms} ms per operation")
+            }
+            crate::engine::protocol::UserAction::Stepping { on: true } => {
+                "user: step mode on".into()
+            }
+            crate::engine::protocol::UserAction::Stepping { on: false } => {
+                "user: step mode off".into()
+            }
+            crate::engine::protocol::UserAction::Step => "user: one step".into(),
+            crate::engine::protocol::UserAction::Stop => "user: stop".into(),
+        },
         Event::RunEnded(s) => format!(
             "summary: {} demo, main {}, {} processes, {:.2} s{}{}",
             s.demo,

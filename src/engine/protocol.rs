@@ -126,6 +126,28 @@ pub enum Event {
     Error { source: String, message: String },
     /// The run is over: emitted once, last.
     RunEnded(RunSummary),
+    /// The user acted on the run (pause, step, tempo, stop), recorded where it happened in
+    /// the stream so a replay shows it and a step-mode run's schedule can be re-run. For a
+    /// step, the frame's `pid` is the process let go.
+    User(UserAction),
+}
+
+/// What the user did to a running demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserAction {
+    /// Froze every process (SIGSTOP to the group).
+    Pause,
+    /// Let them run again (SIGCONT).
+    Resume,
+    /// Set the delay per operation.
+    Tempo { ms: u32 },
+    /// Turned step mode on or off.
+    Stepping { on: bool },
+    /// Let the frame's process do exactly one operation.
+    Step,
+    /// Asked the run to stop.
+    Stop,
 }
 
 /// What a process is for in its demo.
@@ -772,6 +794,12 @@ mod tests {
                 stopped: false,
                 errors: 0,
             }),
+            Event::User(UserAction::Pause),
+            Event::User(UserAction::Resume),
+            Event::User(UserAction::Tempo { ms: 200 }),
+            Event::User(UserAction::Stepping { on: true }),
+            Event::User(UserAction::Step),
+            Event::User(UserAction::Stop),
         ]
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::engine::protocol::{
-    Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Scalar, Stream,
+    Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Scalar, Stream, UserAction,
 };
 
 /// Output lines kept for the output pane.
@@ -112,7 +112,7 @@ pub struct PipeEntry {
 pub const PIPE_LOG: usize = 200;
 
 /// Everything about the current (or last) run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RunState {
     pub demo: String,
     pub params: Vec<(String, String)>,
@@ -155,6 +155,16 @@ pub struct RunState {
     pub outcomes: Vec<Outcome>,
     pub errors: Vec<String>,
     pub summary: Option<RunSummary>,
+    /// The user froze the run (and has not resumed it).
+    pub paused: bool,
+    /// Step mode is on.
+    pub stepping: bool,
+    /// Delay per operation the user set during the run (ms).
+    pub tempo_ms: u32,
+    /// Steps the user granted (step mode).
+    pub steps: u64,
+    /// The user asked the run to stop.
+    pub stop_asked: bool,
 }
 
 impl RunState {
@@ -503,6 +513,14 @@ impl RunState {
             Event::Error { source, message } => {
                 self.errors.push(format!("{source}: {message}"));
             }
+            Event::User(action) => match action {
+                UserAction::Pause => self.paused = true,
+                UserAction::Resume => self.paused = false,
+                UserAction::Tempo { ms } => self.tempo_ms = *ms,
+                UserAction::Stepping { on } => self.stepping = *on,
+                UserAction::Step => self.steps += 1,
+                UserAction::Stop => self.stop_asked = true,
+            },
             Event::RunEnded(s) => {
                 self.summary = Some(s.clone());
                 for p in self.procs.values_mut() {
