@@ -16,5 +16,6 @@ pub mod bench;
 pub mod cli;
 pub mod course;
 pub mod engine;
+pub mod record;
 pub mod state;
 pub mod ui;

@@ -619,7 +619,7 @@ impl std::fmt::Display for Scalar {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn frame(event: Event) -> Frame {
