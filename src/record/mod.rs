@@ -6,6 +6,8 @@
 //! come from the same frames.
 
 pub mod file;
+pub mod schedule;
+pub mod words;
 
 use crate::engine::protocol::{Event, Frame};
 use crate::state::RunState;

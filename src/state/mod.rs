@@ -1,6 +1,7 @@
 //! What the screen knows about a run, built only from events. No terminal code here:
 //! every pane reads this, and tests feed it event sequences directly.
 
+mod glyph;
 mod size;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};

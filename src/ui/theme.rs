@@ -79,18 +79,9 @@ impl Theme {
     }
 }
 
-/// The one-character glyph of a process: `M` for the main process, then capital letters
-/// and a-z by order of appearance, `*` after that. Letters, so they are not mistaken for
-/// worker numbers or PIDs, but none of the kernel's state letters (R S D T Z) nor M;
-/// ASCII, so they are one column in every locale.
+/// The one-character glyph of a process (see [`Proc::glyph`]).
 pub fn glyph(p: &Proc) -> char {
-    if p.role == crate::engine::protocol::Role::Main {
-        return 'M';
-    }
-    const GLYPHS: &[u8] = b"ABCEFGHIJKLNOPQUVWXYabcdefghijklmnopqrstuvwxyz";
-    GLYPHS
-        .get(p.order.wrapping_sub(1))
-        .map_or('*', |b| *b as char)
+    p.glyph()
 }
 
 /// Timeline character and colour for an activity.

@@ -1,0 +1,472 @@
+//! A race kept and re-run for real: a step-mode run's recording says which process was let
+//! do which operation, in which order. [`Schedule::from_frames`] reads that out, and a
+//! [`Player`] drives a fresh run of the same demo (new processes, new PIDs) through the
+//! same interleaving, so the same lost update happens again.
+//!
+//! Processes are matched by role and label ("worker 1"), then by order among equals: PIDs
+//! differ from run to run, and siblings may announce themselves in any order.
+
+use std::collections::HashMap;
+
+use crate::engine::demos::{DemoKind, Params};
+use crate::engine::protocol::{Event, Frame, Op, Role, UserAction};
+
+/// A process of a run, independent of its PID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProcKey {
+    pub role: Role,
+    pub label: String,
+    /// Among processes of the same role and label, in order of announcement.
+    pub nth: u32,
+}
+
+impl std::fmt::Display for ProcKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.nth == 0 {
+            write!(f, "{}", self.label)
+        } else {
+            write!(f, "{} #{}", self.label, self.nth + 1)
+        }
+    }
+}
+
+/// One thing the user did that shapes the interleaving.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Move {
+    /// Let this process do one operation (the one it waited at).
+    Step { who: ProcKey, op: Option<Op> },
+    /// Step mode on or off (off lets every process run freely).
+    Stepping(bool),
+    /// The user stopped the run here.
+    Stop,
+}
+
+/// What a recorded step-mode run did, ready to be done again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// The demo and its parameters, as the recorded run resolved them.
+    pub params: Params,
+    pub moves: Vec<Move>,
+}
+
+/// Names processes by [`ProcKey`] as they announce themselves.
+#[derive(Default)]
+struct Names {
+    keys: HashMap<i32, ProcKey>,
+    seen: HashMap<(Role, String), u32>,
+}
+
+impl Names {
+    fn take(&mut self, f: &Frame) {
+        if let Event::Spawned { role, label, .. } = &f.event
+            && !self.keys.contains_key(&f.pid)
+        {
+            let n = self.seen.entry((*role, label.clone())).or_insert(0);
+            self.keys.insert(
+                f.pid,
+                ProcKey {
+                    role: *role,
+                    label: label.clone(),
+                    nth: *n,
+                },
+            );
+            *n += 1;
+        }
+    }
+}
+
+impl Schedule {
+    /// Read the schedule out of a recorded run's frames.
+    pub fn from_frames(frames: impl IntoIterator<Item = Frame>) -> Result<Schedule, String> {
+        let mut names = Names::default();
+        let mut waiting: HashMap<i32, Op> = HashMap::new();
+        let mut params = None;
+        let mut moves = Vec::new();
+        for f in frames {
+            names.take(&f);
+            match &f.event {
+                Event::RunStarted {
+                    demo, params: p, ..
+                } => {
+                    if p.iter().any(|(k, v)| k == "runner" && v == "python") {
+                        return Err(
+                            "this recording is of a Python program: only the native demos can be stepped and re-run"
+                                .into(),
+                        );
+                    }
+                    params = Some(params_from_resolved(demo, p)?);
+                }
+                Event::StepPoint { op, .. } => {
+                    waiting.insert(f.pid, *op);
+                }
+                Event::User(UserAction::Step) => {
+                    let who = names.keys.get(&f.pid).cloned().ok_or_else(|| {
+                        format!(
+                            "the recording steps pid {} before it announced itself",
+                            f.pid
+                        )
+                    })?;
+                    moves.push(Move::Step {
+                        who,
+                        op: waiting.remove(&f.pid),
+                    });
+                }
+                Event::User(UserAction::Stepping { on }) => moves.push(Move::Stepping(*on)),
+                Event::User(UserAction::Stop) => moves.push(Move::Stop),
+                _ => {}
+            }
+        }
+        let params = params.ok_or("the recording has no start of a run")?;
+        if !params.step {
+            return Err(
+                "this run did not start in step mode, so the order of its operations was not recorded: record a run started in step mode (space before r, or --step)"
+                    .into(),
+            );
+        }
+        if !moves.iter().any(|m| matches!(m, Move::Step { .. })) {
+            return Err("this run has no steps: in step mode, let processes go one operation at a time (Enter), then keep the recording".into());
+        }
+        Ok(Schedule { params, moves })
+    }
+
+    /// Steps in the schedule.
+    pub fn steps(&self) -> usize {
+        self.moves
+            .iter()
+            .filter(|m| matches!(m, Move::Step { .. }))
+            .count()
+    }
+}
+
+/// Rebuild a demo's parameters from the `key=value` pairs its run recorded.
+pub fn params_from_resolved(demo: &str, pairs: &[(String, String)]) -> Result<Params, String> {
+    let kind = DemoKind::ALL
+        .iter()
+        .copied()
+        .find(|d| d.name() == demo)
+        .ok_or_else(|| format!("the recording's demo '{demo}' is not one of proclab's demos"))?;
+    let mut p = Params::new(kind);
+    for (k, v) in pairs {
+        let bad = |what: &str| format!("the recording's parameter {k}={v} is not {what}");
+        let num = || v.parse::<u64>().map_err(|_| bad("a whole number"));
+        let small = || num().and_then(|n| u32::try_from(n).map_err(|_| bad("a number below 2^32")));
+        let maybe = || -> Result<Option<u32>, String> {
+            if v == "none" {
+                Ok(None)
+            } else {
+                small().map(Some)
+            }
+        };
+        match k.as_str() {
+            "workers" => p.workers = Some(small()?),
+            "iterations" => p.iterations = Some(num()?),
+            "tasks" => p.tasks = Some(small()?),
+            "producers" => p.producers = Some(small()?),
+            "consumers" => p.consumers = Some(small()?),
+            "maxsize" => p.maxsize = Some(small()?),
+            "cost" => p.cost = Some(num()?),
+            "maxtasks" => p.maxtasks = Some(small()?),
+            "zombie_ms" => p.zombie_ms = Some(num()?),
+            "tempo_ms" => p.tempo_ms = small()?,
+            "kill" => p.kill = maybe()?,
+            "panic" => p.panic = maybe()?,
+            "lock" => p.lock = Some(v.parse().map_err(|_| bad("true or false"))?),
+            "step" => p.step = v.parse().map_err(|_| bad("true or false"))?,
+            "mode" => p.mode = Some(v.clone()),
+            _ => {}
+        }
+    }
+    // The record lists every option with its value; the ones at their default stay unset,
+    // as on the command line (some only apply in some modes).
+    let mut d = Params::new(kind);
+    d.mode = p.mode.clone();
+    if p.workers() == d.workers() {
+        p.workers = None;
+    }
+    if p.iterations() == d.iterations() {
+        p.iterations = None;
+    }
+    if p.producers() == d.producers() {
+        p.producers = None;
+    }
+    if p.consumers() == d.consumers() {
+        p.consumers = None;
+    }
+    if p.tasks() == d.tasks() {
+        p.tasks = None;
+    }
+    if p.lock() == d.lock() {
+        p.lock = None;
+    }
+    if p.maxsize() == d.maxsize() {
+        p.maxsize = None;
+    }
+    if p.cost() == d.cost() {
+        p.cost = None;
+    }
+    if p.maxtasks() == d.maxtasks() {
+        p.maxtasks = None;
+    }
+    if p.zombie_ms() == d.zombie_ms() {
+        p.zombie_ms = None;
+    }
+    p.validate()
+        .map_err(|e| format!("the recording's parameters do not make a run: {e}"))?;
+    Ok(p)
+}
+
+/// What the player wants done to the run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Do {
+    /// Let this PID do one operation.
+    Step(i32),
+    /// Step mode on or off.
+    Stepping(bool),
+    /// Stop the run, as the user did.
+    Stop,
+}
+
+/// Drives a fresh run through a schedule, one frame of that run at a time.
+pub struct Player {
+    schedule: Schedule,
+    next: usize,
+    names: Names,
+    /// Processes waiting at a step point, with the operation they wait to do.
+    waiting: HashMap<i32, Op>,
+    /// Why the run cannot follow the schedule, once it cannot.
+    diverged: Option<String>,
+}
+
+impl Player {
+    /// A player at the schedule's first move.
+    pub fn new(schedule: Schedule) -> Self {
+        Self {
+            schedule,
+            next: 0,
+            names: Names::default(),
+            waiting: HashMap::new(),
+            diverged: None,
+        }
+    }
+
+    /// Moves done so far, and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.next, self.schedule.moves.len())
+    }
+
+    /// True once every move is done.
+    pub fn finished(&self) -> bool {
+        self.next >= self.schedule.moves.len()
+    }
+
+    /// Why the run stopped following the schedule, if it did.
+    pub fn diverged(&self) -> Option<&str> {
+        self.diverged.as_deref()
+    }
+
+    /// The move the player waits to make, in words.
+    pub fn waiting_for(&self) -> Option<String> {
+        match self.schedule.moves.get(self.next)? {
+            Move::Step { who, op } => Some(match op {
+                Some(op) => format!("{who} to wait before {op:?}"),
+                None => format!("{who} to wait at a step"),
+            }),
+            Move::Stepping(on) => Some(format!("step mode {}", if *on { "on" } else { "off" })),
+            Move::Stop => Some("the stop".into()),
+        }
+    }
+
+    /// Take in one frame of the new run; returns what to do now, in order. `paced` makes
+    /// it return at most one step (the app shows them one at a time).
+    pub fn on_frame(&mut self, f: &Frame, paced: bool) -> Vec<Do> {
+        self.names.take(f);
+        match &f.event {
+            Event::StepPoint { op, .. } => {
+                self.waiting.insert(f.pid, *op);
+            }
+            Event::Exited { .. } => {
+                self.waiting.remove(&f.pid);
+            }
+            _ => {}
+        }
+        self.ready(paced)
+    }
+
+    /// The moves that can be made now.
+    pub fn ready(&mut self, paced: bool) -> Vec<Do> {
+        let mut out = Vec::new();
+        while self.diverged.is_none() {
+            let Some(m) = self.schedule.moves.get(self.next) else {
+                break;
+            };
+            match m {
+                Move::Stepping(on) => out.push(Do::Stepping(*on)),
+                Move::Stop => out.push(Do::Stop),
+                Move::Step { who, op } => {
+                    if paced && out.iter().any(|d| matches!(d, Do::Step(_))) {
+                        break;
+                    }
+                    let Some((&pid, _)) = self.names.keys.iter().find(|(_, k)| *k == who) else {
+                        break;
+                    };
+                    let Some(&now) = self.waiting.get(&pid) else {
+                        break;
+                    };
+                    if let Some(want) = op
+                        && *want != now
+                    {
+                        self.diverged = Some(format!(
+                            "step {} of the schedule: {who} waits before {now:?}, the recording had it before {want:?}",
+                            self.next + 1
+                        ));
+                        break;
+                    }
+                    self.waiting.remove(&pid);
+                    out.push(Do::Step(pid));
+                }
+            }
+            self.next += 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(pid: i32, event: Event) -> Frame {
+        Frame {
+            t_us: 0,
+            pid,
+            event,
+        }
+    }
+
+    fn spawned(pid: i32, role: Role, label: &str) -> Frame {
+        f(
+            pid,
+            Event::Spawned {
+                ppid: 1,
+                role,
+                label: label.into(),
+                start_method: "fork".into(),
+            },
+        )
+    }
+
+    fn started(step: bool) -> Frame {
+        f(
+            10,
+            Event::RunStarted {
+                demo: "lock".into(),
+                params: vec![
+                    ("workers".into(), "2".into()),
+                    ("iterations".into(), "3".into()),
+                    ("lock".into(), "false".into()),
+                    ("mode".into(), "counter".into()),
+                    ("tempo_ms".into(), "0".into()),
+                    ("step".into(), step.to_string()),
+                ],
+                runner_pid: 1,
+                main_pid: 10,
+            },
+        )
+    }
+
+    fn point(pid: i32, op: Op) -> Frame {
+        f(
+            pid,
+            Event::StepPoint {
+                op,
+                detail: String::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_schedule_is_replayed_on_new_pids_in_the_same_order() {
+        let recorded = vec![
+            started(true),
+            spawned(10, Role::Main, "main"),
+            spawned(11, Role::Worker, "worker 0"),
+            spawned(12, Role::Worker, "worker 1"),
+            point(11, Op::Read),
+            point(12, Op::Read),
+            f(12, Event::User(UserAction::Step)),
+            f(11, Event::User(UserAction::Step)),
+            point(12, Op::Write),
+            f(12, Event::User(UserAction::Step)),
+        ];
+        let s = Schedule::from_frames(recorded).expect("a schedule");
+        assert_eq!(s.steps(), 3);
+        assert_eq!(s.params.workers, Some(2));
+        assert!(!s.params.lock());
+        let mut p = Player::new(s);
+        // The new run: other PIDs, and worker 1 announces itself first.
+        assert!(
+            p.on_frame(&spawned(20, Role::Main, "main"), false)
+                .is_empty()
+        );
+        assert!(
+            p.on_frame(&spawned(22, Role::Worker, "worker 1"), false)
+                .is_empty()
+        );
+        assert!(
+            p.on_frame(&spawned(21, Role::Worker, "worker 0"), false)
+                .is_empty()
+        );
+        assert!(
+            p.on_frame(&point(21, Op::Read), false).is_empty(),
+            "worker 1 goes first"
+        );
+        assert_eq!(
+            p.on_frame(&point(22, Op::Read), false),
+            vec![Do::Step(22), Do::Step(21)]
+        );
+        assert_eq!(p.on_frame(&point(22, Op::Write), false), vec![Do::Step(22)]);
+        assert!(p.finished());
+    }
+
+    #[test]
+    fn a_run_that_goes_another_way_is_reported() {
+        let recorded = vec![
+            started(true),
+            spawned(11, Role::Worker, "worker 0"),
+            point(11, Op::Read),
+            f(11, Event::User(UserAction::Step)),
+        ];
+        let mut p = Player::new(Schedule::from_frames(recorded).expect("schedule"));
+        p.on_frame(&spawned(31, Role::Worker, "worker 0"), false);
+        assert!(p.on_frame(&point(31, Op::Write), false).is_empty());
+        assert!(
+            p.diverged().is_some_and(|d| d.contains("Read")),
+            "{:?}",
+            p.diverged()
+        );
+    }
+
+    #[test]
+    fn runs_without_steps_or_not_started_stepping_are_refused_with_why() {
+        let free = vec![started(false), spawned(11, Role::Worker, "worker 0")];
+        let e = Schedule::from_frames(free).expect_err("refused");
+        assert!(e.contains("step mode"), "{e}");
+        let idle = vec![started(true), spawned(11, Role::Worker, "worker 0")];
+        let e = Schedule::from_frames(idle).expect_err("refused");
+        assert!(e.contains("no steps"), "{e}");
+    }
+
+    #[test]
+    fn recorded_parameters_round_trip_through_their_words() {
+        for d in DemoKind::ALL {
+            let mut p = Params::new(d);
+            p.step = true;
+            p.tempo_ms = 20;
+            let back = params_from_resolved(d.name(), &p.resolved()).expect("parses");
+            assert_eq!(back.resolved(), p.resolved(), "{}", d.name());
+        }
+        let e = params_from_resolved("lock", &[("workers".into(), "99999999999".into())])
+            .expect_err("too big");
+        assert!(e.contains("workers=99999999999"), "{e}");
+    }
+}

@@ -1,0 +1,162 @@
+//! One event told in words for the time cursor's header line: who did what, by the letter
+//! the panes use for the process ("B read counter = 41", "A put 7 on the queue").
+
+use crate::engine::protocol::{Event, Frame, Op, UserAction};
+use crate::state::RunState;
+
+/// `f` told in words, naming processes as `state` (the state the event belongs to) knows
+/// them.
+pub fn tell(f: &Frame, state: &RunState) -> String {
+    let who = who(state, f.pid);
+    let cell = |name: &str, index: u32| {
+        if index == 0 && !state.shared.get(name).is_some_and(|c| c.len() > 1) {
+            name.to_string()
+        } else {
+            format!("{name}[{index}]")
+        }
+    };
+    match &f.event {
+        Event::RunStarted { demo, .. } => format!("the {demo} run started"),
+        Event::Spawned {
+            label,
+            start_method,
+            ppid,
+            ..
+        } => format!(
+            "{who} started: {label}, pid {}, child of {} by {start_method}",
+            f.pid,
+            self::who(state, *ppid)
+        ),
+        Event::Exited { status } => format!("{who} exited: {status}"),
+        Event::Output { line, .. } => format!("{who} printed: {line}"),
+        Event::Phase { name } => format!("phase: {name}"),
+        Event::StepPoint { detail, .. } => format!("{who} waits to {detail}"),
+        Event::QueuePut { item, size, .. } => {
+            format!("{who} put {item} on the queue (size {size})")
+        }
+        Event::QueueGet { item, size, .. } => {
+            format!("{who} got {item} from the queue (size {size})")
+        }
+        Event::QueueBlocked { op: Op::Put, .. } => format!("{who} blocks: the queue is full"),
+        Event::QueueBlocked { .. } => format!("{who} blocks: the queue is empty"),
+        Event::LockWait { .. } => format!("{who} waits for the lock"),
+        Event::LockAcquired { .. } => format!("{who} holds the lock"),
+        Event::LockReleased { .. } => format!("{who} released the lock"),
+        Event::SharedRead { name, index, value } => {
+            format!("{who} read {} = {value}", cell(name, *index))
+        }
+        Event::SharedWrite { name, index, value } => {
+            format!("{who} wrote {} = {value}", cell(name, *index))
+        }
+        Event::TaskSubmitted { task, arg } => format!("{who} submitted task {task} (x={arg})"),
+        Event::TaskStarted { task, arg } => format!("{who} runs task {task} (x={arg})"),
+        Event::TaskDone { task, result } => format!("{who} finished task {task}: {result}"),
+        Event::ResultDelivered {
+            task,
+            result,
+            position,
+        } => format!("{who} got result #{position}: task {task} = {result}"),
+        Event::PipeSend { conn, item } => format!("{who} sent {item} through {conn}"),
+        Event::PipeRecv {
+            conn,
+            item: Some(item),
+        } => format!("{who} received {item} from {conn}"),
+        Event::PipeRecv { conn, item: None } => {
+            format!("{who} got EOFError from {conn}: every write end is closed")
+        }
+        Event::Served { client, request } => {
+            format!("{who} served {request} for {}", self::who(state, *client))
+        }
+        Event::Outcome(_) | Event::Error { .. } | Event::RunEnded(_) => {
+            crate::cli::describe(&f.event)
+        }
+        Event::Sample(s) => {
+            let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
+            format!(
+                "sample: cores {}, {} processes",
+                cores.join(" "),
+                s.procs.len()
+            )
+        }
+        Event::User(a) => match a {
+            UserAction::Pause => "you paused the run (SIGSTOP)".into(),
+            UserAction::Resume => "you resumed the run (SIGCONT)".into(),
+            UserAction::Tempo { ms } => format!("you set the tempo to {ms} ms per operation"),
+            UserAction::Stepping { on: true } => "you turned step mode on".into(),
+            UserAction::Stepping { on: false } => "you turned step mode off".into(),
+            UserAction::Step => format!("you let {who} do one step"),
+            UserAction::Stop => "you stopped the run".into(),
+        },
+    }
+}
+
+/// A process by its letter (and PID), or by PID when the state does not know it.
+fn who(state: &RunState, pid: i32) -> String {
+    match state.procs.get(&pid) {
+        Some(p) => format!("{} ({pid})", p.glyph()),
+        None if pid == state.runner_pid && pid > 0 => format!("proclab ({pid})"),
+        None if pid > 0 => format!("pid {pid}"),
+        None => "proclab".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::protocol::{Role, Scalar};
+
+    fn f(pid: i32, event: Event) -> Frame {
+        Frame {
+            t_us: 1,
+            pid,
+            event,
+        }
+    }
+
+    #[test]
+    fn events_are_told_with_the_letters_of_the_panes() {
+        let mut s = RunState::new();
+        for (pid, role, label) in [
+            (10, Role::Main, "main"),
+            (11, Role::Worker, "worker 0"),
+            (12, Role::Worker, "worker 1"),
+        ] {
+            s.apply(&f(
+                pid,
+                Event::Spawned {
+                    ppid: 1,
+                    role,
+                    label: label.into(),
+                    start_method: "fork".into(),
+                },
+            ));
+        }
+        let read = f(
+            12,
+            Event::SharedRead {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(41),
+            },
+        );
+        assert_eq!(tell(&read, &s), "B (12) read counter = 41");
+        let put = f(
+            11,
+            Event::QueuePut {
+                queue: 0,
+                item: "7".into(),
+                seq: 0,
+                size: 1,
+            },
+        );
+        assert_eq!(tell(&put, &s), "A (11) put 7 on the queue (size 1)");
+        assert_eq!(
+            tell(&f(12, Event::User(UserAction::Step)), &s),
+            "you let B (12) do one step"
+        );
+        assert_eq!(
+            tell(&f(99, Event::LockWait { lock: 0 }), &s),
+            "pid 99 waits for the lock"
+        );
+    }
+}
