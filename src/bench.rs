@@ -5,6 +5,9 @@
 //! - observer: CPU time the observer spends per sample while a demo's processes run,
 //!   and what that is at the 250 ms sampling interval.
 //!
+//! - recording: appending a 1 M-event run to the in-memory recording, seeking to random
+//!   moments of it (checkpoint, then apply forward), and writing it to a file;
+//!
 //! Run with `cargo run --release -- bench`. Figures are printed, not asserted: the
 //! machines are noisy.
 
@@ -171,6 +174,21 @@ pub fn run(frames: u32, samples: u32) -> i32 {
             libc::waitpid(*k, std::ptr::null_mut(), 0);
         }
     }
+    let r = recording_figures(1_000_000, 2000);
+    println!(
+        "recording, append:   {:>12.0} frames/s into memory ({:.1} bytes/frame held, checkpoints included)",
+        r.append_per_s, r.memory_per_frame
+    );
+    println!(
+        "seek 1M-event recording: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} random seeks)",
+        r.seek_p50_ms, r.seek_p99_ms, r.seek_max_ms, r.seeks
+    );
+    match r.file {
+        Ok((per_s, per_frame)) => println!(
+            "recording, to file:  {per_s:>12.0} frames/s through the recorder thread ({per_frame:.1} bytes/frame on disk)"
+        ),
+        Err(e) => println!("recording, to file:  not measured: {e}"),
+    }
     let (p50, p99) = render_times(1000);
     println!(
         "render 160x48:       {p50:>12.0} µs p50, {p99:.0} µs p99 (64 processes, 128 cores, full frame)"
@@ -290,4 +308,161 @@ pub fn render_times(frames: usize) -> (f64, f64) {
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     (at(0.5), at(0.99))
+}
+
+/// What the recording benchmark measured.
+pub struct RecordingFigures {
+    pub append_per_s: f64,
+    pub memory_per_frame: f64,
+    pub seeks: usize,
+    pub seek_p50_ms: f64,
+    pub seek_p99_ms: f64,
+    pub seek_max_ms: f64,
+    /// Frames per second through the file writer and bytes per frame on disk.
+    pub file: Result<(f64, f64), String>,
+}
+
+/// A busy run's frames: a main process and eight workers taking a lock, reading and
+/// writing a shared counter, putting and getting queue items, printing, with a sample
+/// every 250 ms of run time.
+pub fn busy_run(n: usize) -> impl Iterator<Item = Frame> {
+    use crate::engine::protocol::{ProcSample, Role, Sample};
+    let t0 = 1_000_000_000u64;
+    (0..n).map(move |i| {
+        // Ten microseconds an event: a million of them make ten seconds of run.
+        let t_us = t0 + i as u64 * 10;
+        if i < 9 {
+            return Frame {
+                t_us,
+                pid: 500 + i as i32,
+                event: Event::Spawned {
+                    ppid: if i == 0 { 400 } else { 500 },
+                    role: if i == 0 { Role::Main } else { Role::Worker },
+                    label: if i == 0 {
+                        "main".into()
+                    } else {
+                        format!("worker {}", i - 1)
+                    },
+                    start_method: "fork".into(),
+                },
+            };
+        }
+        let pid = 501 + (i % 8) as i32;
+        let k = i as u32;
+        let event = if i % 25_000 == 0 {
+            Event::Sample(Sample {
+                cores: vec![(k % 100) as f32, 100.0 - (k % 100) as f32],
+                procs: (0..9)
+                    .map(|p| ProcSample {
+                        pid: 500 + p,
+                        ppid: if p == 0 { 400 } else { 500 },
+                        state: if p % 2 == 0 { 'R' } else { 'S' },
+                        cpu: 50.0,
+                        rss_kb: 2048,
+                        core: p % 2,
+                    })
+                    .collect(),
+            })
+        } else {
+            match i % 8 {
+                0 => Event::LockWait { lock: 0 },
+                1 => Event::LockAcquired {
+                    lock: 0,
+                    waited_us: 3,
+                },
+                2 => Event::SharedRead {
+                    name: "counter".into(),
+                    index: 0,
+                    value: Scalar::I32(k as i32 / 8),
+                },
+                3 => Event::SharedWrite {
+                    name: "counter".into(),
+                    index: 0,
+                    value: Scalar::I32(k as i32 / 8 + 1),
+                },
+                4 => Event::LockReleased { lock: 0 },
+                5 => Event::QueuePut {
+                    queue: 0,
+                    item: format!("p{}#{}", i % 8, k / 8),
+                    seq: k / 8,
+                    size: 1,
+                },
+                6 => Event::QueueGet {
+                    queue: 0,
+                    item: format!("p{}#{}", (i - 1) % 8, k / 8),
+                    seq: k / 8,
+                    producer: 501 + ((i - 1) % 8) as i32,
+                    size: 0,
+                },
+                _ => Event::Output {
+                    stream: Stream::Stdout,
+                    line: format!("worker {}: step {}", i % 8, k / 8),
+                },
+            }
+        };
+        Frame {
+            t_us,
+            pid: if matches!(event, Event::Sample(_)) {
+                0
+            } else {
+                pid
+            },
+            event,
+        }
+    })
+}
+
+/// Record `frames` frames of [`busy_run`], then time `seeks` seeks to random moments.
+pub fn recording_figures(frames: usize, seeks: usize) -> RecordingFigures {
+    use crate::record::Recording;
+    use crate::state::RunState;
+    let mut rec = Recording::new();
+    let mut live = RunState::new();
+    let t = Instant::now();
+    for f in busy_run(frames) {
+        rec.append(&f, || live.clone());
+        live.apply(&f);
+    }
+    let append_per_s = frames as f64 / t.elapsed().as_secs_f64();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut times: Vec<f64> = (0..seeks)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let at = (x % (rec.len() as u64 + 1)) as usize;
+            let t0 = Instant::now();
+            std::hint::black_box(rec.state_at(at));
+            t0.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let q = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    RecordingFigures {
+        append_per_s,
+        memory_per_frame: rec.memory() as f64 / frames.max(1) as f64,
+        seeks,
+        seek_p50_ms: q(0.5),
+        seek_p99_ms: q(0.99),
+        seek_max_ms: q(1.0),
+        file: file_figures(frames),
+    }
+}
+
+fn file_figures(frames: usize) -> Result<(f64, f64), String> {
+    use crate::record::file::{Header, Writer};
+    let path = std::env::temp_dir().join(format!("proclab-bench-{}.rec", std::process::id()));
+    let t = Instant::now();
+    let written = Writer::create(&path, &Header::now("lock", vec![], "native"))
+        .map_err(|e| e.to_string())
+        .and_then(|w| {
+            for f in busy_run(frames) {
+                w.push(f);
+            }
+            w.finish()
+        });
+    let secs = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    let w = written?;
+    Ok((w.frames as f64 / secs, w.bytes_per_frame()))
 }

@@ -5,6 +5,7 @@
 //! cheap seek away. Replays, exports ([`export`]) and re-run schedules ([`schedule`]) all
 //! come from the same frames.
 
+pub mod export;
 pub mod file;
 pub mod schedule;
 pub mod words;
