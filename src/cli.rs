@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
-use std::sync::mpsc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -443,7 +442,7 @@ fn run(args: RunArgs) -> i32 {
     if args.samples {
         opts.sample_every = Some(runner::MIN_SAMPLE);
     }
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = runner::channel();
     let run = match Run::start(opts, tx) {
         Ok(r) => Arc::new(r),
         Err(e) => {

@@ -2,7 +2,6 @@
 //! own test binary because the runner becomes the subreaper of its process and reaps
 //! every child it has.
 
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use proclab::engine::demos::{DemoKind, Params};
@@ -29,7 +28,7 @@ fn pause_freezes_the_group_and_stop_works_even_while_paused() {
     let mut opts = RunOptions::new(params).expect("options");
     opts.exe = env!("CARGO_BIN_EXE_proclab").into();
     opts.grace = Duration::from_millis(300);
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = proclab::engine::runner::channel();
     let run = Run::start(opts, tx).expect("starts");
     wait_for("main and two workers", || run.live_pids().len() == 3);
     // The runner reaps only its demo: other children of the host program are untouched.

@@ -21,7 +21,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,7 +36,7 @@ use crate::engine::demos::ctx::{PARAMS_ENV, decode_status, fds};
 use crate::engine::ipc::Control;
 use crate::engine::observer::Observer;
 use crate::engine::protocol::{
-    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream,
+    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream, UserAction,
 };
 
 /// Why a run could not start.
@@ -95,9 +95,21 @@ impl RunOptions {
     }
 }
 
+/// Frames a run's channel holds before the run waits for its reader: enough to ride out
+/// a slow redraw, small enough that a flood of events costs little memory (the demo
+/// slows to the reader's pace instead).
+pub const QUEUE: usize = 8192;
+
+/// The bounded channel a run's frames travel through.
+pub fn channel() -> (SyncSender<Frame>, Receiver<Frame>) {
+    mpsc::sync_channel(QUEUE)
+}
+
 /// A running demo. Dropping it stops the demo and waits for it to be gone.
 pub struct Run {
     main_pid: i32,
+    /// Where the user's actions go, in line with the demo's own events.
+    events: SyncSender<Frame>,
     /// A Python program (stopped with SIGINT, as Ctrl-C would).
     python: bool,
     control: Arc<Control>,
@@ -115,6 +127,8 @@ struct Shared {
     errors: AtomicU32,
     stopped: AtomicBool,
     done: AtomicBool,
+    /// Set (under the lock) when the summary is sent: nothing may follow it.
+    ended: Mutex<bool>,
 }
 
 impl Shared {
@@ -139,7 +153,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn send(tx: &Sender<Frame>, shared: &Shared, pid: i32, event: Event) {
+fn send(tx: &SyncSender<Frame>, shared: &Shared, pid: i32, event: Event) {
     let frame = Frame {
         t_us: protocol::now_us(),
         pid,
@@ -150,8 +164,10 @@ fn send(tx: &Sender<Frame>, shared: &Shared, pid: i32, event: Event) {
 }
 
 impl Run {
-    /// Start a demo; every event goes to `tx`, ending with [`Event::RunEnded`].
-    pub fn start(opts: RunOptions, tx: Sender<Frame>) -> Result<Run, RunError> {
+    /// Start a demo; every event goes to `tx`, ending with [`Event::RunEnded`]. The channel
+    /// is bounded (see [`channel`]): whoever holds the receiver must keep taking frames
+    /// or drop it, or the demo waits for them.
+    pub fn start(opts: RunOptions, tx: SyncSender<Frame>) -> Result<Run, RunError> {
         opts.params.validate().map_err(RunError::BadParams)?;
         let setup = |what| move |source| RunError::Setup { what, source };
         let (ev_read, ev_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
@@ -176,8 +192,10 @@ impl Run {
             errors: AtomicU32::new(0),
             stopped: AtomicBool::new(false),
             done: AtomicBool::new(false),
+            ended: Mutex::new(false),
         });
         let grace = opts.grace;
+        let events = tx.clone();
         let python = opts.python.is_some();
         let (started_tx, started_rx) = mpsc::channel();
         let sup_shared = shared.clone();
@@ -198,6 +216,7 @@ impl Run {
         match started_rx.recv() {
             Ok(Ok(main_pid)) => Ok(Run {
                 main_pid,
+                events,
                 python,
                 control,
                 shared,
@@ -235,30 +254,59 @@ impl Run {
         self.shared.done.load(Ordering::SeqCst)
     }
 
+    /// Put the user's action into the run's stream (and so into its recording), unless
+    /// the run has ended: the summary stays the last event.
+    fn user(&self, pid: i32, action: UserAction) -> bool {
+        let ended = lock(&self.shared.ended);
+        if *ended {
+            return false;
+        }
+        let _ = self.events.send(Frame {
+            t_us: protocol::now_us(),
+            pid,
+            event: Event::User(action),
+        });
+        true
+    }
+
     /// Change the delay per operation while running.
     pub fn set_tempo_ms(&self, ms: u32) {
+        if self.control.tempo_ms() != ms {
+            self.user(0, UserAction::Tempo { ms });
+        }
         self.control.set_tempo_ms(ms);
     }
 
     /// Turn step mode on or off while running.
     pub fn set_stepping(&self, on: bool) {
+        if self.control.stepping() != on {
+            self.user(0, UserAction::Stepping { on });
+        }
         self.control.set_stepping(on);
     }
 
     /// Let `pid` do exactly one operation (step mode). False unless it is waiting at a
     /// step point right now with no step pending.
     pub fn step(&self, pid: i32) -> bool {
+        // Told before it happens, so the step comes before what the process then does.
+        if !self.control.waiting(pid) || !self.user(pid, UserAction::Step) {
+            return false;
+        }
         self.control.step(pid)
     }
 
     /// Freeze every demo process (SIGSTOP to the group; they show state T).
     pub fn pause(&self) {
-        self.signal_group(libc::SIGSTOP);
+        if !self.is_done() && self.user(0, UserAction::Pause) {
+            self.signal_group(libc::SIGSTOP);
+        }
     }
 
     /// Let frozen processes run again.
     pub fn resume(&self) {
-        self.signal_group(libc::SIGCONT);
+        if !self.is_done() && self.user(0, UserAction::Resume) {
+            self.signal_group(libc::SIGCONT);
+        }
     }
 
     fn signal_group(&self, sig: i32) {
@@ -274,6 +322,7 @@ impl Run {
         if self.is_done() || self.shared.stopped.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.user(0, UserAction::Stop);
         // A Python program gets what Ctrl-C in its terminal would give it (SIGINT to the
         // group: KeyboardInterrupt, its cleanup runs); a native demo gets SIGTERM.
         self.signal_group(if self.python {
@@ -359,7 +408,7 @@ fn above_targets(fd: OwnedFd) -> std::io::Result<OwnedFd> {
 
 fn supervise(
     opts: RunOptions,
-    tx: Sender<Frame>,
+    tx: SyncSender<Frame>,
     shared: Arc<Shared>,
     control: Arc<Control>,
     [ev_read, ev_write, out_mine, out_theirs]: [OwnedFd; 4],
@@ -462,7 +511,7 @@ fn supervise(
     // back in time order. Native frames come through one pipe, in order already.
     let real_tx = tx;
     let (tx, sequencer) = if probe.is_some() {
-        let (seq_tx, seq_rx) = mpsc::channel::<Frame>();
+        let (seq_tx, seq_rx) = mpsc::sync_channel::<Frame>(QUEUE);
         let (out, shared) = (real_tx.clone(), shared.clone());
         let h = spawn_named("proclab-probe-order", move || {
             sequence(seq_rx, &out, &shared)
@@ -566,12 +615,15 @@ fn supervise(
     if let Some(h) = sequencer {
         let _ = h.join();
     }
+    let mut ended = lock(&shared.ended);
     send(
         &real_tx,
         &shared,
         main_pid,
         Event::RunEnded(summary.clone()),
     );
+    *ended = true;
+    drop(ended);
     summary
 }
 
@@ -765,7 +817,7 @@ fn serve_probe(
     dir: crate::engine::python::ProbeDir,
     pgid: i32,
     limit: usize,
-    tx: &Sender<Frame>,
+    tx: &SyncSender<Frame>,
     shared: &Arc<Shared>,
     reaped: &AtomicBool,
 ) {
@@ -863,7 +915,7 @@ fn serve_probe(
 const REORDER: Duration = Duration::from_millis(30);
 
 /// Release frames in time order, each once it is [`REORDER`] old; all at the end.
-fn sequence(rx: mpsc::Receiver<Frame>, tx: &Sender<Frame>, shared: &Shared) {
+fn sequence(rx: Receiver<Frame>, tx: &SyncSender<Frame>, shared: &Shared) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     // (time, arrival number) keeps frames of equal time in arrival order.
@@ -901,7 +953,7 @@ fn sequence(rx: mpsc::Receiver<Frame>, tx: &Sender<Frame>, shared: &Shared) {
 }
 
 /// Decode frames from the event pipe until every writer has gone.
-fn read_events(fd: OwnedFd, tx: &Sender<Frame>, shared: &Shared) {
+fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) {
     let mut file = std::fs::File::from(fd);
     let mut decoder = Decoder::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -942,7 +994,7 @@ fn read_events(fd: OwnedFd, tx: &Sender<Frame>, shared: &Shared) {
 }
 
 /// Receive each demo process's output pipes (sent with SCM_RIGHTS) and read them.
-fn receive_outputs(sock: OwnedFd, tx: &Sender<Frame>, shared: &Arc<Shared>) {
+fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Arc<Shared>) {
     let mut readers = Vec::new();
     loop {
         let mut pid_bytes = [0u8; 4];
@@ -988,7 +1040,7 @@ fn receive_outputs(sock: OwnedFd, tx: &Sender<Frame>, shared: &Arc<Shared>) {
 }
 
 /// Forward each line of `src` as an Output event attributed to `pid`.
-fn read_lines(src: impl Read, pid: i32, stream: Stream, tx: &Sender<Frame>, shared: &Shared) {
+fn read_lines(src: impl Read, pid: i32, stream: Stream, tx: &SyncSender<Frame>, shared: &Shared) {
     let mut reader = BufReader::new(src);
     let mut line = Vec::new();
     loop {
@@ -1060,13 +1112,14 @@ mod tests {
             w.write_all(&protocol::encode_vec(&good(2)).expect("encodes"))
                 .expect("write");
         });
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = channel();
         let shared = Shared {
             live: Mutex::new(BTreeSet::new()),
             seen: Mutex::new(BTreeSet::new()),
             errors: AtomicU32::new(0),
             stopped: AtomicBool::new(false),
             done: AtomicBool::new(false),
+            ended: Mutex::new(false),
         };
         read_events(r, &tx, &shared);
         writer.join().expect("writer");

@@ -360,7 +360,7 @@ fn start(
         opts.max_procs = max_procs;
     }
     opts.sample_every = Some(runner::MIN_SAMPLE);
-    let (ftx, frx) = mpsc::channel::<Frame>();
+    let (ftx, frx) = runner::channel();
     let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;
     let tx = tx.clone();
     std::thread::spawn(move || {

@@ -100,6 +100,13 @@ impl Control {
         }
     }
 
+    /// True while `pid` waits at its gate with no step granted yet.
+    pub fn waiting(&self, pid: i32) -> bool {
+        self.gate_of(pid).is_some_and(|g| {
+            g.waiting.load(Ordering::SeqCst) == 1 && g.permits.load(Ordering::SeqCst) == 0
+        })
+    }
+
     /// Let process `pid` do one operation. False unless it is waiting at its gate with
     /// no step pending: pressing twice before it moves still means one operation.
     pub fn step(&self, pid: i32) -> bool {
