@@ -1,0 +1,148 @@
+//! The lock pane, and the lock and counter lines the Manager pane shows too.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::{proc_tag, waiting_list};
+
+/// The lock: free or held by whom, who waits, and the counter it protects.
+pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    // In step mode the choice of who moves next matters most: it goes first.
+    let mut lines = waiting_list(app, theme);
+    lines.extend(lock_lines(app, theme));
+    let expected_now = param(run, "workers")
+        .zip(param(run, "iterations"))
+        .map(|(w, n)| w * n);
+    lines.extend(counter_lines(app, theme, "counter", expected_now));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "lock"))
+        .render(area, buf);
+}
+
+/// A numeric run parameter, e.g. workers.
+pub(super) fn param(run: &crate::state::RunState, k: &str) -> Option<i64> {
+    run.params
+        .iter()
+        .find(|(key, _)| key == k)
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+}
+
+/// Who holds the lock, who waits for it, and whether this run uses it.
+pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let run = &app.run;
+    let mut lines = Vec::new();
+    let holder = match run.lock.holder.and_then(|pid| run.procs.get(&pid)) {
+        Some(p) => Line::from(vec![
+            Span::raw("lock: held by "),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
+        ]),
+        None => Line::from(vec![
+            Span::raw("lock: "),
+            Span::styled("free", theme.good()),
+        ]),
+    };
+    lines.push(holder);
+    let mut waiters = vec![Span::raw("waiting: ")];
+    for pid in &run.lock.waiters {
+        if let Some(p) = run.procs.get(pid) {
+            waiters.push(proc_tag(theme, p));
+            waiters.push(Span::raw(" "));
+        }
+    }
+    if run.lock.waiters.is_empty() {
+        waiters.push(Span::styled("nobody", theme.dim()));
+    }
+    lines.push(Line::from(waiters));
+    // A Python program's locks are its own business: only a native run says "off".
+    let locked_run = run
+        .params
+        .iter()
+        .any(|(k, v)| (k == "lock" && v == "true") || k == "runner");
+    let every = run
+        .params
+        .iter()
+        .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
+    lines.push(if locked_run || run.params.is_empty() {
+        Line::styled(
+            if every {
+                format!("acquisitions: {}", run.lock.acquisitions)
+            } else {
+                format!(
+                    "acquisitions seen: {} (sampled at full speed)",
+                    run.lock.acquisitions
+                )
+            },
+            theme.dim(),
+        )
+    } else {
+        Line::styled(
+            "this run does not use the lock: read and write race",
+            theme.bad(),
+        )
+    });
+    lines
+}
+
+/// The counter: live while the run goes, then expected against actual.
+pub(super) fn counter_lines<'a>(
+    app: &'a App,
+    theme: &Theme,
+    name: &str,
+    expected_now: Option<i64>,
+) -> Vec<Line<'a>> {
+    let run = &app.run;
+    let mut lines = Vec::new();
+    match run.counter() {
+        Some((expected, actual, locked)) => {
+            let lost = expected - actual;
+            let lock = if locked { "lock on" } else { "lock off" };
+            lines.push(Line::raw(format!(
+                "{name}: {actual} of {expected} expected"
+            )));
+            lines.push(if lost > 0 {
+                Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad())
+            } else {
+                Line::styled(
+                    format!("exact: every update counted ({lock})"),
+                    theme.good(),
+                )
+            });
+        }
+        None => {
+            if let Some(v) = run.counter_seen {
+                lines.push(Line::raw(format!(
+                    "{name} now: {v}{}",
+                    expected_now.map_or(String::new(), |e| format!(" (expected at the end: {e})"))
+                )));
+                // In slow and step mode every write is reported, so the loss is exact.
+                // (Each write adds 1 only in the lock demo.)
+                let every_write = run
+                    .params
+                    .iter()
+                    .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
+                let value = v.to_string().parse::<u64>().unwrap_or(0);
+                if every_write && run.counter_writes > value && run.demo == "lock" {
+                    let lost = run.counter_writes - value;
+                    lines.push(Line::styled(
+                        format!(
+                            "{} increments done, counter {value}: {lost} update{} lost so far",
+                            run.counter_writes,
+                            if lost == 1 { "" } else { "s" }
+                        ),
+                        theme.bad(),
+                    ));
+                }
+            }
+        }
+    }
+    lines
+}

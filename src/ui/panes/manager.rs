@@ -1,0 +1,67 @@
+//! The Manager pane: the server process and the race on its proxied dict.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::engine::protocol::{Outcome, Role};
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::lock::{counter_lines, lock_lines, param};
+use super::{proc_tag, waiting_list};
+
+/// Manager lesson: the server process, the proxied dict and the race on it.
+pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = waiting_list(app, theme);
+    let server = run.rows().into_iter().find(|p| p.role == Role::Server);
+    lines.push(match server {
+        Some(p) => Line::from(vec![
+            Span::raw("server: "),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
+            Span::styled(
+                if p.doing.is_empty() {
+                    String::new()
+                } else {
+                    format!("  last: {}", p.doing)
+                },
+                theme.dim(),
+            ),
+        ]),
+        None => Line::styled(
+            "server: Manager() starts it when the demo runs",
+            theme.dim(),
+        ),
+    });
+    lines.push(Line::styled(
+        "d['count'] += c  is  get round trip, then set round trip",
+        theme.dim(),
+    ));
+    lines.extend(lock_lines(app, theme));
+    // Worker i adds i+1 each time: expected = iterations * (1 + 2 + ... + workers).
+    let expected_now = param(run, "workers")
+        .zip(param(run, "iterations"))
+        .map(|(w, n)| n * w * (w + 1) / 2);
+    lines.extend(counter_lines(app, theme, "d['count']", expected_now));
+    if let Some(Outcome::Manager {
+        proxy_us,
+        value_us,
+        round_trips,
+    }) = run
+        .outcomes
+        .iter()
+        .find(|o| matches!(o, Outcome::Manager { .. }))
+    {
+        lines.push(Line::raw(format!(
+            "{round_trips} round trips, {proxy_us:.1} µs each; v.value += 1 on a Value: {value_us:.2} µs"
+        )));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "manager"))
+        .render(area, buf);
+}

@@ -1,0 +1,128 @@
+//! One file per pane. Each draws from the app's state into its rectangle; what several
+//! panes share (a process's glyph, clipping, the step-mode waiting list) lives here.
+
+mod children;
+mod code;
+mod cores;
+mod lesson;
+mod lessons;
+mod lock;
+mod manager;
+mod output;
+mod pipe;
+mod pool;
+mod queue;
+mod results;
+mod shared;
+mod start_methods;
+mod text;
+mod timeline;
+mod tree;
+
+pub use children::children;
+pub use code::code;
+pub use cores::cores;
+pub use lesson::lesson;
+pub use lessons::lessons;
+pub use lock::lock;
+pub use manager::manager;
+pub use output::output;
+pub use pipe::pipe;
+pub use pool::pool;
+pub use queue::queue;
+pub use results::results;
+pub use shared::shared;
+pub use start_methods::start_methods;
+pub use text::text;
+pub use timeline::timeline;
+pub use tree::tree;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::app::App;
+use crate::engine::protocol::ExitStatus;
+use crate::state::Proc;
+use crate::ui::theme::{Theme, glyph};
+
+/// How long a new row stays highlighted and an exited row stays red, in run seconds.
+const FRESH_SECS: f64 = 3.0;
+
+fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
+    Span::styled(
+        format!("{}", glyph(p)),
+        theme.proc(p).add_modifier(Modifier::BOLD),
+    )
+}
+
+/// Draw a wrapping paragraph of text that may hold wide (CJK) characters inside `block`.
+/// ratatui's wrapper can end a line with a two-column character on the last column, one
+/// column past the edge, where it would cover the border; one spare column keeps it in.
+fn wrapped(p: Paragraph, block: ratatui::widgets::Block, area: Rect, buf: &mut Buffer) {
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let text = Rect {
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+    p.render(text, buf);
+}
+
+/// "exit 0", "exit 101", "SIGKILL": short enough for a table cell.
+fn short_status(st: ExitStatus) -> String {
+    match st {
+        ExitStatus::Code(c) => format!("exit {c}"),
+        ExitStatus::Signal(s) => crate::engine::protocol::signal_name(s),
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('~');
+        out
+    }
+}
+
+fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if !app.stepping {
+        return lines;
+    }
+    let gated = app.run.gated();
+    lines.push(Line::styled(
+        "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+        theme.key(),
+    ));
+    let chosen = app.selected_pid();
+    for (i, pid) in gated.iter().enumerate() {
+        let Some(p) = app.run.procs.get(pid) else {
+            continue;
+        };
+        let detail = p
+            .step_point
+            .as_ref()
+            .map_or(String::new(), |(_, d)| d.clone());
+        let mut style = theme.proc(p);
+        if chosen == Some(*pid) {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {}) ", i + 1), theme.key()),
+            proc_tag(theme, p),
+            Span::styled(format!(" {} ({pid}) next: {detail}", p.label), style),
+        ]));
+    }
+    if gated.is_empty() {
+        lines.push(Line::styled(
+            " no process is waiting yet (press r to run)",
+            theme.dim(),
+        ));
+    }
+    lines
+}

@@ -1,0 +1,93 @@
+//! What the processes printed, wrapped under each line's glyph and PID.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::app::App;
+use crate::engine::protocol::Stream;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::proc_tag;
+
+/// What each process printed, newest at the bottom.
+pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let h = area.height.saturating_sub(2) as usize;
+    // Long lines wrap under their prefix (glyph and PID), newest at the bottom.
+    const PREFIX: usize = 9;
+    let text_w = (area.width.saturating_sub(2) as usize)
+        .saturating_sub(PREFIX)
+        .max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    for (pid, stream, line) in run.output.iter().rev() {
+        if lines.len() >= h {
+            break;
+        }
+        let (tag, style) = match run.procs.get(pid) {
+            Some(p) => (proc_tag(theme, p), theme.proc(p)),
+            None => (Span::raw("?"), Style::default()),
+        };
+        let text_style = if *stream == Stream::Stderr {
+            theme.bad()
+        } else {
+            Style::default()
+        };
+        let pieces = wrap(line, text_w);
+        let mut entry: Vec<Line> = pieces
+            .into_iter()
+            .enumerate()
+            .map(|(i, piece)| {
+                let head = if i == 0 {
+                    vec![tag.clone(), Span::styled(format!("{pid:>7} "), style)]
+                } else {
+                    vec![Span::raw(" ".repeat(PREFIX))]
+                };
+                let mut spans = head;
+                spans.push(Span::styled(piece, text_style));
+                Line::from(spans)
+            })
+            .collect();
+        entry.append(&mut lines);
+        lines = entry;
+    }
+    let skip = lines.len().saturating_sub(h);
+    Paragraph::new(lines.split_off(skip))
+        .block(block(theme, "output"))
+        .render(area, buf);
+}
+
+/// Cut `text` into pieces of at most `width` terminal columns (wide characters count 2).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let c = if c == '\t' { ' ' } else { c };
+        let w = c.width().unwrap_or(0);
+        if used + w > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrapping_counts_wide_characters_twice() {
+        assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(wrap("你好世界", 5), vec!["你好", "世界"]);
+        assert_eq!(wrap("", 4), vec![""]);
+    }
+}

@@ -1,0 +1,83 @@
+//! The queue pane: items in flight as chips, blocked puts and gets, the final count.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::{proc_tag, waiting_list};
+
+/// The queue's items as chips coloured by producer, oldest first.
+pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = vec![Line::raw(format!(
+        "size {}, {} put, {} got",
+        run.queue.len(),
+        run.queue_puts,
+        run.queue_gets
+    ))];
+    let mut chips = vec![Span::styled("front> ", theme.dim())];
+    for q in &run.queue {
+        let style = run
+            .procs
+            .get(&q.producer)
+            .map_or(Style::default(), |p| theme.proc(p));
+        chips.push(Span::styled(
+            format!("[{}]", q.item),
+            style.add_modifier(Modifier::BOLD),
+        ));
+        chips.push(Span::raw(" "));
+    }
+    if run.queue.is_empty() {
+        chips.push(Span::styled("(empty)", theme.dim()));
+    }
+    lines.push(Line::from(chips));
+    for (pid, op) in &run.queue_blocked {
+        if let Some(p) = run.procs.get(pid) {
+            lines.push(Line::from(vec![
+                proc_tag(theme, p),
+                Span::styled(
+                    format!(
+                        " {} blocked on {:?} ({})",
+                        p.label,
+                        op,
+                        if *op == crate::engine::protocol::Op::Put {
+                            "full"
+                        } else {
+                            "empty"
+                        }
+                    ),
+                    theme.fg(Color::Yellow),
+                ),
+            ]));
+        }
+    }
+    if let Some(crate::engine::protocol::Outcome::Queue { put, got, total }) = run
+        .outcomes
+        .iter()
+        .find(|o| matches!(o, crate::engine::protocol::Outcome::Queue { .. }))
+    {
+        let style = if put == got {
+            theme.good()
+        } else {
+            theme.bad()
+        };
+        lines.push(Line::styled(
+            format!(
+                "done: {put} put, {got} got{}",
+                total.map_or(String::new(), |t| format!(", total {t}"))
+            ),
+            style,
+        ));
+    }
+    lines.extend(waiting_list(app, theme));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(theme, "queue"))
+        .render(area, buf);
+}

@@ -1,0 +1,87 @@
+//! The start methods pane: each child's method, parent, start time and what it saw.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::engine::protocol::Outcome;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::{proc_tag, waiting_list};
+
+/// Start methods lesson: each child's method, parent, start time and what it saw.
+pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let mut lines = waiting_list(app, theme);
+    lines.push(Line::styled(
+        format!(
+            "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
+            "method", "pid", "ppid", "parent", "start"
+        ),
+        theme.title(),
+    ));
+    // Each child reports its own row.
+    let rows: Vec<&crate::engine::protocol::StartRow> = run
+        .outcomes
+        .iter()
+        .flat_map(|o| match o {
+            Outcome::StartMethods { rows } => rows.iter().collect(),
+            _ => vec![],
+        })
+        .collect();
+    if !rows.is_empty() {
+        for r in rows {
+            let p = run.procs.get(&r.pid);
+            let style = p.map_or(Style::default(), |p| theme.proc(p));
+            let mut spans = vec![match p {
+                Some(p) => proc_tag(theme, p),
+                None => Span::raw(" "),
+            }];
+            spans.push(Span::styled(
+                format!(
+                    " {:<10}{:>6}{:>6} {:<10}{:>5.1}ms  ",
+                    r.method,
+                    r.pid,
+                    r.ppid,
+                    r.parent,
+                    r.latency_us as f64 / 1000.0
+                ),
+                style,
+            ));
+            // "changed by main" or "default": one word is enough in the table.
+            let (word, st) = if r.config == "default" {
+                ("default", theme.dim())
+            } else {
+                ("changed", theme.key())
+            };
+            spans.push(Span::styled(word, st));
+            lines.push(Line::from(spans));
+        }
+        lines.push(Line::styled(
+            "CONFIG: changed = saw main's run-time change; default = a fresh image",
+            theme.dim(),
+        ));
+        lines.push(Line::styled(
+            "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+            theme.dim(),
+        ));
+    } else if run.running() {
+        lines.push(Line::styled(
+            "children are starting: see the process tree",
+            theme.dim(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            "press r: children start under fork, spawn and forkserver",
+            theme.dim(),
+        ));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(theme, "start methods"))
+        .render(area, buf);
+}

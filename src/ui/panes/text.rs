@@ -1,0 +1,24 @@
+//! The lesson's own text, rendered from Markdown.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::App;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::wrapped;
+
+/// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
+pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
+    wrapped(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.text_scroll, 0)),
+        block(theme, "lesson (PgUp/PgDn)"),
+        area,
+        buf,
+    );
+}

@@ -1,0 +1,136 @@
+//! The process tree: one stable row per process, fresh and exited rows marked.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::app::App;
+use crate::engine::protocol::ExitStatus;
+use crate::ui::block;
+use crate::ui::theme::Theme;
+
+use super::{FRESH_SECS, clip, proc_tag, short_status};
+
+/// The process tree: proclab -> demo main -> workers, one stable row each.
+pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let run = &app.run;
+    let wide = area.width >= 72;
+    let header = if wide {
+        format!(
+            "  {:>7} {:>7} {:<12} S {:>4} {:>6} {:>4}  doing",
+            "PID", "PPID", "name", "CPU%", "RSS", "core"
+        )
+    } else {
+        format!(
+            "  {:>7} {:>7} {:<12} S {:>4}  doing",
+            "PID", "PPID", "name", "CPU%"
+        )
+    };
+    let mut lines = vec![Line::styled(header, theme.dim())];
+    if run.runner_pid > 0 {
+        lines.push(Line::styled(
+            format!("  {:>7} {:>7} {:<12}", run.runner_pid, "", "proclab"),
+            theme.dim(),
+        ));
+    }
+    let selected = if app.stepping {
+        app.selected_pid()
+    } else {
+        None
+    };
+    for (pid, depth) in run.tree() {
+        let Some(p) = run.procs.get(&pid) else {
+            continue;
+        };
+        let indent = "  ".repeat(depth.min(4));
+        let name = format!("{indent}{}", p.label);
+        let mut row_style = Style::default();
+        let age = run.now - p.born;
+        let (status, status_style) = match p.exit {
+            Some((st, at)) => {
+                let s = match st {
+                    ExitStatus::Code(0) => theme.dim(),
+                    _ => theme.bad(),
+                };
+                if run.now - at < FRESH_SECS {
+                    row_style = theme.bad();
+                } else {
+                    row_style = theme.dim();
+                }
+                (short_status(st), s)
+            }
+            None => (p.doing.clone(), Style::default()),
+        };
+        if age < FRESH_SECS && p.exit.is_none() && run.running() {
+            row_style = row_style.add_modifier(Modifier::BOLD);
+        }
+        if selected == Some(pid) {
+            row_style = row_style.add_modifier(Modifier::REVERSED);
+        }
+        let new_mark = if age < FRESH_SECS && p.exit.is_none() && run.running() {
+            "+"
+        } else {
+            " "
+        };
+        let core = if p.core >= 0 {
+            p.core.to_string()
+        } else {
+            "-".into()
+        };
+        // Reaped means gone: whatever the last sample said, there is no state any more.
+        let state = if p.exit.is_some() { '-' } else { p.state };
+        let rss = if p.rss_kb >= 10_240 {
+            format!("{}M", p.rss_kb / 1024)
+        } else {
+            format!("{}K", p.rss_kb)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(new_mark, theme.good()),
+            proc_tag(theme, p),
+            Span::styled(
+                if wide {
+                    format!(
+                        "{:>7} {:>7} {:<12} {} {:>4.0} {:>6} {:>4}  ",
+                        p.pid,
+                        p.ppid,
+                        clip(&name, 12),
+                        state,
+                        p.cpu,
+                        rss,
+                        core
+                    )
+                } else {
+                    format!(
+                        "{:>7} {:>7} {:<12} {} {:>4.0}  ",
+                        p.pid,
+                        p.ppid,
+                        clip(&name, 12),
+                        state,
+                        p.cpu
+                    )
+                },
+                row_style,
+            ),
+            Span::styled(status, status_style.patch(row_style)),
+        ]));
+    }
+    if run.procs.is_empty() {
+        lines.push(Line::styled("  no processes yet: press r", theme.dim()));
+    }
+    // More rows than room: say how many are hidden rather than cutting silently.
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() > room && room > 1 {
+        let hidden = lines.len() - (room - 1);
+        lines.truncate(room - 1);
+        lines.push(Line::styled(
+            format!("  ... {hidden} more rows: press e until this pane fills the screen"),
+            theme.key(),
+        ));
+    }
+    let title = format!("processes ({})", run.procs.len());
+    Paragraph::new(lines)
+        .block(block(theme, &title))
+        .render(area, buf);
+}
