@@ -1,6 +1,8 @@
 //! The TUI's application state and key handling, without a terminal: keys go in,
 //! [`Command`]s for the runner come out, events from the run update [`RunState`].
 
+pub mod time;
+
 use std::collections::BTreeSet;
 
 use crate::engine::demos::{DemoKind, Params};
