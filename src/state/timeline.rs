@@ -1,0 +1,35 @@
+//! What a process is doing over time: its activity and the history the timeline pane
+//! draws, kept to the last [`TIMELINE_SECS`].
+
+use std::collections::VecDeque;
+
+/// Seconds of history the timeline keeps.
+pub const TIMELINE_SECS: f64 = 30.0;
+
+/// What a process is doing, for the timeline and the process table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Running or runnable (kernel state R) or otherwise busy.
+    Running,
+    /// Waiting for the lock.
+    BlockedLock,
+    /// Waiting on a queue (empty on get, full on put).
+    BlockedQueue,
+    /// Sleeping (kernel state S/D) without a known reason.
+    Sleeping,
+    /// Waiting at a step gate for the user.
+    Gated,
+    /// Stopped by SIGSTOP (paused).
+    Stopped,
+    /// Exited (zombie until reaped, then gone).
+    Exited,
+}
+
+/// Add an activity change to a history, dropping what is older than the timeline shows
+/// (the oldest kept change still says what the process did at the window's start).
+pub(super) fn record(history: &mut VecDeque<(f64, Activity)>, at: f64, activity: Activity) {
+    history.push_back((at, activity));
+    while history.len() > 2 && history[1].0 < at - TIMELINE_SECS {
+        history.pop_front();
+    }
+}
