@@ -104,7 +104,10 @@ pub struct App {
     /// Index into `lessons`.
     pub lesson: usize,
     pub settings: Vec<Settings>,
+    /// The live state of the current (or last) run: every frame applied.
     pub run: RunState,
+    /// The run's recording and the time cursor into it.
+    pub time: time::TimeTravel,
     /// The lesson of the current/last run, if any.
     pub run_lesson: Option<usize>,
     pub paused: bool,
@@ -179,6 +182,7 @@ impl App {
             lesson: 0,
             settings,
             run: RunState::new(),
+            time: time::TimeTravel::default(),
             run_lesson: None,
             paused: false,
             stepping: false,

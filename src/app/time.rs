@@ -16,6 +16,13 @@ const DEFAULT_SPEED: usize = 3;
 /// How far `<` and `>` jump, in microseconds of run time.
 pub const JUMP_US: u64 = 100_000;
 
+impl super::App {
+    /// The state the screen shows: at the time cursor, else live.
+    pub fn shown(&self) -> &RunState {
+        self.time.shown(&self.run)
+    }
+}
+
 /// A moment of the recording being shown.
 pub struct Cursor {
     /// Frames applied: the screen shows the state after frame `at - 1`.

@@ -21,7 +21,7 @@ pub use lock::LockView;
 pub use pipe::{PIPE_LOG, PipeEntry};
 pub use pool::Task;
 pub use procs::Proc;
-pub use queue::QueueItem;
+pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use shared::Cell;
 pub use timeline::{Activity, TIMELINE_SECS};
 
@@ -29,6 +29,9 @@ pub use timeline::{Activity, TIMELINE_SECS};
 pub const OUTPUT_LINES: usize = 500;
 
 /// Everything about the current (or last) run.
+/// Error reports kept (a stream of garbage must not grow the state without bound).
+pub const ERRORS_KEPT: usize = 100;
+
 #[derive(Debug, Default, Clone)]
 pub struct RunState {
     pub demo: String,
@@ -41,7 +44,11 @@ pub struct RunState {
     pub procs: BTreeMap<i32, Proc>,
     pub cores: Vec<f32>,
     /// Queue contents in FIFO order (from put/get events).
+    /// The front of the queue (at most [`QUEUE_CHIPS`] items; see `queue_hidden`).
     pub queue: VecDeque<QueueItem>,
+    /// Items in the queue behind the kept ones: counted, not kept, so a queue a flood
+    /// fills to millions costs no memory.
+    pub queue_hidden: u64,
     pub queue_blocked: BTreeMap<i32, Op>,
     pub queue_puts: u64,
     pub queue_gets: u64,
@@ -70,7 +77,10 @@ pub struct RunState {
     pub output_dropped: u64,
     pub phase: Option<String>,
     pub outcomes: Vec<Outcome>,
+    /// The run's error reports, the first [`ERRORS_KEPT`] of them.
     pub errors: Vec<String>,
+    /// Error reports past those kept.
+    pub errors_dropped: u64,
     pub summary: Option<RunSummary>,
     /// The user froze the run (and has not resumed it).
     pub paused: bool,
@@ -166,7 +176,11 @@ impl RunState {
             }
             Event::Sample(s) => self.on_sample(s, at),
             Event::Error { source, message } => {
-                self.errors.push(format!("{source}: {message}"));
+                if self.errors.len() < ERRORS_KEPT {
+                    self.errors.push(format!("{source}: {message}"));
+                } else {
+                    self.errors_dropped += 1;
+                }
             }
             Event::User(action) => match action {
                 UserAction::Pause => self.paused = true,

@@ -6,6 +6,9 @@ use crate::engine::protocol::Op;
 use super::RunState;
 use super::timeline::Activity;
 
+/// Items of a queue kept as chips; the pane shows fewer, and a flood can put millions.
+pub const QUEUE_CHIPS: usize = 1024;
+
 /// A queued item as the queue pane shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueItem {
@@ -16,10 +19,16 @@ pub struct QueueItem {
 impl RunState {
     /// `q.put(item)` returned; `size` is the queue's size the program reported.
     pub(super) fn on_queue_put(&mut self, pid: i32, at: f64, item: &str, size: i32) {
-        self.queue.push_back(QueueItem {
-            item: item.to_string(),
-            producer: pid,
-        });
+        // Kept chips are always the queue's front: once one item is hidden, the later
+        // ones are too, until the hidden ones have been got.
+        if self.queue.len() < QUEUE_CHIPS && self.queue_hidden == 0 {
+            self.queue.push_back(QueueItem {
+                item: item.to_string(),
+                producer: pid,
+            });
+        } else {
+            self.queue_hidden += 1;
+        }
         self.trim_queue(size);
         self.queue_puts += 1;
         self.queue_blocked.remove(&pid);
@@ -35,6 +44,8 @@ impl RunState {
             .position(|q| q.item == item && (q.producer == producer || producer == 0))
         {
             self.queue.remove(i);
+        } else if self.queue.is_empty() {
+            self.queue_hidden = self.queue_hidden.saturating_sub(1);
         }
         self.trim_queue(size);
         self.queue_gets += 1;
@@ -62,9 +73,11 @@ impl RunState {
     /// The queue's real size, when an event tells it: chips beyond it are items whose get
     /// was not reported (a busy program's reports are sampled) or not recognised.
     fn trim_queue(&mut self, size: i32) {
-        if let Ok(size) = usize::try_from(size) {
-            while self.queue.len() > size {
-                self.queue.pop_front();
+        if let Ok(size) = u64::try_from(size) {
+            while self.queue.len() as u64 + self.queue_hidden > size {
+                if self.queue.pop_front().is_none() {
+                    self.queue_hidden = size;
+                }
             }
         }
     }

@@ -5,6 +5,10 @@ use std::collections::VecDeque;
 
 /// Seconds of history the timeline keeps.
 pub const TIMELINE_SECS: f64 = 30.0;
+/// Activity changes kept per process at most: a process switching between blocked and
+/// running a million times in a flood keeps only its latest changes (far more than the
+/// pane has columns), so the state and its checkpoints stay small.
+pub const HISTORY_MAX: usize = 4096;
 
 /// What a process is doing, for the timeline and the process table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +33,7 @@ pub enum Activity {
 /// (the oldest kept change still says what the process did at the window's start).
 pub(super) fn record(history: &mut VecDeque<(f64, Activity)>, at: f64, activity: Activity) {
     history.push_back((at, activity));
-    while history.len() > 2 && history[1].0 < at - TIMELINE_SECS {
+    while history.len() > 2 && history[1].0 < at - TIMELINE_SECS || history.len() > HISTORY_MAX {
         history.pop_front();
     }
 }

@@ -18,6 +18,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 use crate::app::{App, Pane};
 use crate::engine::demos::DemoKind;
 pub use layout::{CODE_MIN_WIDTH, LESSON_LIST_MIN_WIDTH, MIN_HEIGHT, MIN_WIDTH, Screen, screen};
+pub use panes::{time_at_column, timeline_window};
 pub use theme::Theme;
 
 /// Draw the whole screen.
@@ -49,9 +50,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// The process drawn on screen row `row` of the process pane at `r`, if any: the pane
 /// lists a header line and the runner before the tree's rows.
 pub fn tree_row_pid(app: &App, r: Rect, row: u16) -> Option<i32> {
-    let first = r.y + 1 + 1 + u16::from(app.run.runner_pid > 0);
+    let first = r.y + 1 + 1 + u16::from(app.shown().runner_pid > 0);
     let i = row.checked_sub(first)? as usize;
-    app.run.tree().get(i).map(|(pid, _)| *pid)
+    app.shown().tree().get(i).map(|(pid, _)| *pid)
 }
 
 /// The name a lesson step uses for a pane (see `course::PANES`).
@@ -85,8 +86,8 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Code => panes::code(app, theme, area, buf),
         Pane::Text => panes::text(app, theme, area, buf),
         // A student's own program: the pane for what it turns out to use.
-        Pane::Demo if app.run.demo == "script" => {
-            let run = &app.run;
+        Pane::Demo if app.shown().demo == "script" => {
+            let run = app.shown();
             if run.lock.acquisitions > 0 || run.lock.holder.is_some() {
                 panes::lock(app, theme, area, buf)
             } else if run.queue_puts + run.queue_gets > 0 {
@@ -135,7 +136,7 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 }
 
 fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let state = if run.running() {
         if app.paused {
             Span::styled(" PAUSED ", theme.bad().add_modifier(Modifier::REVERSED))
@@ -171,8 +172,38 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.title(),
         ),
         Span::raw("  "),
-        state,
     ];
+    match app.time.position() {
+        // Looking at the past: how far back, which event, and the playback.
+        Some((at, len)) => {
+            let behind = app.time.behind_us().unwrap_or(0) as f64 / 1e6;
+            spans.push(Span::styled(
+                format!(" PAST -{behind:.3}s "),
+                theme.key().add_modifier(Modifier::REVERSED),
+            ));
+            if app.time.playing() {
+                spans.push(Span::styled(
+                    format!(" > {}x ", app.time.speed()),
+                    theme.good().add_modifier(Modifier::REVERSED),
+                ));
+            }
+            spans.push(Span::styled(format!(" {at}/{len} "), theme.dim()));
+            if let Some(f) = app.time.current_frame() {
+                spans.push(Span::styled(
+                    crate::record::words::tell(&f, run),
+                    theme.title(),
+                ));
+                spans.push(Span::raw("  "));
+            }
+        }
+        None => spans.push(state),
+    }
+    if app.time.rec.is_full() {
+        spans.push(Span::styled(
+            format!(" RECORDING FULL: first {} events kept ", app.time.rec.len()),
+            theme.bad().add_modifier(Modifier::REVERSED),
+        ));
+    }
     if app.use_python || app.watch.is_some() {
         spans.push(Span::styled(
             " PYTHON ",
@@ -219,7 +250,19 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    let hints: &[(&str, &str)] = if app.stepping {
+    let hints: &[(&str, &str)] = if app.time.cursor.is_some() {
+        &[
+            ("<- ->", "event"),
+            ("< >", "100 ms"),
+            ("Home", "start"),
+            ("End", "live"),
+            ("P", "play"),
+            ("{}", "speed"),
+            ("w", "save"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else if app.stepping {
         &[
             ("Tab", "choose"),
             ("Enter", "step"),
@@ -233,6 +276,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ("r", "run"),
             ("s", "stop"),
             ("p", "pause"),
+            ("<-", "past"),
             ("l", "lock"),
             ("+-", "workers"),
             ("[]", "tempo"),
@@ -278,6 +322,19 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab, 1-9", "choose the waiting process"),
     ("Enter", "let it do exactly one operation"),
     ("e", "expand the next pane to full screen; Esc back"),
+    (
+        "<- / ->",
+        "back / forward one event in time (the run goes on)",
+    ),
+    (
+        "< / >",
+        "back / forward 100 ms; click the timeline: that moment",
+    ),
+    ("Home / End", "the run's first event / live again"),
+    ("P", "play the recording from the cursor; again: pause"),
+    ("{ / }", "slower / faster playback (0.1x to 4x)"),
+    ("w", "save this run's recording to a file"),
+    ("a", "re-run this step-mode run's schedule on new processes"),
     ("PgUp / PgDn", "scroll the lesson text"),
     ("L", "lesson text in English / 中文"),
     ("n / b", "next / previous step of the lesson"),

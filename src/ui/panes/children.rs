@@ -16,7 +16,7 @@ use super::{proc_tag, short_status, waiting_list};
 
 /// Process lesson: how each child ended (exit code, signal, zombie while unjoined).
 pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = Vec::new();
     for p in run.rows() {
         if p.role == Role::Main || p.role == Role::Unknown {

@@ -15,7 +15,7 @@ use super::proc_tag;
 
 /// Per-core load with the demo's processes as markers on the core they last ran on.
 pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let inner_h = area.height.saturating_sub(2) as usize;
     let inner_w = area.width.saturating_sub(2) as usize;
     let n = run.cores.len();

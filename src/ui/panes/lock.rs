@@ -13,7 +13,7 @@ use super::{proc_tag, waiting_list};
 
 /// The lock: free or held by whom, who waits, and the counter it protects.
 pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     // In step mode the choice of who moves next matters most: it goes first.
     let mut lines = waiting_list(app, theme);
     lines.extend(lock_lines(app, theme));
@@ -37,7 +37,7 @@ pub(super) fn param(run: &crate::state::RunState, k: &str) -> Option<i64> {
 
 /// Who holds the lock, who waits for it, and whether this run uses it.
 pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = Vec::new();
     let holder = match run.lock.holder.and_then(|pid| run.procs.get(&pid)) {
         Some(p) => Line::from(vec![
@@ -99,7 +99,7 @@ pub(super) fn counter_lines<'a>(
     name: &str,
     expected_now: Option<i64>,
 ) -> Vec<Line<'a>> {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = Vec::new();
     match run.counter() {
         Some((expected, actual, locked)) => {

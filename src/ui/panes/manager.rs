@@ -15,7 +15,7 @@ use super::{proc_tag, waiting_list};
 
 /// Manager lesson: the server process, the proxied dict and the race on it.
 pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = waiting_list(app, theme);
     let server = run.rows().into_iter().find(|p| p.role == Role::Server);
     lines.push(match server {

@@ -34,7 +34,7 @@ pub use results::results;
 pub use shared::shared;
 pub use start_methods::start_methods;
 pub use text::text;
-pub use timeline::timeline;
+pub use timeline::{time_at_column, timeline, window as timeline_window};
 pub use tree::tree;
 
 use ratatui::buffer::Buffer;
@@ -94,14 +94,14 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     if !app.stepping {
         return lines;
     }
-    let gated = app.run.gated();
+    let gated = app.shown().gated();
     lines.push(Line::styled(
         "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
         theme.key(),
     ));
     let chosen = app.selected_pid();
     for (i, pid) in gated.iter().enumerate() {
-        let Some(p) = app.run.procs.get(pid) else {
+        let Some(p) = app.shown().procs.get(pid) else {
             continue;
         };
         let detail = p

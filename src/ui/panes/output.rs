@@ -15,7 +15,7 @@ use super::proc_tag;
 
 /// What each process printed, newest at the bottom.
 pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let h = area.height.saturating_sub(2) as usize;
     // Long lines wrap under their prefix (glyph and PID), newest at the bottom.
     const PREFIX: usize = 9;

@@ -14,7 +14,7 @@ use super::{clip, proc_tag, waiting_list};
 
 /// Pipe lesson: the two connection ends and every object sent and received, newest last.
 pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let duplex = app.mode() != Some("oneway");
     let mut lines = waiting_list(app, theme);
     lines.push(Line::styled(

@@ -13,7 +13,7 @@ use super::proc_tag;
 
 /// Pool: which worker ran which task, submission vs completion vs delivery order.
 pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let total = run.tasks.len();
     let done = run.tasks.iter().filter(|t| t.done.is_some()).count();
     let bar_w = (area.width.saturating_sub(20) as usize).clamp(4, 40);

@@ -14,10 +14,10 @@ use super::{proc_tag, waiting_list};
 
 /// The queue's items as chips coloured by producer, oldest first.
 pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = vec![Line::raw(format!(
         "size {}, {} put, {} got",
-        run.queue.len(),
+        run.queue.len() as u64 + run.queue_hidden,
         run.queue_puts,
         run.queue_gets
     ))];
@@ -33,7 +33,12 @@ pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
         chips.push(Span::raw(" "));
     }
-    if run.queue.is_empty() {
+    if run.queue_hidden > 0 {
+        chips.push(Span::styled(
+            format!("+{} more (counted, not kept)", run.queue_hidden),
+            theme.dim(),
+        ));
+    } else if run.queue.is_empty() {
         chips.push(Span::styled("(empty)", theme.dim()));
     }
     lines.push(Line::from(chips));

@@ -14,7 +14,7 @@ use super::clip;
 
 /// The GIL comparison: wall time per variant as bars, with the speedup.
 pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let t = run.timings();
     let max = t.iter().map(|x| x.1).fold(1.0, f64::max);
     let bar_w = area.width.saturating_sub(48).clamp(4, 60) as usize;

@@ -14,7 +14,7 @@ use super::{proc_tag, waiting_list};
 
 /// Shared memory cells with their live value and last writer; fresh writes stand out.
 pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = Vec::new();
     for (name, cells) in &run.shared {
         let mut spans = vec![Span::styled(format!("{name:<9}"), theme.title())];

@@ -15,7 +15,7 @@ use super::{proc_tag, waiting_list};
 
 /// Start methods lesson: each child's method, parent, start time and what it saw.
 pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let mut lines = waiting_list(app, theme);
     lines.push(Line::styled(
         format!(

@@ -1,59 +1,128 @@
-//! The timeline: one strip per process of what it was doing over the last seconds.
+//! The timeline: one strip per process of what it was doing over the last seconds, and
+//! the time cursor with what came before and after it.
+
+use std::collections::VecDeque;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
-use crate::state::Activity;
+use crate::state::{Activity, TIMELINE_SECS};
 use crate::ui::block;
 use crate::ui::theme::Theme;
 use crate::ui::theme::activity_cell;
 
 use super::proc_tag;
 
-/// One strip per process over the last seconds: running, blocked, sleeping, exited.
+/// Columns before the strips: the border, the process letter and two spaces.
+const LEFT: u16 = 1 + 3;
+
+/// The stretch of run time the timeline draws, `(start, span)` in run seconds: the live
+/// run's window, so scrubbing moves the cursor and not the picture; a cursor older than
+/// that window gets a window around it.
+pub fn window(app: &App) -> (f64, f64) {
+    let live = &app.run;
+    let span = live.now.clamp(0.1, TIMELINE_SECS);
+    let start = live.now - span;
+    match &app.time.cursor {
+        Some(c) if c.state.now < start => ((c.state.now - span / 2.0).max(0.0), span),
+        _ => (start, span),
+    }
+}
+
+/// The run time (seconds) a click on column `x` of the timeline pane at `area` points to.
+pub fn time_at_column(app: &App, area: Rect, x: u16) -> Option<f64> {
+    let w = area.width.saturating_sub(4 + 2);
+    let col = x.checked_sub(area.x + LEFT)?;
+    if col >= w {
+        return None;
+    }
+    let (start, span) = window(app);
+    Some(start + span * (col as f64 + 0.5) / w as f64)
+}
+
+/// Walks a history forward in time: the activity at each later moment.
+struct Walk<'a> {
+    history: &'a VecDeque<(f64, Activity)>,
+    born: f64,
+    next: usize,
+    current: Option<Activity>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(history: &'a VecDeque<(f64, Activity)>, born: f64) -> Self {
+        Self {
+            history,
+            born,
+            next: 0,
+            current: None,
+        }
+    }
+
+    fn at(&mut self, t: f64) -> Option<Activity> {
+        while self.next < self.history.len() && self.history[self.next].0 <= t {
+            self.current = Some(self.history[self.next].1);
+            self.next += 1;
+        }
+        if t < self.born { None } else { self.current }
+    }
+}
+
+/// One strip per process: running, blocked, sleeping, exited. With the time cursor in
+/// the past, the strip up to the cursor is the state at the cursor, the rest (dimmed) is
+/// what happened after it, and the cursor's column is marked.
 pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let live = &app.run;
+    let at_cursor = app.time.cursor.as_ref().map(|c| &c.state);
     let w = area.width.saturating_sub(4 + 2) as usize;
     let h = area.height.saturating_sub(2) as usize;
-    let span = run.now.clamp(0.1, crate::state::TIMELINE_SECS);
-    let start = run.now - span;
+    let (start, span) = window(app);
+    let cursor_col = at_cursor.map(|s| ((s.now - start) / span * w as f64).floor() as i64);
     let mut lines = Vec::new();
-    let rows = run.rows();
+    // Every process of the run, those born after the cursor too (their strips start
+    // later): rows never jump while scrubbing.
+    let rows = live.rows();
     let hidden = rows.len().saturating_sub(h);
     let shown = if hidden > 0 { h.saturating_sub(1) } else { h };
     for p in rows.iter().take(shown) {
-        let mut spans = vec![proc_tag(theme, p), Span::raw("  ")];
-        // Columns go forward in time, so one pass over the history serves the whole row,
-        // and equal neighbours share one span.
-        let mut next = 0;
-        let mut current = None;
-        let mut run_of: Option<(Option<Activity>, usize)> = None;
-        let flush = |spans: &mut Vec<Span>, a: Option<Activity>, n: usize| {
-            let (c, style) = a.map_or((' ', Style::default()), |a| activity_cell(theme, a));
-            spans.push(Span::styled(c.to_string().repeat(n), style));
-        };
+        let past = at_cursor.and_then(|s| s.procs.get(&p.pid));
+        let tag = proc_tag(theme, past.unwrap_or(p));
+        let mut spans = vec![tag, Span::raw("  ")];
+        let mut before = past.map(|q| Walk::new(&q.history, q.born));
+        let mut after = Walk::new(&p.history, p.born);
+        // Equal neighbours share one span.
+        let mut run_of: Option<((char, Style), usize)> = None;
         for col in 0..w {
             let t = start + span * (col as f64 + 0.5) / w.max(1) as f64;
-            while next < p.history.len() && p.history[next].0 <= t {
-                current = Some(p.history[next].1);
-                next += 1;
-            }
-            let a = if t < p.born { None } else { current };
-            run_of = match run_of {
-                Some((prev, n)) if prev == a => Some((prev, n + 1)),
-                Some((prev, n)) => {
-                    flush(&mut spans, prev, n);
-                    Some((a, 1))
+            let cell = match (cursor_col, at_cursor) {
+                (Some(c), _) if col as i64 == c => {
+                    ('|', theme.key().add_modifier(Modifier::REVERSED))
                 }
-                None => Some((a, 1)),
+                (Some(c), Some(_)) if (col as i64) < c => {
+                    let a = before.as_mut().and_then(|b| b.at(t));
+                    after.at(t);
+                    cell_of(theme, a)
+                }
+                (Some(_), Some(_)) => {
+                    let (ch, style) = cell_of(theme, after.at(t));
+                    (ch, style.add_modifier(Modifier::DIM))
+                }
+                _ => cell_of(theme, after.at(t)),
+            };
+            run_of = match run_of {
+                Some((prev, n)) if prev == cell => Some((prev, n + 1)),
+                Some(((ch, style), n)) => {
+                    spans.push(Span::styled(ch.to_string().repeat(n), style));
+                    Some((cell, 1))
+                }
+                None => Some((cell, 1)),
             };
         }
-        if let Some((a, n)) = run_of {
-            flush(&mut spans, a, n);
+        if let Some(((ch, style), n)) = run_of {
+            spans.push(Span::styled(ch.to_string().repeat(n), style));
         }
         lines.push(Line::from(spans));
     }
@@ -66,10 +135,17 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.key(),
         ));
     }
-    let title = format!(
-        "timeline: last {span:.1}s  # running  L lock  Q queue  . sleeping  ? step  T paused"
-    );
+    let when = match at_cursor {
+        Some(s) => format!("{start:.1}-{:.1}s, cursor | at {:.3}s", start + span, s.now),
+        None => format!("last {span:.1}s"),
+    };
+    let title =
+        format!("timeline: {when}  # running  L lock  Q queue  . sleeping  ? step  T paused");
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
+}
+
+fn cell_of(theme: &Theme, a: Option<Activity>) -> (char, Style) {
+    a.map_or((' ', Style::default()), |a| activity_cell(theme, a))
 }

@@ -15,7 +15,7 @@ use super::{FRESH_SECS, clip, proc_tag, short_status};
 
 /// The process tree: proclab -> demo main -> workers, one stable row each.
 pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let run = &app.run;
+    let run = app.shown();
     let wide = area.width >= 72;
     let header = if wide {
         format!(
