@@ -3,6 +3,7 @@
 //! steps and which demo it runs), `en.md` and `zh.md` (its text) and `demo.py` (the program
 //! it shows: a correct, runnable equivalent of the native demo; a test runs every one).
 
+pub mod checks;
 pub mod format;
 pub mod lang;
 pub mod progress;

@@ -1,0 +1,432 @@
+//! Keys to commands: each key changes the app and says what the runner must do.
+
+use crate::course::Lang;
+use crate::engine::demos::Opt;
+use crate::state::RunState;
+
+use super::settings::TEMPOS;
+use super::{App, Command, panes_for};
+
+/// A key, reduced to what the app cares about (so tests need no terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Up,
+    Down,
+    Tab,
+    BackTab,
+    Enter,
+    Esc,
+    PageUp,
+    PageDown,
+    CtrlC,
+}
+
+impl App {
+    /// Choose `pid` for the next step; false unless it waits at a step point.
+    pub fn choose(&mut self, pid: i32) -> bool {
+        match self.run.gated().iter().position(|p| *p == pid) {
+            Some(i) if self.stepping => {
+                self.selected = i;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The PID chosen for the next step, if any process waits.
+    pub fn selected_pid(&self) -> Option<i32> {
+        let g = self.run.gated();
+        g.get(self.selected.min(g.len().saturating_sub(1))).copied()
+    }
+
+    /// Handle one key; returns what the runner must do.
+    pub fn on_key(&mut self, key: Key) -> Vec<Command> {
+        self.message = None;
+        if self.help {
+            // Any key closes the help; q and Ctrl-C still quit.
+            self.help = false;
+            if !matches!(key, Key::Char('q') | Key::CtrlC) {
+                return vec![];
+            }
+        }
+        match key {
+            Key::Char('q') | Key::CtrlC => {
+                self.quit = true;
+                vec![Command::Quit]
+            }
+            Key::Char('?') => {
+                self.help = true;
+                vec![]
+            }
+            Key::Esc => {
+                self.expanded = None;
+                vec![]
+            }
+            Key::Char('L') => {
+                self.lang = self.lang.toggled();
+                self.message = Some(match self.lang {
+                    Lang::En => "lesson text: English".into(),
+                    Lang::Zh => "lesson text: 中文".into(),
+                });
+                vec![]
+            }
+            Key::PageDown => {
+                self.text_scroll = self.text_scroll.saturating_add(5);
+                vec![]
+            }
+            Key::PageUp => {
+                self.text_scroll = self.text_scroll.saturating_sub(5);
+                vec![]
+            }
+            Key::Up | Key::Char('k') => self.move_lesson(-1),
+            Key::Down | Key::Char('j') => self.move_lesson(1),
+            Key::Char(c @ '1'..='9') if !self.stepping && self.awaiting_prediction() => {
+                let n = c as usize - '1' as usize;
+                let at = self.step_at[self.lesson];
+                let choice = self
+                    .step()
+                    .and_then(|s| s.prediction.as_ref())
+                    .and_then(|p| p.choices.get(n).cloned());
+                match choice {
+                    Some(choice) => {
+                        self.message = Some(match self.lang {
+                            Lang::En => {
+                                format!("you predict '{choice}': now press r")
+                            }
+                            Lang::Zh => {
+                                let shown = self
+                                    .step()
+                                    .and_then(|s| s.prediction.as_ref())
+                                    .map_or(choice.as_str(), |p| p.show(&choice, self.lang));
+                                format!("你的预测：'{shown}'。现在按 r")
+                            }
+                        });
+                        self.answers[self.lesson].insert(at, choice);
+                    }
+                    None => {
+                        self.message = Some(self.say(
+                            "choose one of the numbered answers",
+                            "请选择一个带编号的答案",
+                        ))
+                    }
+                }
+                vec![]
+            }
+            Key::Char('n') => {
+                let i = self.lesson;
+                if self.step_at[i] + 1 < self.steps().len() {
+                    self.step_at[i] += 1;
+                }
+                vec![]
+            }
+            Key::Char('b') => {
+                let i = self.lesson;
+                self.step_at[i] = self.step_at[i].saturating_sub(1);
+                vec![]
+            }
+            Key::Char('r') if !self.stepping && self.on_reading_step() => {
+                // Reading is done: the run belongs to the next step, which may first ask
+                // for a prediction.
+                self.step_at[self.lesson] += 1;
+                if self.awaiting_prediction() {
+                    self.message = Some(self.say(
+                        "first predict: press the number of your answer",
+                        "先预测：按下你的答案的编号",
+                    ));
+                    return vec![];
+                }
+                self.on_key(Key::Char('r'))
+            }
+            Key::Char('r') if self.awaiting_prediction() && !self.stepping => {
+                self.message = Some(self.say(
+                    "first predict: press the number of your answer",
+                    "先预测：按下你的答案的编号",
+                ));
+                vec![]
+            }
+            Key::Char('r') => {
+                if self.running() {
+                    self.message = Some("restarted: the previous run was stopped".into());
+                }
+                self.paused = false;
+                self.run_lesson = Some(self.lesson);
+                self.selected = 0;
+                match self.python_program() {
+                    Some(program) => {
+                        self.run_python = true;
+                        if self.stepping || self.current().tempo > 0 {
+                            self.message = Some(
+                                "step mode and tempo slow the native demos; a Python program runs at its own pace".into(),
+                            );
+                        }
+                        vec![Command::StartPython(program)]
+                    }
+                    None => {
+                        self.run_python = false;
+                        vec![Command::Start(self.params())]
+                    }
+                }
+            }
+            Key::Char('R') => {
+                if self.watch.is_some() {
+                    self.message = Some("proclab watch runs your Python program".into());
+                    return vec![];
+                }
+                match &self.python {
+                    None => {
+                        self.message = Some(
+                            "no python3 on PATH: install Python 3.8+ (apt-get install python3) or use --python; the native runner needs nothing".into(),
+                        )
+                    }
+                    Some(py) => {
+                        self.use_python = !self.use_python;
+                        self.message = Some(if self.use_python {
+                            format!("runner: the lesson's demo.py under {} (press r)", py.display())
+                        } else {
+                            "runner: native demo (press r)".to_string()
+                        });
+                    }
+                }
+                vec![]
+            }
+            Key::Char('+' | '=' | '-' | '[' | ']' | 'm' | 'l' | ' ') if self.python_chosen() => {
+                self.message = Some(
+                    "that key sets up the native demo; a Python program runs as written (R: native)"
+                        .into(),
+                );
+                vec![]
+            }
+            Key::Char('s') => {
+                if self.running() {
+                    vec![Command::Stop]
+                } else {
+                    self.message = Some("nothing is running: press r to run".into());
+                    vec![]
+                }
+            }
+            Key::Char('p') => {
+                if !self.running() {
+                    self.message = Some("nothing to pause: press r to run".into());
+                    return vec![];
+                }
+                self.paused = !self.paused;
+                vec![if self.paused {
+                    Command::Pause
+                } else {
+                    Command::Resume
+                }]
+            }
+            Key::Char('l') => {
+                if !self.demo().options().contains(&Opt::Lock) {
+                    self.message = Some("this lesson's demo has no lock to switch".into());
+                    return vec![];
+                }
+                let s = self.current_mut();
+                s.lock = !s.lock;
+                self.message = Some(format!(
+                    "lock {} for the next run (press r)",
+                    if self.current().lock { "ON" } else { "OFF" }
+                ));
+                vec![]
+            }
+            Key::Char('+') | Key::Char('=') => self.change_workers(1),
+            Key::Char('-') => self.change_workers(-1),
+            Key::Char('[') => self.change_tempo(-1),
+            Key::Char(']') => self.change_tempo(1),
+            Key::Char('m') => {
+                let n = self.demo().modes().len();
+                if n == 0 {
+                    self.message = Some("this lesson has one mode".into());
+                    return vec![];
+                }
+                let s = self.current_mut();
+                s.mode = (s.mode + 1) % n;
+                self.message = Some(format!(
+                    "mode {} for the next run",
+                    self.mode().unwrap_or("")
+                ));
+                vec![]
+            }
+            Key::Char(' ') => {
+                self.stepping = !self.stepping;
+                self.selected = 0;
+                vec![Command::SetStepping(self.stepping)]
+            }
+            Key::Tab => {
+                let n = self.run.gated().len().max(1);
+                self.selected = (self.selected + 1) % n;
+                vec![]
+            }
+            Key::BackTab => {
+                let n = self.run.gated().len().max(1);
+                self.selected = (self.selected + n - 1) % n;
+                vec![]
+            }
+            Key::Char(c @ '1'..='9') => {
+                let i = c as usize - '1' as usize;
+                if i < self.run.gated().len() {
+                    self.selected = i;
+                }
+                vec![]
+            }
+            Key::Enter => match (self.stepping, self.selected_pid()) {
+                (true, Some(pid)) => vec![Command::Step(pid)],
+                (true, None) => {
+                    self.message = Some("no process is waiting for a step yet".into());
+                    vec![]
+                }
+                (false, _) => {
+                    self.message = Some("press space for step mode first".into());
+                    vec![]
+                }
+            },
+            Key::Char('e') => {
+                let panes = panes_for(self.demo());
+                // First the pane the step is about, then the others in order.
+                let step_pane = self
+                    .step()
+                    .and_then(|s| s.pane.as_deref())
+                    .and_then(|name| panes.iter().find(|p| p.name() == name))
+                    .copied();
+                self.expanded = match self.expanded {
+                    None => step_pane.or(panes.first().copied()),
+                    Some(p) => panes
+                        .iter()
+                        .position(|x| *x == p)
+                        .and_then(|i| panes.get(i + 1))
+                        .copied(),
+                };
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn move_lesson(&mut self, by: isize) -> Vec<Command> {
+        let n = self.lessons.len() as isize;
+        let next = (self.lesson as isize + by).rem_euclid(n) as usize;
+        if next == self.lesson {
+            return vec![];
+        }
+        self.open_lesson(next)
+    }
+
+    /// Switch to lesson `i`: another lesson's demo must not keep running (or keep showing)
+    /// behind the new one.
+    pub fn open_lesson(&mut self, i: usize) -> Vec<Command> {
+        if i == self.lesson || i >= self.lessons.len() {
+            return vec![];
+        }
+        if self.running() {
+            self.message = Some(format!(
+                "stopped the {} demo",
+                self.title(self.run_lesson.unwrap_or(self.lesson))
+            ));
+        }
+        self.lesson = i;
+        self.expanded = None;
+        self.text_scroll = 0;
+        self.paused = false;
+        self.run = RunState::new();
+        self.run_lesson = None;
+        vec![Command::Discard]
+    }
+
+    fn change_workers(&mut self, by: i32) -> Vec<Command> {
+        if !self.demo().options().contains(&Opt::Workers) {
+            self.message = Some("this lesson's demo has a fixed number of processes".into());
+            return vec![];
+        }
+        let s = self.current_mut();
+        s.workers = (s.workers as i32 + by).clamp(1, 64) as u32;
+        let n = self.current().workers;
+        self.message = Some(format!(
+            "{n} worker{} for the next run (press r)",
+            if n == 1 { "" } else { "s" }
+        ));
+        vec![]
+    }
+
+    fn change_tempo(&mut self, by: i32) -> Vec<Command> {
+        let i = TEMPOS
+            .iter()
+            .position(|t| *t >= self.current().tempo)
+            .unwrap_or(0) as i32;
+        let next = TEMPOS[(i + by).clamp(0, TEMPOS.len() as i32 - 1) as usize];
+        self.current_mut().tempo = next;
+        vec![Command::SetTempo(next)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::tests::frame;
+    use crate::app::{App, Command, Key, panes_for};
+    use crate::engine::protocol::{Event, Op, Role};
+
+    #[test]
+    fn tempo_keys_step_through_the_list_and_apply_live() {
+        let mut app = App::default();
+        assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(20)]);
+        assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(50)]);
+        assert_eq!(app.on_key(Key::Char('[')), vec![Command::SetTempo(20)]);
+        for _ in 0..20 {
+            app.on_key(Key::Char(']'));
+        }
+        assert_eq!(app.current().tempo, 2000);
+    }
+
+    #[test]
+    fn enter_steps_the_process_chosen_with_tab() {
+        let mut app = App::default();
+        app.on_key(Key::Char(' '));
+        assert!(app.stepping);
+        for pid in [11, 12] {
+            app.on_frame(&frame(
+                pid,
+                Event::Spawned {
+                    ppid: 10,
+                    role: Role::Worker,
+                    label: format!("w{pid}"),
+                    start_method: "fork".into(),
+                },
+            ));
+            app.on_frame(&frame(
+                pid,
+                Event::StepPoint {
+                    op: Op::Read,
+                    detail: "read".into(),
+                },
+            ));
+        }
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(11)]);
+        app.on_key(Key::Tab);
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(12)]);
+        app.on_key(Key::Char('1'));
+        assert_eq!(app.on_key(Key::Enter), vec![Command::Step(11)]);
+    }
+
+    #[test]
+    fn help_swallows_the_next_key_but_q_still_quits() {
+        let mut app = App::default();
+        app.on_key(Key::Char('?'));
+        assert!(app.help);
+        assert_eq!(app.on_key(Key::Char('r')), vec![]);
+        assert!(!app.help);
+        app.on_key(Key::Char('?'));
+        assert_eq!(app.on_key(Key::Char('q')), vec![Command::Quit]);
+    }
+
+    #[test]
+    fn e_cycles_through_the_panes_and_back() {
+        let mut app = App::default();
+        let n = panes_for(app.demo()).len();
+        for _ in 0..n {
+            app.on_key(Key::Char('e'));
+            assert!(app.expanded.is_some());
+        }
+        app.on_key(Key::Char('e'));
+        assert_eq!(app.expanded, None);
+    }
+}

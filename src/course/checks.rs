@@ -1,0 +1,103 @@
+//! Whether a finished run shows what a lesson step's `check` asks. It reads only the
+//! run's state, so the app, the headless runner and tests all judge a run the same way.
+
+use crate::course::format::Check;
+use crate::engine::protocol::{ExitStatus, Outcome, Role};
+use crate::state::RunState;
+
+/// Whether a finished run shows what a step's check asks.
+pub fn shows(run: &RunState, check: Check) -> bool {
+    let completed = run
+        .summary
+        .as_ref()
+        .is_some_and(|s| !s.stopped && s.main_status == Some(ExitStatus::Code(0)));
+    // Each check reads the native demo's outcome, or failing that what the events show
+    // (a Python program's run has no native outcomes).
+    let counters = || {
+        run.outcomes.iter().filter_map(|o| match o {
+            Outcome::Counter {
+                expected, actual, ..
+            } => Some((*expected, *actual)),
+            _ => None,
+        })
+    };
+    let others = || {
+        run.procs
+            .values()
+            .filter(|p| p.pid != run.main_pid && p.role != Role::Server)
+    };
+    completed && match check {
+        Check::RunCompleted => true,
+        Check::LostUpdates => counters().any(|(e, a)| a < e),
+        Check::ExactCounter => {
+            let param = |k: &str| {
+                run.params
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .and_then(|(_, v)| v.parse::<i64>().ok())
+            };
+            let shared_exact = run.outcomes.iter().any(|o| match o {
+                Outcome::Shared { value, .. } => {
+                    let want = param("workers")
+                        .zip(param("iterations"))
+                        .map(|(w, n)| w * n);
+                    want.is_some_and(|w| value.to_string() == w.to_string())
+                }
+                _ => false,
+            });
+            counters().any(|(e, a)| a == e) || shared_exact
+        }
+        Check::PidReuse => {
+            let started: Vec<i32> = run.tasks.iter().filter_map(|t| t.pid).collect();
+            let pids: std::collections::BTreeSet<i32> = started.iter().copied().collect();
+            run.outcomes.iter().any(
+                |o| matches!(o, Outcome::Pool { tasks, distinct_pids, .. } if distinct_pids < tasks),
+            ) || (!pids.is_empty() && pids.len() < started.len())
+        }
+        Check::ZombieSeen => run.zombie_seen,
+        Check::ParallelSpeedup => run
+            .timings()
+            .iter()
+            .any(|(v, _, speedup, _)| v == "processes" && *speedup > 1.2),
+        Check::AllMessagesReceived => run.outcomes.iter().any(|o| {
+            matches!(o, Outcome::Pipe { duplex, sent, received, replies, eof }
+                if received == sent && if *duplex { replies == sent } else { *eof })
+        }),
+        Check::ForkserverParent => {
+            let servers: Vec<i32> = run
+                .procs
+                .values()
+                .filter(|p| p.role == Role::Server)
+                .map(|p| p.pid)
+                .collect();
+            let forkservers: Vec<i32> = run
+                .procs
+                .values()
+                .filter(|p| p.role == Role::Server && p.label == "forkserver")
+                .map(|p| p.pid)
+                .collect();
+            run.outcomes.iter().any(|o| match o {
+                Outcome::StartMethods { rows } => rows.iter().any(|r| {
+                    r.method == "forkserver" && r.ppid != run.main_pid && servers.contains(&r.ppid)
+                }),
+                _ => false,
+            }) || others().any(|p| forkservers.contains(&p.ppid))
+        }
+        Check::OrphanReparented => {
+            run.outcomes.iter().any(
+                |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
+            ) || !run.reparented.is_empty()
+        }
+        Check::ChildrenTerminated => {
+            run.outcomes.iter().any(|o| match o {
+                Outcome::Processes { children } => children
+                    .iter()
+                    .any(|(_, s)| *s == ExitStatus::Signal(libc::SIGTERM)),
+                _ => false,
+            }) || others().any(|p| {
+                p.exit
+                    .is_some_and(|(s, _)| s == ExitStatus::Signal(libc::SIGTERM))
+            })
+        }
+    }
+}
