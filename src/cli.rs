@@ -289,6 +289,7 @@ pub fn main() -> i32 {
                 python: crate::engine::python::find_python(None).ok(),
                 watch: None,
                 max_procs: crate::engine::runner::MAX_PROCS as usize,
+                record: None,
             })
         }
     }
@@ -353,6 +354,7 @@ fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
         python: Some(python),
         watch: Some((w.script, w.args)),
         max_procs: w.max_procs as usize,
+        record: None,
     })
 }
 

@@ -20,6 +20,13 @@ pub enum Key {
     PageUp,
     PageDown,
     CtrlC,
+    Left,
+    Right,
+    /// Shift+Left and Shift+Right: bigger steps in time.
+    ShiftLeft,
+    ShiftRight,
+    Home,
+    End,
 }
 
 impl App {
@@ -49,6 +56,16 @@ impl App {
             if !matches!(key, Key::Char('q') | Key::CtrlC) {
                 return vec![];
             }
+        }
+        if let Some(commands) = self.refuse_in_replay(key) {
+            return commands;
+        }
+        if let Some(commands) = self.on_time_key(key) {
+            return commands;
+        }
+        if self.player.is_some() && matches!(key, Key::Enter | Key::Char(' ')) {
+            self.message = Some("the recorded schedule is stepping this run: s stops it".into());
+            return vec![];
         }
         match key {
             Key::Char('q') | Key::CtrlC => {
@@ -146,6 +163,7 @@ impl App {
                 vec![]
             }
             Key::Char('r') => {
+                self.player = None;
                 if self.running() {
                     self.message = Some("restarted: the previous run was stopped".into());
                 }
@@ -325,10 +343,13 @@ impl App {
             ));
         }
         self.lesson = i;
+        self.player = None;
         self.expanded = None;
         self.text_scroll = 0;
         self.paused = false;
         self.run = RunState::new();
+        self.time.restart();
+        self.finish_recording();
         self.run_lesson = None;
         vec![Command::Discard]
     }

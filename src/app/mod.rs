@@ -5,6 +5,7 @@
 mod flow;
 mod keys;
 mod settings;
+mod time_keys;
 
 pub mod time;
 
@@ -88,6 +89,16 @@ pub struct App {
     pub run: RunState,
     /// The run's recording and the time cursor into it.
     pub time: time::TimeTravel,
+    /// `--record FILE`: every run is also written there (the second run to FILE-2, ...).
+    pub record_to: Option<std::path::PathBuf>,
+    /// The file the current run is being written to.
+    pub recorder: Option<crate::record::file::Writer>,
+    /// Runs recorded to files so far (for their numbers).
+    pub runs_recorded: u32,
+    /// `proclab replay FILE`: the recording shown; no process is ever started.
+    pub replay: Option<std::path::PathBuf>,
+    /// A recorded schedule being re-run on fresh processes, and when its next step may go.
+    pub player: Option<(crate::record::schedule::Player, std::time::Instant)>,
     /// The lesson of the current/last run, if any.
     pub run_lesson: Option<usize>,
     pub paused: bool,
@@ -145,6 +156,11 @@ impl App {
             settings,
             run: RunState::new(),
             time: time::TimeTravel::default(),
+            record_to: None,
+            recorder: None,
+            runs_recorded: 0,
+            replay: None,
+            player: None,
             run_lesson: None,
             paused: false,
             stepping: false,
@@ -233,31 +249,41 @@ impl App {
     pub fn on_frame(&mut self, f: &Frame) {
         if let Event::RunStarted { .. } = f.event {
             self.run = RunState::new();
+            self.time.restart();
+            self.finish_recording();
+            self.start_recording(f);
+            self.take(f);
             // The free-threaded run adds a bar to the results of the run before it.
-            if let Some((_, carried)) = &self.ft_run {
-                for o in carried.clone() {
-                    self.run.apply(&Frame {
+            if let Some((_, carried)) = self.ft_run.clone() {
+                for o in carried {
+                    self.take(&Frame {
                         t_us: f.t_us,
                         pid: 0,
                         event: Event::Outcome(o),
                     });
                 }
             }
+        } else {
+            self.take(f);
         }
-        self.run.apply(f);
         if self.run_python
             && let Event::Output { line, .. } = &f.event
         {
             for o in self.results_from_output(line) {
-                self.run.apply(&Frame {
+                self.take(&Frame {
                     t_us: f.t_us,
                     pid: f.pid,
                     event: Event::Outcome(o),
                 });
             }
         }
+        if let Some((player, _)) = &mut self.player {
+            player.observe(f);
+        }
         if let Event::RunEnded(summary) = &f.event {
             self.paused = false;
+            self.finish_recording();
+            self.finish_schedule();
             if self.ft_run.take().is_none()
                 && self.run_python
                 && self.demo() == DemoKind::Gil
@@ -294,6 +320,16 @@ impl App {
                 self.selected = n - 1;
             }
         }
+    }
+
+    /// Apply a frame to the live state, keeping it in the recording (and the file) first:
+    /// everything the screen ever showed can be shown again.
+    pub fn take(&mut self, f: &Frame) {
+        self.time.append(f, &self.run);
+        if let Some(w) = &self.recorder {
+            w.push(f.clone());
+        }
+        self.run.apply(f);
     }
 
     /// Lesson `i`'s title in the current language.

@@ -57,6 +57,12 @@ impl TimeTravel {
         }
     }
 
+    /// A new run: an empty recording, live (the playback speed stays as chosen).
+    pub fn restart(&mut self) {
+        self.rec = Recording::new();
+        self.cursor = None;
+    }
+
     /// Keep a frame of the run; `live` is the state before it.
     pub fn append(&mut self, f: &Frame, live: &RunState) {
         self.rec.append(f, || live.clone());

@@ -77,6 +77,32 @@ pub struct Header {
 }
 
 impl Header {
+    /// The header of a run recorded on this machine now, from the run's first event
+    /// (which names the demo and its parameters), in `lesson` if it belongs to one.
+    pub fn for_run(first: &Frame, lesson: Option<String>) -> Self {
+        let (demo, params) = match &first.event {
+            crate::engine::protocol::Event::RunStarted { demo, params, .. } => {
+                (demo.as_str(), params.clone())
+            }
+            _ => ("unknown", Vec::new()),
+        };
+        let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+        let python = param("runner").filter(|r| *r == "python").and_then(|_| {
+            let v = crate::engine::python::version(Path::new(param("python")?))?;
+            Some(format!("{}.{}", v.major, v.minor))
+        });
+        let runner = if param("runner").is_some_and(|r| r == "python") {
+            "python"
+        } else {
+            "native"
+        };
+        Self {
+            lesson,
+            python,
+            ..Self::now(demo, params, runner)
+        }
+    }
+
     /// A header for a run on this machine, now.
     pub fn now(demo: &str, params: Vec<(String, String)>, runner: &str) -> Self {
         Self {

@@ -279,6 +279,12 @@ impl Player {
     /// Take in one frame of the new run; returns what to do now, in order. `paced` makes
     /// it return at most one step (the app shows them one at a time).
     pub fn on_frame(&mut self, f: &Frame, paced: bool) -> Vec<Do> {
+        self.observe(f);
+        self.ready(paced)
+    }
+
+    /// Take in one frame of the new run without acting on it yet.
+    pub fn observe(&mut self, f: &Frame) {
         self.names.take(f);
         match &f.event {
             Event::StepPoint { op, .. } => {
@@ -289,7 +295,6 @@ impl Player {
             }
             _ => {}
         }
-        self.ready(paced)
     }
 
     /// The moves that can be made now.

@@ -1,5 +1,8 @@
-//! The terminal app: one channel carries keys, run events and signals into [`App`];
-//! the screen is redrawn from the app's state after each batch.
+//! The terminal app: one bounded channel carries keys, batches of run frames and
+//! signals into [`App`]; the screen is redrawn from the app's state at most every
+//! [`FRAME_MS`] while frames arrive, and at once after a key. A flood of frames cannot
+//! delay a key by more than [`BUDGET`]: frames are taken in batches within a time budget,
+//! and the channel's bound makes the run wait for the screen rather than grow memory.
 //!
 //! Every way out restores the terminal and leaves no demo process: `q`/Ctrl-C and
 //! SIGTERM/SIGHUP stop the run and wait for it; a panic's hook kills the demo's process
@@ -32,10 +35,22 @@ enum AppEvent {
         row: u16,
     },
     Resize,
-    /// A run event, tagged with the run it belongs to.
-    Frame(u64, Frame),
+    /// Frames of a run, in order, tagged with the run they belong to.
+    Frames(u64, Vec<Frame>),
     Signal(String),
 }
+
+/// Frames forwarded to the app in one batch at most.
+const BATCH: usize = 1024;
+/// Batches (and keys) waiting for the app at most.
+const PENDING: usize = 16;
+/// Longest the app spends taking in frames before it looks at keys and the screen again.
+const BUDGET: Duration = Duration::from_millis(20);
+/// Redraw this often while a recording plays or a schedule steps.
+const PLAY_MS: u64 = 100;
+/// How long quitting waits for the run's last frames (its exits and summary), so the
+/// recording ends with them.
+const QUIT_WAIT: Duration = Duration::from_secs(3);
 
 /// Fewest milliseconds between two redraws caused by run events: bursts become one
 /// frame. Five frames a second (htop's cadence at `-d 2`) keeps the watcher cheaper than
@@ -61,6 +76,8 @@ pub struct Start {
     pub watch: Option<(std::path::PathBuf, Vec<String>)>,
     /// Python runs are stopped past this many processes.
     pub max_procs: usize,
+    /// `--record FILE`: write every run there (later runs to FILE-2, FILE-3...).
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -108,10 +125,47 @@ pub fn main(opening: Start) -> i32 {
         python,
         watch,
         max_procs,
+        record,
     } = opening;
+    let mut app = App::new(lessons);
+    app.lang = lang;
+    // Free-threaded interpreters only matter when there is a Python runner at all.
+    app.free_threaded = if python.is_some() {
+        crate::engine::python::free_threaded()
+    } else {
+        Vec::new()
+    };
+    app.python = python;
+    app.record_to = record;
+    // Watching a student's program is not a lesson: no progress is read or written.
+    let progress_path = if watch.is_some() {
+        None
+    } else {
+        load_progress(&mut app, reset_progress)
+    };
+    app.watch = watch;
+    match lesson {
+        Some(i) => app.lesson = i.min(app.lessons.len() - 1),
+        // The first unfinished lesson (the last one if all are done).
+        None => {
+            app.lesson = (0..app.lessons.len())
+                .find(|i| !app.done.contains(i))
+                .unwrap_or(app.lessons.len() - 1)
+        }
+    }
+    run_app(app, progress_path, max_procs)
+}
+
+/// Open the terminal app on a recording (`proclab replay`): it starts no process.
+pub fn replay(app: App) -> i32 {
+    run_app(app, None, runner::MAX_PROCS as usize)
+}
+
+/// The terminal loop around a prepared app.
+fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: usize) -> i32 {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
-            "proclab: the app needs a terminal. Without one, run headless:\n  proclab run lock --no-lock --workers 4\n  proclab run --file my_program.py --json\n  proclab list"
+            "proclab: the app needs a terminal. Without one, run headless:\n  proclab run lock --no-lock --workers 4\n  proclab run --file my_program.py --json\n  proclab replay FILE --json\n  proclab list"
         );
         return 2;
     }
@@ -131,7 +185,7 @@ pub fn main(opening: Start) -> i32 {
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
 
-    let (tx, rx) = mpsc::channel::<AppEvent>();
+    let (tx, rx) = mpsc::sync_channel::<AppEvent>(PENDING);
     {
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -169,32 +223,7 @@ pub fn main(opening: Start) -> i32 {
     }
 
     let theme = Theme::from_env();
-    let mut app = App::new(lessons);
-    app.lang = lang;
-    // Free-threaded interpreters only matter when there is a Python runner at all.
-    app.free_threaded = if python.is_some() {
-        crate::engine::python::free_threaded()
-    } else {
-        Vec::new()
-    };
-    app.python = python;
-    // Watching a student's program is not a lesson: no progress is read or written.
-    let progress_path = if watch.is_some() {
-        None
-    } else {
-        load_progress(&mut app, reset_progress)
-    };
-    app.watch = watch;
     let mut saved = app.done.clone();
-    match lesson {
-        Some(i) => app.lesson = i.min(app.lessons.len() - 1),
-        // The first unfinished lesson (the last one if all are done).
-        None => {
-            app.lesson = (0..app.lessons.len())
-                .find(|i| !app.done.contains(i))
-                .unwrap_or(app.lessons.len() - 1)
-        }
-    }
     let mut current: Option<(u64, Run)> = None;
     let mut run_id = 0u64;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
@@ -217,6 +246,8 @@ pub fn main(opening: Start) -> i32 {
         }
         let wait = if dirty {
             gap.saturating_sub(last_draw.elapsed())
+        } else if app.animating() {
+            Duration::from_millis(PLAY_MS)
         } else {
             Duration::from_millis(IDLE_MS)
         };
@@ -228,9 +259,18 @@ pub fn main(opening: Start) -> i32 {
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        // Take everything already queued before drawing again.
+        // Take what is already queued, within the budget: a flood of frames must not keep
+        // a key (or the screen) waiting.
+        let until = Instant::now() + BUDGET;
+        let queued = std::iter::from_fn(|| {
+            if Instant::now() < until {
+                rx.try_recv().ok()
+            } else {
+                None
+            }
+        });
         let mut commands = Vec::new();
-        for ev in first.into_iter().chain(rx.try_iter()) {
+        for ev in first.into_iter().chain(queued) {
             dirty = true;
             match ev {
                 AppEvent::Key(k) => {
@@ -239,9 +279,11 @@ pub fn main(opening: Start) -> i32 {
                 }
                 AppEvent::Click { column, row } => commands.extend(click(&mut app, column, row)),
                 AppEvent::Resize => {}
-                AppEvent::Frame(id, f) => {
+                AppEvent::Frames(id, frames) => {
                     if current.as_ref().is_some_and(|(cur, _)| *cur == id) {
-                        app.on_frame(&f);
+                        for f in &frames {
+                            app.on_frame(f);
+                        }
                         // A run can ask for the next (the GIL lesson's free-threaded bar).
                         commands.append(&mut app.pending);
                     }
@@ -251,7 +293,13 @@ pub fn main(opening: Start) -> i32 {
                     commands.push(Command::Quit);
                 }
             }
+            if commands.contains(&Command::Quit) {
+                break;
+            }
         }
+        let (timed, moved) = app.tick(Instant::now());
+        commands.extend(timed);
+        dirty |= moved;
         if app.done != saved {
             if let Some(path) = &progress_path {
                 save_progress(&mut app, path);
@@ -329,9 +377,30 @@ pub fn main(opening: Start) -> i32 {
             break;
         }
     }
-    // Stop the demo and wait until every process is reaped, then give the terminal back.
-    if let Some((_, run)) = current.take() {
+    // Stop the demo, take its last frames (exits, summary) into the recording, then wait
+    // until every process is reaped and give the terminal back.
+    if let Some((id, run)) = current.take() {
         run.stop();
+        let until = Instant::now() + QUIT_WAIT;
+        let mut ended = !app.running();
+        while !ended {
+            let Some(left) = until.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match rx.recv_timeout(left) {
+                Ok(AppEvent::Frames(got, frames)) if got == id => {
+                    for f in &frames {
+                        app.on_frame(f);
+                    }
+                    ended = !app.running();
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        // Nobody reads any more: forwarders of this and older runs stop, so the runners
+        // can drain their pipes and finish.
+        drop(rx);
         run.wait();
     }
     DEMO_PGID.store(0, Ordering::SeqCst);
@@ -340,7 +409,7 @@ pub fn main(opening: Start) -> i32 {
     exit
 }
 
-/// Stop an old run without blocking the screen; its events are ignored from now on.
+/// Stop an old run without blocking the screen; its frames are dropped from now on.
 fn retire(old: Option<(u64, Run)>) {
     if let Some((_, run)) = old {
         run.stop();
@@ -352,7 +421,7 @@ fn start(
     params: crate::engine::demos::Params,
     python: Option<(crate::engine::python::PythonProgram, usize)>,
     id: u64,
-    tx: &mpsc::Sender<AppEvent>,
+    tx: &mpsc::SyncSender<AppEvent>,
 ) -> Result<Run, String> {
     let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
     if let Some((program, max_procs)) = python {
@@ -363,9 +432,18 @@ fn start(
     let (ftx, frx) = runner::channel();
     let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;
     let tx = tx.clone();
+    // Frames travel to the app in batches: one wake-up per batch, not per frame.
     std::thread::spawn(move || {
-        for f in frx {
-            if tx.send(AppEvent::Frame(id, f)).is_err() {
+        while let Ok(first) = frx.recv() {
+            let mut batch = Vec::with_capacity(64);
+            batch.push(first);
+            while batch.len() < BATCH {
+                match frx.try_recv() {
+                    Ok(f) => batch.push(f),
+                    Err(_) => break,
+                }
+            }
+            if tx.send(AppEvent::Frames(id, batch)).is_err() {
                 break;
             }
         }
@@ -385,6 +463,12 @@ fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
         KeyCode::Esc => Key::Esc,
         KeyCode::PageUp => Key::PageUp,
         KeyCode::PageDown => Key::PageDown,
+        KeyCode::Left if mods.contains(KeyModifiers::SHIFT) => Key::ShiftLeft,
+        KeyCode::Right if mods.contains(KeyModifiers::SHIFT) => Key::ShiftRight,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
         _ => return None,
     })
 }
@@ -408,6 +492,14 @@ fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
     for (pane, r) in &screen.panes {
         if !inside(r) {
             continue;
+        }
+        // A click on the timeline shows that moment.
+        if *pane == crate::app::Pane::Timeline
+            && let Some(secs) = ui::time_at_column(app, *r, column)
+            && let Some(start) = app.time.rec.start_us()
+        {
+            app.time.seek_time(start + (secs.max(0.0) * 1e6) as u64);
+            return vec![];
         }
         if *pane == crate::app::Pane::Tree
             && let Some(pid) = ui::tree_row_pid(app, *r, row)

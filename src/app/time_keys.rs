@@ -1,0 +1,320 @@
+//! Keys for time: moving the cursor, playing the recording, saving it (`w`), re-running a
+//! step-mode run's schedule on fresh processes (`a`), and what a replay refuses to do.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::engine::protocol::Frame;
+use crate::record::file::{Header, Writer, Written};
+use crate::record::schedule::{Do, Player, Schedule};
+
+use super::time::JUMP_US;
+use super::{App, Command, Key};
+
+/// Time between two steps of a re-run schedule in the app, so a class can follow them.
+pub const SCHEDULE_PACE: Duration = Duration::from_millis(300);
+
+impl App {
+    /// A key about time, handled; `None` for any other key.
+    pub(super) fn on_time_key(&mut self, key: Key) -> Option<Vec<Command>> {
+        let moved = match key {
+            Key::Left | Key::Char(',') => self.time.back(),
+            Key::Right | Key::Char('.') => self.time.forward(),
+            Key::ShiftLeft | Key::Char('<') => self.time.jump(-(JUMP_US as i64)),
+            Key::ShiftRight | Key::Char('>') => self.time.jump(JUMP_US as i64),
+            Key::Home => self.time.home(),
+            Key::End => {
+                self.time.end();
+                Ok(())
+            }
+            Key::Char('P') => match self.time.toggle_play() {
+                Ok(true) => {
+                    self.message = Some(format!(
+                        "playing the recording at {}x (P pauses, {{ }} speed)",
+                        self.time.speed()
+                    ));
+                    Ok(())
+                }
+                Ok(false) => {
+                    self.message = Some("playback paused (P plays on)".into());
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Key::Char('{') | Key::Char('}') => {
+                let by = if key == Key::Char('}') { 1 } else { -1 };
+                let speed = self.time.change_speed(by);
+                self.message = Some(format!("playback at {speed}x"));
+                Ok(())
+            }
+            Key::Char('w') => {
+                self.message = Some(match self.save_recording() {
+                    Ok((path, w)) => format!(
+                        "saved {} events to {} ({:.1} bytes/event): proclab replay {}",
+                        w.frames,
+                        path.display(),
+                        w.bytes_per_frame(),
+                        path.display()
+                    ),
+                    Err(e) => e,
+                });
+                Ok(())
+            }
+            Key::Char('a') => return Some(self.rerun_schedule()),
+            // Stepping acts on the live run: looking at the past, say how to get back.
+            Key::Enter | Key::Tab | Key::BackTab if self.time.cursor.is_some() => {
+                Err("showing the past: End goes back to live, then step")
+            }
+            _ => return None,
+        };
+        if let Err(why) = moved {
+            self.message = Some(why.to_string());
+        }
+        Some(vec![])
+    }
+
+    /// In a replay no process starts: the keys that would start or steer one say why.
+    pub(super) fn refuse_in_replay(&mut self, key: Key) -> Option<Vec<Command>> {
+        let file = self.replay.as_ref()?.display().to_string();
+        let lesson = self.current_lesson().def.id.clone();
+        let why = match key {
+            Key::Char('r' | 'R' | 's' | 'p' | 'l' | '+' | '=' | '-' | '[' | ']' | 'm' | ' ')
+            | Key::Enter => format!(
+                "a replay of {file}: it starts no process (to run it live: proclab --lesson {lesson})"
+            ),
+            Key::Up | Key::Down | Key::Char('j' | 'k') => {
+                "a replay shows one run: quit and open proclab to take the other lessons".into()
+            }
+            _ => return None,
+        };
+        self.message = Some(why);
+        Some(vec![])
+    }
+
+    /// Where the current run's recording is saved by `w`: the current folder if it can be
+    /// written, else proclab's data folder.
+    fn save_path(&self) -> PathBuf {
+        let name = format!(
+            "proclab-{}-{}.rec",
+            self.run_lesson
+                .and_then(|i| self.lessons.get(i))
+                .map_or(self.run.demo.as_str(), |l| l.def.id.as_str()),
+            local_stamp()
+        );
+        let here = PathBuf::from(&name);
+        let writable = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .open(&here)
+            .map(|_| std::fs::remove_file(&here))
+            .is_ok();
+        if writable {
+            return here;
+        }
+        crate::course::progress::default_path()
+            .and_then(|p| p.parent().map(|d| d.join("recordings")))
+            .filter(|d| std::fs::create_dir_all(d).is_ok())
+            .map_or(here, |d| d.join(name))
+    }
+
+    /// Write the current run's recording to a file (`w`).
+    pub fn save_recording(&mut self) -> Result<(PathBuf, Written), String> {
+        if let Some(file) = &self.replay {
+            return Err(format!("this replay is a file already: {}", file.display()));
+        }
+        let Some(first) = self.time.rec.frame(0) else {
+            return Err("nothing recorded yet: press r to run".into());
+        };
+        let path = self.save_path();
+        let header = Header::for_run(&first, self.run_lesson_id());
+        let w = Writer::create(&path, &header)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        for f in self.time.rec.frames(0, self.time.rec.len()) {
+            w.push(f);
+        }
+        let written = w.finish()?;
+        if self.time.rec.is_full() {
+            return Err(format!(
+                "saved only the first {} events to {}: the recording was full (use --record FILE to keep a whole run)",
+                written.frames,
+                path.display()
+            ));
+        }
+        Ok((path, written))
+    }
+
+    /// The lesson id of the current run, for a recording's header.
+    fn run_lesson_id(&self) -> Option<String> {
+        if self.watch.is_some() {
+            return None;
+        }
+        self.run_lesson
+            .and_then(|i| self.lessons.get(i))
+            .map(|l| l.def.id.clone())
+    }
+
+    /// With `--record FILE`, start writing a run that just began (its first frame).
+    pub(super) fn start_recording(&mut self, first: &Frame) {
+        let Some(base) = self.record_to.clone() else {
+            return;
+        };
+        self.runs_recorded += 1;
+        let path = numbered(&base, self.runs_recorded);
+        match Writer::create(&path, &Header::for_run(first, self.run_lesson_id())) {
+            Ok(w) => self.recorder = Some(w),
+            Err(e) => self.message = Some(format!("cannot record to {}: {e}", path.display())),
+        }
+    }
+
+    /// The run ended: close its file and say where it is.
+    pub(super) fn finish_recording(&mut self) {
+        let Some(w) = self.recorder.take() else {
+            return;
+        };
+        let path = w.path().to_path_buf();
+        self.message = Some(match w.finish() {
+            Ok(done) => format!(
+                "recorded {} events to {} ({:.1} bytes/event)",
+                done.frames,
+                path.display(),
+                done.bytes_per_frame()
+            ),
+            Err(e) => e,
+        });
+    }
+
+    /// `a`: run this recording's step-mode schedule again on fresh processes.
+    fn rerun_schedule(&mut self) -> Vec<Command> {
+        if self.python_chosen() {
+            self.message = Some(
+                "a Python program cannot be stepped yet: R switches to the native demo".into(),
+            );
+            return vec![];
+        }
+        let schedule = match Schedule::from_frames(self.time.rec.frames(0, self.time.rec.len())) {
+            Ok(s) => s,
+            Err(e) => {
+                self.message = Some(e);
+                return vec![];
+            }
+        };
+        if schedule.params.demo != self.demo() {
+            self.message = Some("the recorded run is another lesson's demo".into());
+            return vec![];
+        }
+        self.message = Some(format!(
+            "re-running the recorded schedule: {} steps on new processes, one every {:.1} s",
+            schedule.steps(),
+            SCHEDULE_PACE.as_secs_f64()
+        ));
+        let params = schedule.params.clone();
+        self.player = Some((Player::new(schedule), Instant::now()));
+        self.stepping = true;
+        self.paused = false;
+        self.run_lesson = Some(self.lesson);
+        self.run_python = false;
+        self.selected = 0;
+        vec![Command::Start(params)]
+    }
+
+    /// The run a schedule drove ended: say how it went.
+    pub(super) fn finish_schedule(&mut self) {
+        let Some((player, _)) = self.player.take() else {
+            return;
+        };
+        let (done, all) = player.progress();
+        self.message = Some(match player.diverged() {
+            Some(why) => format!("the run left the schedule: {why}"),
+            None if done < all => format!(
+                "the run ended after {done} of the schedule's {all} moves (waiting for {})",
+                player.waiting_for().unwrap_or_default()
+            ),
+            None => format!("schedule re-run: all {all} moves made on new processes"),
+        });
+    }
+
+    /// What time asks for now: the playback moves on, a re-run schedule takes its next
+    /// step when its pace allows. Returns commands for the runner; true in the second
+    /// place when the screen changed.
+    pub fn tick(&mut self, now: Instant) -> (Vec<Command>, bool) {
+        let mut changed = self.time.tick(now);
+        let mut out = Vec::new();
+        if let Some((player, next)) = &mut self.player
+            && now >= *next
+        {
+            for d in player.ready(true) {
+                out.push(match d {
+                    Do::Step(pid) => Command::Step(pid),
+                    Do::Stepping(on) => Command::SetStepping(on),
+                    Do::Stop => Command::Stop,
+                });
+            }
+            if !out.is_empty() {
+                *next = now + SCHEDULE_PACE;
+                changed = true;
+            }
+            if let Some(why) = player.diverged() {
+                self.message = Some(format!("the run left the schedule: {why}"));
+            }
+        }
+        (out, changed)
+    }
+
+    /// True while something moves without input (playback, a schedule): the terminal
+    /// loop wakes up often enough for it.
+    pub fn animating(&self) -> bool {
+        self.time.playing() || self.player.is_some()
+    }
+}
+
+/// `base` for the first run, `base-2.ext` for the second, and so on.
+fn numbered(base: &Path, n: u32) -> PathBuf {
+    if n <= 1 {
+        return base.to_path_buf();
+    }
+    let stem = base
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+    let name = match base.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    base.with_file_name(name)
+}
+
+/// Local date and time as `YYYYmmdd-HHMMSS`, for file names.
+fn local_stamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as libc::time_t;
+    // SAFETY: localtime_r fills the tm we own from a time_t we own.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&now, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_runs_get_numbered_files() {
+        assert_eq!(numbered(Path::new("r.rec"), 1), PathBuf::from("r.rec"));
+        assert_eq!(
+            numbered(Path::new("d/r.rec"), 3),
+            PathBuf::from("d/r-3.rec")
+        );
+        assert_eq!(numbered(Path::new("run"), 2), PathBuf::from("run-2"));
+    }
+}
