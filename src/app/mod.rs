@@ -3,6 +3,7 @@
 //! steps along ([`flow`]); [`settings`] hold what the next run will be.
 
 mod flow;
+pub mod headless;
 mod keys;
 mod settings;
 
