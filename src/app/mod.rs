@@ -1,8 +1,9 @@
-//! The TUI's application state, without a terminal: keys go in ([`keys`]), [`Command`]s
+//! The TUI's application state, without a terminal: keys go in (`keys`), [`Command`]s
 //! for the runner come out, events from the run update [`RunState`] and move the lesson's
-//! steps along ([`flow`]); [`settings`] hold what the next run will be.
+//! steps along (`flow`); `settings` hold what the next run will be.
 
 mod flow;
+pub mod headless;
 mod keys;
 mod settings;
 mod time_keys;

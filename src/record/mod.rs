@@ -126,7 +126,7 @@ impl Recording {
         if self.chunks.last().is_none_or(|c| c.count == CHUNK) {
             let n = self.chunks.len();
             let max_before = self.chunks.last().map_or(0, |c| c.max_after);
-            let start = (n % self.stride == 0).then(|| {
+            let start = n.is_multiple_of(self.stride).then(|| {
                 let s = before();
                 let size = s.approx_bytes();
                 self.checkpoint_bytes += size;
@@ -169,7 +169,7 @@ impl Recording {
             self.stride *= 2;
             let stride = self.stride;
             for (i, c) in self.chunks.iter_mut().enumerate() {
-                if i % stride != 0
+                if !i.is_multiple_of(stride)
                     && let Some((_, size)) = c.start.take()
                 {
                     self.checkpoint_bytes -= size;

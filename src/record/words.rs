@@ -9,7 +9,7 @@ use crate::state::RunState;
 pub fn tell(f: &Frame, state: &RunState) -> String {
     let who = who(state, f.pid);
     let cell = |name: &str, index: u32| {
-        if index == 0 && !state.shared.get(name).is_some_and(|c| c.len() > 1) {
+        if index == 0 && state.shared.get(name).is_none_or(|c| c.len() <= 1) {
             name.to_string()
         } else {
             format!("{name}[{index}]")
@@ -68,7 +68,7 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
             format!("{who} served {request} for {}", self::who(state, *client))
         }
         Event::Outcome(_) | Event::Error { .. } | Event::RunEnded(_) => {
-            crate::cli::describe(&f.event)
+            crate::engine::protocol::words::describe(&f.event)
         }
         Event::Sample(s) => {
             let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();

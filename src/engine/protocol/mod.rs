@@ -1,8 +1,10 @@
 //! The event protocol: one serde [`Event`] enum that every demo process, the runner and
 //! the observer speak. Native demos write length-prefixed postcard frames to the event
-//! pipe ([`codec`]); the same types serialise as JSON lines for `--json`.
+//! pipe ([`codec`]); the same types serialise as JSON lines for `--json`, and [`words`]
+//! says each one in a readable line.
 
 pub mod codec;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 

@@ -13,31 +13,35 @@
 //!
 //! `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, so the demo is
 //! spawned by the supervisor thread, which lives until everything is reaped.
+//!
+//! The run's threads live here (start, stop, supervise); `spawn` starts the processes
+//! and ties them to proclab, `readers` turns what they send into events.
+
+mod readers;
+mod spawn;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nix::sys::socket::{
-    AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair,
-};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use thiserror::Error;
 
 use crate::engine::demos::Params;
-use crate::engine::demos::ctx::{PARAMS_ENV, decode_status, fds};
+use crate::engine::demos::ctx::decode_status;
 use crate::engine::ipc::Control;
 use crate::engine::observer::Observer;
-use crate::engine::protocol::{
-    self, Decoder, Event, ExitStatus, Frame, MAX_TEXT, RunSummary, Stream, UserAction,
-};
+use crate::engine::protocol::{self, Event, ExitStatus, Frame, RunSummary, Stream, UserAction};
+
+use readers::{read_events, read_lines, receive_outputs, sequence, serve_probe};
+use spawn::{spawn_guard, spawn_main, spawn_python};
+
+pub use spawn::{block_stop_signals, guard_main};
 
 /// Why a run could not start.
 #[derive(Debug, Error)]
@@ -164,9 +168,9 @@ fn send(tx: &SyncSender<Frame>, shared: &Shared, pid: i32, event: Event) {
 }
 
 impl Run {
-    /// Start a demo; every event goes to `tx`, ending with [`Event::RunEnded`]. The channel
-    /// is bounded (see [`channel`]): whoever holds the receiver must keep taking frames
-    /// or drop it, or the demo waits for them.
+    /// Start a demo; every event goes to `tx`, ending with [`Event::RunEnded`].
+    /// The channel is bounded (see [`channel`]): whoever holds the receiver must keep
+    /// taking frames or drop it, or the demo waits for them.
     pub fn start(opts: RunOptions, tx: SyncSender<Frame>) -> Result<Run, RunError> {
         opts.params.validate().map_err(RunError::BadParams)?;
         let setup = |what| move |source| RunError::Setup { what, source };
@@ -194,8 +198,8 @@ impl Run {
             done: AtomicBool::new(false),
             ended: Mutex::new(false),
         });
-        let grace = opts.grace;
         let events = tx.clone();
+        let grace = opts.grace;
         let python = opts.python.is_some();
         let (started_tx, started_rx) = mpsc::channel();
         let sup_shared = shared.clone();
@@ -393,17 +397,6 @@ fn kill_everything(pgid: i32, shared: &Shared) {
         // still list it, because we remove it when we report its exit.
         unsafe { libc::kill(*pid, libc::SIGKILL) };
     }
-}
-
-/// Move `fd` out of the range 3..=5 so the dup2 calls in the child cannot clobber it.
-fn above_targets(fd: OwnedFd) -> std::io::Result<OwnedFd> {
-    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor >= 10 that we then own.
-    let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
-    if new < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fcntl returned a fresh descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
 fn supervise(
@@ -641,438 +634,6 @@ fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> 
         .unwrap_or_else(|_| std::thread::spawn(|| {}))
 }
 
-fn spawn_main(
-    opts: &RunOptions,
-    control: &Control,
-    ev_write: OwnedFd,
-    out_theirs: OwnedFd,
-) -> Result<std::process::Child, RunError> {
-    let setup = |what| move |source| RunError::Setup { what, source };
-    let params = serde_json::to_string(&opts.params)
-        .map_err(|e| setup("parameters")(std::io::Error::other(e)))?;
-    let ev = above_targets(ev_write).map_err(setup("event pipe"))?;
-    let ctl = above_targets(
-        // The control block's descriptor is shared; dup it for the child.
-        nix::unistd::dup(unsafe {
-            std::os::fd::BorrowedFd::borrow_raw(control.mapping().raw_fd())
-        })
-        .map_err(|e| setup("control block")(e.into()))?,
-    )
-    .map_err(setup("control block"))?;
-    let out = above_targets(out_theirs).map_err(setup("output socket"))?;
-    let sources: [RawFd; 3] = [ev.as_raw_fd(), ctl.as_raw_fd(), out.as_raw_fd()];
-    let parent = std::process::id() as i32;
-    let mut cmd = Command::new(&opts.exe);
-    cmd.arg("__demo")
-        .env(PARAMS_ENV, params)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // SAFETY: only async-signal-safe calls (dup2, prctl, sigprocmask, getppid, _exit)
-    // between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            for (src, dst) in sources.iter().zip([fds::EVENTS, fds::CONTROL, fds::OUTPUT]) {
-                if libc::dup2(*src, dst) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            tie_to_parent(parent, libc::SIGKILL, true);
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().map_err(|source| RunError::Spawn {
-        exe: opts.exe.clone(),
-        source,
-    })?;
-    // Our copies of the child's ends close here, so end-of-file comes when the demo ends.
-    drop((ev, ctl, out));
-    Ok(child)
-}
-
-/// Start the script under the probe: `python -u script args`, its own process group, the
-/// probe's folder first on PYTHONPATH, dying with proclab like the native main does.
-fn spawn_python(
-    py: &crate::engine::python::PythonProgram,
-    dir: &crate::engine::python::ProbeDir,
-) -> Result<std::process::Child, RunError> {
-    let mut pythonpath = std::ffi::OsString::from(dir.path.as_os_str());
-    if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
-        pythonpath.push(":");
-        pythonpath.push(old);
-    }
-    let parent = std::process::id() as i32;
-    let mut cmd = Command::new(&py.python);
-    cmd.arg("-u")
-        .arg(&py.script)
-        .args(&py.args)
-        .env("PYTHONPATH", pythonpath)
-        // No __pycache__ beside the student's files.
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env(crate::engine::python::PROBE_DIR_ENV, &dir.path)
-        .env(crate::engine::python::RUNNER_PID_ENV, parent.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            tie_to_parent(parent, libc::SIGKILL, true);
-            Ok(())
-        });
-    }
-    cmd.spawn().map_err(|source| RunError::Spawn {
-        exe: py.python.clone(),
-        source,
-    })
-}
-
-/// `proclab __guard PGID DIR`: a process of its own that SIGKILLs the demo's group and
-/// removes the probe's folder if proclab dies first (its parent-death signal tells it),
-/// and otherwise is killed at the run's end.
-fn spawn_guard(
-    exe: &std::path::Path,
-    pgid: i32,
-    dir: &std::path::Path,
-) -> std::io::Result<std::process::Child> {
-    let parent = std::process::id() as i32;
-    let mut cmd = Command::new(exe);
-    cmd.arg("__guard")
-        .arg(pgid.to_string())
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .process_group(0);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            // SIGTERM when proclab's supervisor thread ends; the guard waits for it, so
-            // its own mask (SIGTERM blocked or not) is set up by the guard itself.
-            tie_to_parent(parent, libc::SIGTERM, false);
-            Ok(())
-        });
-    }
-    cmd.spawn()
-}
-
-/// In a child between fork and exec: get `signal` when proclab's spawning thread ends
-/// (even if proclab is SIGKILLed), leave at once if proclab is already gone, and with
-/// `clear_mask` start with no blocked signals (proclab blocks some for its own handling;
-/// a demo must not inherit that).
-///
-/// # Safety
-/// Only async-signal-safe calls: fit for `pre_exec`.
-unsafe fn tie_to_parent(parent: i32, signal: i32, clear_mask: bool) {
-    // SAFETY: prctl, getppid, _exit, sigemptyset and sigprocmask are async-signal-safe.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, signal);
-        if libc::getppid() != parent {
-            libc::_exit(1);
-        }
-        if clear_mask {
-            let mut empty: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut empty);
-            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        }
-    }
-}
-
-/// The guard's body (see [`spawn_guard`]). Returns its exit code.
-pub fn guard_main(pgid: &str, dir: &std::path::Path) -> i32 {
-    let Ok(pgid) = pgid.parse::<i32>() else {
-        eprintln!("proclab: __guard takes a process group id");
-        return 2;
-    };
-    if pgid <= 1 {
-        return 2;
-    }
-    // SAFETY: building a signal set and waiting for SIGTERM (blocked first, so it
-    // cannot be missed between the check and the wait).
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        let mut sig = 0;
-        libc::sigwait(&set, &mut sig);
-        libc::kill(-pgid, libc::SIGKILL);
-    }
-    // Only ever a probe folder of ours.
-    let ours = dir.starts_with(std::env::temp_dir())
-        && dir
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("proclab-probe-"));
-    if ours {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    0
-}
-
-/// Accept the probe's connections until the run is reaped, reading events and output
-/// from each; stop the run if it starts more than `limit` processes.
-fn serve_probe(
-    dir: crate::engine::python::ProbeDir,
-    pgid: i32,
-    limit: usize,
-    tx: &SyncSender<Frame>,
-    shared: &Arc<Shared>,
-    reaped: &AtomicBool,
-) {
-    let events = match dir.events.try_clone() {
-        Ok(l) => OwnedFd::from(l),
-        Err(_) => return,
-    };
-    let over = Arc::new(AtomicBool::new(false));
-    let spawned = Arc::new(Mutex::new(BTreeSet::new()));
-    // Each process has its own connection, read by its own thread: a get can arrive
-    // before the put that preceded it. `tx` is the sequencer, which restores time order.
-    let mut readers = Vec::new();
-    loop {
-        let done = reaped.load(Ordering::SeqCst);
-        let mut fds = [
-            libc::pollfd {
-                fd: events.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: dir.output.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: polling two listening sockets we own.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, if done { 0 } else { 100 }) };
-        if n <= 0 {
-            if done {
-                break;
-            }
-            continue;
-        }
-        if fds[0].revents != 0
-            && let Some(conn) = crate::engine::python::accept(&events)
-        {
-            let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
-            let spawned = spawned.clone();
-            readers.push(spawn_named("proclab-probe-events", move || {
-                let file = std::fs::File::from(conn);
-                crate::engine::python::read_probe_lines(file, |r| match r {
-                    Ok(frame) => {
-                        let n = {
-                            let mut s = lock(&spawned);
-                            if let Event::Spawned { .. } = frame.event {
-                                s.insert(frame.pid);
-                            }
-                            s.len()
-                        };
-                        let _ = tx.send(frame);
-                        if n > limit && !over.swap(true, Ordering::SeqCst) {
-                            send(
-                                &tx,
-                                &shared,
-                                0,
-                                Event::Error {
-                                    source: "limit".into(),
-                                    message: format!(
-                                        "the program started more than {limit} processes: proclab stopped it"
-                                    ),
-                                },
-                            );
-                            shared.stopped.store(true, Ordering::SeqCst);
-                            kill_everything(pgid, &shared);
-                        }
-                    }
-                    Err(message) => send(
-                        &tx,
-                        &shared,
-                        0,
-                        Event::Error {
-                            source: "probe".into(),
-                            message,
-                        },
-                    ),
-                });
-            }));
-        }
-        if fds[1].revents != 0
-            && let Some(conn) = crate::engine::python::accept(&dir.output)
-        {
-            let (tx, shared) = (tx.clone(), shared.clone());
-            readers.push(spawn_named("proclab-probe-output", move || {
-                receive_outputs(conn, &tx, &shared)
-            }));
-        }
-    }
-    for r in readers {
-        let _ = r.join();
-    }
-}
-
-/// How long the sequencer holds an event for earlier ones from other processes.
-const REORDER: Duration = Duration::from_millis(30);
-
-/// Release frames in time order, each once it is [`REORDER`] old; all at the end.
-fn sequence(rx: Receiver<Frame>, tx: &SyncSender<Frame>, shared: &Shared) {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    // (time, arrival number) keeps frames of equal time in arrival order.
-    let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
-    let mut held: std::collections::HashMap<u64, Frame> = Default::default();
-    let mut n = 0u64;
-    let release = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>,
-                   held: &mut std::collections::HashMap<u64, Frame>,
-                   until: u64| {
-        while let Some(Reverse((t, k))) = heap.peek().copied() {
-            if t > until {
-                break;
-            }
-            heap.pop();
-            if let Some(f) = held.remove(&k) {
-                shared.note(&f);
-                let _ = tx.send(f);
-            }
-        }
-    };
-    loop {
-        match rx.recv_timeout(Duration::from_millis(10)) {
-            Ok(f) => {
-                heap.push(Reverse((f.t_us, n)));
-                held.insert(n, f);
-                n += 1;
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
-        release(&mut heap, &mut held, cutoff);
-    }
-    release(&mut heap, &mut held, u64::MAX);
-}
-
-/// Decode frames from the event pipe until every writer has gone.
-fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) {
-    let mut file = std::fs::File::from(fd);
-    let mut decoder = Decoder::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let report = |r: Result<Frame, protocol::DecodeError>| match r {
-        Ok(frame) => {
-            shared.note(&frame);
-            let _ = tx.send(frame);
-        }
-        Err(e) => send(
-            tx,
-            shared,
-            0,
-            Event::Error {
-                source: "event pipe".into(),
-                message: e.to_string(),
-            },
-        ),
-    };
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                decoder.feed(&buf[..n]);
-                while let Some(r) = decoder.next_frame() {
-                    report(r);
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                report(Err(protocol::DecodeError::Garbage(0, e.to_string())));
-                break;
-            }
-        }
-    }
-    for r in decoder.finish() {
-        report(r);
-    }
-}
-
-/// Receive each demo process's output pipes (sent with SCM_RIGHTS) and read them.
-fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Arc<Shared>) {
-    let mut readers = Vec::new();
-    loop {
-        let mut pid_bytes = [0u8; 4];
-        let mut iov = [std::io::IoSliceMut::new(&mut pid_bytes)];
-        let mut space = nix::cmsg_space!([RawFd; 2]);
-        let msg = match recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Ok(m) => m,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => break,
-        };
-        if msg.bytes == 0 {
-            break; // every sender has gone
-        }
-        let mut received: Vec<RawFd> = Vec::new();
-        if let Ok(cmsgs) = msg.cmsgs() {
-            for c in cmsgs {
-                if let ControlMessageOwned::ScmRights(fds) = c {
-                    received.extend(fds);
-                }
-            }
-        }
-        // SAFETY: SCM_RIGHTS installed these descriptors in our table; we own them now.
-        let owned: Vec<OwnedFd> = received
-            .into_iter()
-            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
-            .collect();
-        let pid = i32::from_le_bytes(pid_bytes);
-        for (fd, stream) in owned.into_iter().zip([Stream::Stdout, Stream::Stderr]) {
-            let (tx, shared) = (tx.clone(), shared.clone());
-            readers.push(spawn_named("proclab-output", move || {
-                read_lines(std::fs::File::from(fd), pid, stream, &tx, &shared)
-            }));
-        }
-    }
-    for r in readers {
-        let _ = r.join();
-    }
-}
-
-/// Forward each line of `src` as an Output event attributed to `pid`.
-fn read_lines(src: impl Read, pid: i32, stream: Stream, tx: &SyncSender<Frame>, shared: &Shared) {
-    let mut reader = BufReader::new(src);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {
-                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    line.pop();
-                }
-                let text = protocol::clip(&String::from_utf8_lossy(&line), MAX_TEXT);
-                send(tx, shared, pid, Event::Output { stream, line: text });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        }
-    }
-}
-
-/// Block SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every thread it
-/// starts afterwards) and return the set, for one thread to `wait()` on and turn into a
-/// clean stop. Call before starting threads. Demo processes get an empty mask again.
-pub fn block_stop_signals() -> nix::sys::signal::SigSet {
-    use nix::sys::signal::{SigSet, Signal};
-    let mut set = SigSet::empty();
-    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
-        set.add(s);
-    }
-    let _ = set.thread_block();
-    set
-}
-
 /// How the run's main process ended, as a process exit code for `proclab run`.
 pub fn exit_code(summary: &RunSummary) -> i32 {
     match summary.main_status {
@@ -1081,56 +642,5 @@ pub fn exit_code(summary: &RunSummary) -> i32 {
         Some(ExitStatus::Code(_)) => 1,
         Some(ExitStatus::Signal(s)) => 128 + s,
         None => 1,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn random_bytes_on_the_event_pipe_give_an_error_event_and_good_frames_survive() {
-        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe");
-        let good = |n: u32| Frame {
-            t_us: n as u64,
-            pid: 7,
-            event: Event::LockWait { lock: n },
-        };
-        let writer = std::thread::spawn(move || {
-            use std::io::Write;
-            let mut w = std::fs::File::from(w);
-            w.write_all(&protocol::encode_vec(&good(1)).expect("encodes"))
-                .expect("write");
-            let mut x: u32 = 12345;
-            let noise: Vec<u8> = (0..3000)
-                .map(|_| {
-                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                    (x >> 16) as u8
-                })
-                .collect();
-            w.write_all(&noise).expect("write");
-            w.write_all(&protocol::encode_vec(&good(2)).expect("encodes"))
-                .expect("write");
-        });
-        let (tx, rx) = channel();
-        let shared = Shared {
-            live: Mutex::new(BTreeSet::new()),
-            seen: Mutex::new(BTreeSet::new()),
-            errors: AtomicU32::new(0),
-            stopped: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            ended: Mutex::new(false),
-        };
-        read_events(r, &tx, &shared);
-        writer.join().expect("writer");
-        let events: Vec<Event> = rx.try_iter().map(|f| f.event).collect();
-        assert_eq!(events.first(), Some(&good(1).event));
-        assert_eq!(events.last(), Some(&good(2).event), "{events:?}");
-        let errors = events
-            .iter()
-            .filter(|e| matches!(e, Event::Error { source, .. } if source == "event pipe"))
-            .count();
-        assert!(errors >= 1, "garbage is reported");
-        assert_eq!(shared.errors.load(Ordering::Relaxed) as usize, errors);
     }
 }

@@ -1,0 +1,240 @@
+//! Events in words: the readable line `proclab run` prints for each event (and anything
+//! else that tells a person what happened).
+
+use super::{Event, Outcome, Role, Stream, UserAction};
+
+/// One readable line for an event.
+pub fn describe(e: &Event) -> String {
+    match e {
+        Event::RunStarted {
+            demo,
+            params,
+            runner_pid,
+            main_pid,
+        } => {
+            let p: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(
+                "run {demo}: main pid {main_pid} (runner {runner_pid}); {}",
+                p.join(" ")
+            )
+        }
+        Event::Spawned {
+            ppid,
+            role,
+            label,
+            start_method,
+        } => {
+            format!(
+                "started: {label} ({}), ppid {ppid}, by {start_method}",
+                role_name(*role)
+            )
+        }
+        Event::Exited { status } => format!("exited: {status}"),
+        Event::Output {
+            stream: Stream::Stdout,
+            line,
+        } => format!("| {line}"),
+        Event::Output {
+            stream: Stream::Stderr,
+            line,
+        } => format!("! {line}"),
+        Event::Phase { name } => format!("== {name}"),
+        Event::StepPoint { op, detail } => format!("waits to {op:?}: {detail}"),
+        Event::QueuePut { item, size, .. } => format!("put {item} (size {size})"),
+        Event::QueueGet {
+            item,
+            producer,
+            size,
+            ..
+        } => {
+            if *producer == 0 {
+                format!("got {item} (size {size})")
+            } else {
+                format!("got {item} from pid {producer} (size {size})")
+            }
+        }
+        Event::QueueBlocked { op, .. } => format!("blocked on queue {op:?}"),
+        Event::LockWait { .. } => "waits for the lock".into(),
+        Event::LockAcquired { waited_us, .. } => format!("holds the lock (waited {waited_us} µs)"),
+        Event::LockReleased { .. } => "released the lock".into(),
+        Event::SharedRead { name, index, value } => format!("read {name}[{index}] = {value}"),
+        Event::SharedWrite { name, index, value } => format!("wrote {name}[{index}] = {value}"),
+        Event::TaskSubmitted { task, arg } => format!("submitted task {task} (x={arg})"),
+        Event::TaskStarted { task, arg } => format!("runs task {task} (x={arg})"),
+        Event::TaskDone { task, result } => format!("finished task {task} = {result}"),
+        Event::ResultDelivered {
+            task,
+            result,
+            position,
+        } => {
+            format!("result #{position}: task {task} = {result}")
+        }
+        Event::PipeSend { conn, item } => format!("{conn}.send({item})"),
+        Event::PipeRecv {
+            conn,
+            item: Some(item),
+        } => format!("{conn}.recv() -> {item}"),
+        Event::PipeRecv { conn, item: None } => {
+            format!("{conn}.recv() -> EOFError (every write end closed)")
+        }
+        Event::Served { client, request } => format!("served {request} for pid {client}"),
+        Event::Outcome(o) => format!("result: {}", describe_outcome(o)),
+        Event::Sample(s) => {
+            let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
+            let procs: Vec<String> = s
+                .procs
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {} {:.0}% core {} {} KB",
+                        p.pid, p.state, p.cpu, p.core, p.rss_kb
+                    )
+                })
+                .collect();
+            format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
+        }
+        Event::Error { source, message } => format!("ERROR ({source}): {message}"),
+        Event::User(a) => match a {
+            UserAction::Pause => "user: pause (SIGSTOP to the group)".into(),
+            UserAction::Resume => "user: resume (SIGCONT)".into(),
+            UserAction::Tempo { ms } => {
+                format!("user: tempo {ms} ms per operation")
+            }
+            UserAction::Stepping { on: true } => "user: step mode on".into(),
+            UserAction::Stepping { on: false } => "user: step mode off".into(),
+            UserAction::Step => "user: one step".into(),
+            UserAction::Stop => "user: stop".into(),
+        },
+        Event::RunEnded(s) => format!(
+            "summary: {} demo, main {}, {} processes, {:.2} s{}{}",
+            s.demo,
+            s.main_status
+                .map_or("never started".into(), |st| st.to_string()),
+            s.processes,
+            s.wall_ms / 1e3,
+            if s.stopped { ", stopped" } else { "" },
+            if s.errors > 0 {
+                format!(", {} errors", s.errors)
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+fn role_name(r: Role) -> &'static str {
+    use Role::*;
+    match r {
+        Main => "main",
+        Worker => "worker",
+        Producer => "producer",
+        Consumer => "consumer",
+        PoolWorker => "pool worker",
+        Variant => "variant",
+        Server => "server",
+        Unknown => "unknown",
+    }
+}
+
+fn describe_outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::Counter {
+            expected,
+            actual,
+            locked,
+        } => format!(
+            "counter {actual} of {expected} expected, {} lost (lock {})",
+            expected - actual,
+            if *locked { "on" } else { "off" }
+        ),
+        Outcome::Timing {
+            variant,
+            workers,
+            wall_ms,
+            cpu_ms,
+            speedup,
+        } => {
+            // A Python program's own timing line: no worker count or CPU time known.
+            let how = if *workers > 0 {
+                format!(" x{workers}: wall {wall_ms:.1} ms, cpu {cpu_ms:.1} ms")
+            } else {
+                format!(": wall {wall_ms:.1} ms")
+            };
+            format!("{variant}{how}, speedup {speedup:.2}x")
+        }
+        Outcome::Pool {
+            mode,
+            tasks,
+            delivered,
+            distinct_pids,
+            complete,
+            ..
+        } => {
+            let order: Vec<String> = delivered.iter().map(|(t, _)| t.to_string()).collect();
+            format!(
+                "{mode}: {tasks} results from {distinct_pids} PIDs, task order [{}{}]",
+                order.join(" "),
+                if *complete { "" } else { " ..." }
+            )
+        }
+        Outcome::Queue { put, got, total } => format!(
+            "{put} put, {got} got{}",
+            total.map_or(String::new(), |t| format!(", total {t}"))
+        ),
+        Outcome::Shared { value, array } => {
+            let a: Vec<String> = array.iter().map(|v| v.to_string()).collect();
+            format!("value {value}, array [{}]", a.join(", "))
+        }
+        Outcome::Processes { children } => {
+            let c: Vec<String> = children.iter().map(|(p, s)| format!("{p}: {s}")).collect();
+            c.join("; ")
+        }
+        Outcome::Pipe {
+            duplex,
+            sent,
+            received,
+            replies,
+            eof,
+        } => format!(
+            "{} pipe: {sent} sent, {received} received{}{}",
+            if *duplex { "duplex" } else { "one-way" },
+            if *duplex {
+                format!(", {replies} replies")
+            } else {
+                String::new()
+            },
+            if *eof { ", then EOF" } else { "" }
+        ),
+        Outcome::Manager {
+            round_trips,
+            proxy_us,
+            value_us,
+        } => format!(
+            "{round_trips} proxy round trips, {proxy_us:.1} µs each; v.value += 1 on a Value takes {value_us:.2} µs"
+        ),
+        Outcome::StartMethods { rows } => {
+            let r: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} pid {} ppid {} ({}) in {:.1} ms, CONFIG={}",
+                        r.method,
+                        r.pid,
+                        r.ppid,
+                        r.parent,
+                        r.latency_us as f64 / 1000.0,
+                        r.config
+                    )
+                })
+                .collect();
+            r.join("; ")
+        }
+        Outcome::Orphan {
+            pid,
+            ppid_before,
+            ppid_after,
+        } => {
+            format!("orphan {pid}: PPID {ppid_before} before its parent died, {ppid_after} after")
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Reading what the run's processes send: frames on the event pipe, output pipes passed
+//! over a socket, the probe's connections, and the sequencer that puts a Python run's
+//! events back in time order.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+
+use crate::engine::protocol::{self, Decoder, Event, Frame, MAX_TEXT, Stream};
+
+use super::{Shared, kill_everything, lock, send, spawn_named};
+
+/// Accept the probe's connections until the run is reaped, reading events and output
+/// from each; stop the run if it starts more than `limit` processes.
+pub(super) fn serve_probe(
+    dir: crate::engine::python::ProbeDir,
+    pgid: i32,
+    limit: usize,
+    tx: &SyncSender<Frame>,
+    shared: &Arc<Shared>,
+    reaped: &AtomicBool,
+) {
+    let events = match dir.events.try_clone() {
+        Ok(l) => OwnedFd::from(l),
+        Err(_) => return,
+    };
+    let over = Arc::new(AtomicBool::new(false));
+    let spawned = Arc::new(Mutex::new(BTreeSet::new()));
+    // Each process has its own connection, read by its own thread: a get can arrive
+    // before the put that preceded it. `tx` is the sequencer, which restores time order.
+    let mut readers = Vec::new();
+    loop {
+        let done = reaped.load(Ordering::SeqCst);
+        let mut fds = [
+            libc::pollfd {
+                fd: events.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: dir.output.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: polling two listening sockets we own.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, if done { 0 } else { 100 }) };
+        if n <= 0 {
+            if done {
+                break;
+            }
+            continue;
+        }
+        if fds[0].revents != 0
+            && let Some(conn) = crate::engine::python::accept(&events)
+        {
+            let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
+            let spawned = spawned.clone();
+            readers.push(spawn_named("proclab-probe-events", move || {
+                let file = std::fs::File::from(conn);
+                crate::engine::python::read_probe_lines(file, |r| match r {
+                    Ok(frame) => {
+                        let n = {
+                            let mut s = lock(&spawned);
+                            if let Event::Spawned { .. } = frame.event {
+                                s.insert(frame.pid);
+                            }
+                            s.len()
+                        };
+                        let _ = tx.send(frame);
+                        if n > limit && !over.swap(true, Ordering::SeqCst) {
+                            send(
+                                &tx,
+                                &shared,
+                                0,
+                                Event::Error {
+                                    source: "limit".into(),
+                                    message: format!(
+                                        "the program started more than {limit} processes: proclab stopped it"
+                                    ),
+                                },
+                            );
+                            shared.stopped.store(true, Ordering::SeqCst);
+                            kill_everything(pgid, &shared);
+                        }
+                    }
+                    Err(message) => send(
+                        &tx,
+                        &shared,
+                        0,
+                        Event::Error {
+                            source: "probe".into(),
+                            message,
+                        },
+                    ),
+                });
+            }));
+        }
+        if fds[1].revents != 0
+            && let Some(conn) = crate::engine::python::accept(&dir.output)
+        {
+            let (tx, shared) = (tx.clone(), shared.clone());
+            readers.push(spawn_named("proclab-probe-output", move || {
+                receive_outputs(conn, &tx, &shared)
+            }));
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+}
+
+/// How long the sequencer holds an event for earlier ones from other processes.
+const REORDER: Duration = Duration::from_millis(30);
+
+/// Release frames in time order, each once it is [`REORDER`] old; all at the end.
+pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared: &Shared) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // (time, arrival number) keeps frames of equal time in arrival order.
+    let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
+    let mut held: std::collections::HashMap<u64, Frame> = Default::default();
+    let mut n = 0u64;
+    let release = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>,
+                   held: &mut std::collections::HashMap<u64, Frame>,
+                   until: u64| {
+        while let Some(Reverse((t, k))) = heap.peek().copied() {
+            if t > until {
+                break;
+            }
+            heap.pop();
+            if let Some(f) = held.remove(&k) {
+                shared.note(&f);
+                let _ = tx.send(f);
+            }
+        }
+    };
+    loop {
+        match rx.recv_timeout(Duration::from_millis(10)) {
+            Ok(f) => {
+                heap.push(Reverse((f.t_us, n)));
+                held.insert(n, f);
+                n += 1;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
+        release(&mut heap, &mut held, cutoff);
+    }
+    release(&mut heap, &mut held, u64::MAX);
+}
+
+/// Decode frames from the event pipe until every writer has gone.
+pub(super) fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) {
+    let mut file = std::fs::File::from(fd);
+    let mut decoder = Decoder::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let report = |r: Result<Frame, protocol::DecodeError>| match r {
+        Ok(frame) => {
+            shared.note(&frame);
+            let _ = tx.send(frame);
+        }
+        Err(e) => send(
+            tx,
+            shared,
+            0,
+            Event::Error {
+                source: "event pipe".into(),
+                message: e.to_string(),
+            },
+        ),
+    };
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                decoder.feed(&buf[..n]);
+                while let Some(r) = decoder.next_frame() {
+                    report(r);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                report(Err(protocol::DecodeError::Garbage(0, e.to_string())));
+                break;
+            }
+        }
+    }
+    for r in decoder.finish() {
+        report(r);
+    }
+}
+
+/// Receive each demo process's output pipes (sent with SCM_RIGHTS) and read them.
+pub(super) fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Arc<Shared>) {
+    let mut readers = Vec::new();
+    loop {
+        let mut pid_bytes = [0u8; 4];
+        let mut iov = [std::io::IoSliceMut::new(&mut pid_bytes)];
+        let mut space = nix::cmsg_space!([RawFd; 2]);
+        let msg = match recvmsg::<()>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Ok(m) => m,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => break,
+        };
+        if msg.bytes == 0 {
+            break; // every sender has gone
+        }
+        let mut received: Vec<RawFd> = Vec::new();
+        if let Ok(cmsgs) = msg.cmsgs() {
+            for c in cmsgs {
+                if let ControlMessageOwned::ScmRights(fds) = c {
+                    received.extend(fds);
+                }
+            }
+        }
+        // SAFETY: SCM_RIGHTS installed these descriptors in our table; we own them now.
+        let owned: Vec<OwnedFd> = received
+            .into_iter()
+            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+            .collect();
+        let pid = i32::from_le_bytes(pid_bytes);
+        for (fd, stream) in owned.into_iter().zip([Stream::Stdout, Stream::Stderr]) {
+            let (tx, shared) = (tx.clone(), shared.clone());
+            readers.push(spawn_named("proclab-output", move || {
+                read_lines(std::fs::File::from(fd), pid, stream, &tx, &shared)
+            }));
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+}
+
+/// Forward each line of `src` as an Output event attributed to `pid`.
+pub(super) fn read_lines(
+    src: impl Read,
+    pid: i32,
+    stream: Stream,
+    tx: &SyncSender<Frame>,
+    shared: &Shared,
+) {
+    let mut reader = BufReader::new(src);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                let text = protocol::clip(&String::from_utf8_lossy(&line), MAX_TEXT);
+                send(tx, shared, pid, Event::Output { stream, line: text });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+
+    #[test]
+    fn random_bytes_on_the_event_pipe_give_an_error_event_and_good_frames_survive() {
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe");
+        let good = |n: u32| Frame {
+            t_us: n as u64,
+            pid: 7,
+            event: Event::LockWait { lock: n },
+        };
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let mut w = std::fs::File::from(w);
+            w.write_all(&protocol::encode_vec(&good(1)).expect("encodes"))
+                .expect("write");
+            let mut x: u32 = 12345;
+            let noise: Vec<u8> = (0..3000)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (x >> 16) as u8
+                })
+                .collect();
+            w.write_all(&noise).expect("write");
+            w.write_all(&protocol::encode_vec(&good(2)).expect("encodes"))
+                .expect("write");
+        });
+        let (tx, rx) = crate::engine::runner::channel();
+        let shared = Shared {
+            live: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(BTreeSet::new()),
+            errors: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+            ended: Mutex::new(false),
+        };
+        read_events(r, &tx, &shared);
+        writer.join().expect("writer");
+        let events: Vec<Event> = rx.try_iter().map(|f| f.event).collect();
+        assert_eq!(events.first(), Some(&good(1).event));
+        assert_eq!(events.last(), Some(&good(2).event), "{events:?}");
+        let errors = events
+            .iter()
+            .filter(|e| matches!(e, Event::Error { source, .. } if source == "event pipe"))
+            .count();
+        assert!(errors >= 1, "garbage is reported");
+        assert_eq!(shared.errors.load(Ordering::Relaxed) as usize, errors);
+    }
+}
