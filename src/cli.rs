@@ -28,6 +28,10 @@ pub struct Cli {
     /// Forget which lessons are finished, then open the app.
     #[arg(long)]
     reset_progress: bool,
+    /// Record every run of the app to this file (the second run to FILE-2, ...); `w` in
+    /// the app saves the current run anywhere.
+    #[arg(long, value_name = "FILE")]
+    record: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +48,12 @@ enum Command {
     /// Open the terminal app on your own Python program: its processes, queues, locks,
     /// shared values and output, live (needs python3).
     Watch(WatchArgs),
+    /// Open a recorded run (--record, or w in the app) in the app, starting no process; or
+    /// print its events as JSON lines.
+    Replay(ReplayArgs),
+    /// Write a recorded run as a picture (SVG of the screen at a moment) or as an
+    /// asciicast (the app replaying it), for handouts.
+    Export(ExportArgs),
     /// Internal: the main process of a demo, started by `proclab run`.
     #[command(name = "__demo", hide = true)]
     Demo,
@@ -72,11 +82,78 @@ struct WatchArgs {
     /// Stop the program if it starts more than this many processes.
     #[arg(long, default_value_t = crate::engine::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
     max_procs: u32,
+    /// Record every run to this file (the second run to FILE-2, ...).
+    #[arg(long, value_name = "FILE")]
+    record: Option<std::path::PathBuf>,
     /// The program.
     script: std::path::PathBuf,
     /// Its arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// The recording.
+    file: std::path::PathBuf,
+    /// Print the recorded events as JSON lines, exactly as `proclab run --json` printed
+    /// them, instead of opening the app.
+    #[arg(long)]
+    json: bool,
+    /// Language of the lesson texts (default: from LC_ALL / LC_MESSAGES / LANG).
+    #[arg(long, value_enum)]
+    lang: Option<crate::course::Lang>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("output").required(true).multiple(true).args(["svg", "cast"]))]
+struct ExportArgs {
+    /// The recording.
+    file: std::path::PathBuf,
+    /// Write the screen at --at as an SVG (text as text, colours kept).
+    #[arg(long, value_name = "OUT", requires = "at")]
+    svg: Option<std::path::PathBuf>,
+    /// The moment for --svg, in seconds from the run's start (e.g. 0.05).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    at: Option<f64>,
+    /// Write an asciicast v2 of the app replaying the run (asciinema plays it).
+    #[arg(long, value_name = "OUT")]
+    cast: Option<std::path::PathBuf>,
+    /// The screen's size, columns x rows.
+    #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = size)]
+    size: (u16, u16),
+    /// Playback speed of the cast: 0.1 makes a 0.2 s run last 2 s.
+    #[arg(long, default_value_t = 1.0, value_parser = speed)]
+    speed: f64,
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds >= 0 (e.g. 0.05)")),
+    }
+}
+
+fn speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a speed between 0.01 and 100 (e.g. 0.25)"
+        )),
+    }
+}
+
+fn size(s: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("'{s}' is not a size like 120x40 (at least 80x24, at most 1000x500)");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h) = (
+        w.trim().parse::<u16>().map_err(|_| bad())?,
+        h.trim().parse::<u16>().map_err(|_| bad())?,
+    );
+    if !(80..=1000).contains(&w) || !(24..=500).contains(&h) {
+        return Err(bad());
+    }
+    Ok((w, h))
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +220,13 @@ struct RunArgs {
     /// Print events as JSON lines (one object per line; the summary is the last line).
     #[arg(long)]
     json: bool,
+    /// Also record the run to this file (`proclab replay FILE` shows it again).
+    #[arg(long, value_name = "FILE")]
+    record: Option<std::path::PathBuf>,
+    /// Re-run a recorded step-mode run's schedule on new processes: the same process does
+    /// the same operation in the same order (the demo's options come from the recording).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "runner", "step"])]
+    schedule: Option<std::path::PathBuf>,
     /// Include observer samples (per-core CPU, each process's state, CPU, RSS, core)
     /// every 250 ms.
     #[arg(long)]
@@ -252,6 +336,15 @@ pub fn main() -> i32 {
             crate::course::format::check_command(&dir)
         }
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
+        Some(Command::Replay(r)) => replay(r),
+        Some(Command::Export(x)) => crate::app::replay::export(&crate::app::replay::Export {
+            file: x.file,
+            svg: x.svg.zip(x.at),
+            cast: x.cast,
+            width: x.size.0,
+            height: x.size.1,
+            speed: x.speed,
+        }),
         None => {
             let lessons = match &cli.lessons {
                 None => crate::course::embedded(),
@@ -286,7 +379,7 @@ pub fn main() -> i32 {
                 python: crate::engine::python::find_python(None).ok(),
                 watch: None,
                 max_procs: crate::engine::runner::MAX_PROCS as usize,
-                record: None,
+                record: cli.record,
             })
         }
     }
@@ -351,7 +444,7 @@ fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
         python: Some(python),
         watch: Some((w.script, w.args)),
         max_procs: w.max_procs as usize,
-        record: None,
+        record: w.record,
     })
 }
 
@@ -382,7 +475,63 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::engine::python::Python
     .map(Some)
 }
 
+/// `proclab replay FILE`: the app on the recording, or its JSON lines.
+fn replay(r: ReplayArgs) -> i32 {
+    if r.json {
+        return crate::app::replay::print_json(&r.file);
+    }
+    match crate::app::replay::open(&r.file, crate::course::embedded()) {
+        Ok(mut opened) => {
+            opened.app.lang = r.lang.unwrap_or_else(crate::course::Lang::from_env);
+            crate::ui::terminal::replay(opened.app)
+        }
+        Err(e) => {
+            eprintln!("proclab: {e}");
+            2
+        }
+    }
+}
+
+/// The schedule `--schedule FILE` asks for, checked against the demo asked for.
+fn schedule(args: &RunArgs) -> Result<Option<crate::record::schedule::Schedule>, String> {
+    let Some(path) = &args.schedule else {
+        return Ok(None);
+    };
+    if args.any_demo_option() {
+        return Err(
+            "a schedule re-runs the recorded run with its own options: give only the demo and --schedule"
+                .into(),
+        );
+    }
+    let reader = crate::record::file::open(path).map_err(|e| e.to_string())?;
+    let mut problem = None;
+    let frames = reader.map_while(|f| f.map_err(|e| problem = Some(e)).ok());
+    let s = crate::record::schedule::Schedule::from_frames(frames)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(e) = problem {
+        eprintln!("proclab: {e}: the schedule is what came before");
+    }
+    if let Some(d) = args.demo
+        && d != s.params.demo
+    {
+        return Err(format!(
+            "{} is a run of the {} demo, not {}",
+            path.display(),
+            s.params.demo.name(),
+            d.name()
+        ));
+    }
+    Ok(Some(s))
+}
+
 fn run(args: RunArgs) -> i32 {
+    let schedule = match schedule(&args) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
+            return 2;
+        }
+    };
     let python = match python_program(&args) {
         Ok(p) => p,
         Err(msg) => {
@@ -390,7 +539,10 @@ fn run(args: RunArgs) -> i32 {
             return 2;
         }
     };
-    let params = args.params();
+    let params = match &schedule {
+        Some(s) => s.params.clone(),
+        None => args.params(),
+    };
     if let Err(msg) = params.validate() {
         eprintln!("error: {msg}\n\nFor more information, try 'proclab run --help'.");
         return 2;
@@ -402,7 +554,17 @@ fn run(args: RunArgs) -> i32 {
         lesson: if args.file.is_none() { args.demo } else { None },
         max_procs: args.max_procs as usize,
         samples: args.samples,
-        step: args.step,
+        step: args.step || schedule.is_some(),
         json: args.json,
+        record: args.record.clone(),
+        lesson_id: if args.file.is_some() {
+            None
+        } else {
+            crate::course::embedded()
+                .into_iter()
+                .find(|l| Some(l.demo) == args.demo)
+                .map(|l| l.def.id)
+        },
+        schedule,
     })
 }

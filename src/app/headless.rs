@@ -31,6 +31,12 @@ pub struct Headless {
     pub step: bool,
     /// JSON lines instead of readable lines.
     pub json: bool,
+    /// Also write the run's recording here.
+    pub record: Option<std::path::PathBuf>,
+    /// Step the run through this recorded schedule (instead of commands on stdin).
+    pub schedule: Option<crate::record::schedule::Schedule>,
+    /// The lesson the run belongs to, for the recording's header.
+    pub lesson_id: Option<String>,
 }
 
 /// The Python program to run: `file`, or else the demo's lesson's demo.py, under
@@ -74,6 +80,17 @@ pub fn python_program(
 
 /// Run it to the end, printing every event; returns the process exit code.
 pub fn run(h: Headless) -> i32 {
+    // A path that cannot be written is refused before anything starts.
+    if let Some(path) = &h.record
+        && let Err(e) = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    {
+        eprintln!("error: cannot write the recording {}: {e}", path.display());
+        return 2;
+    }
     let stop_signals = runner::block_stop_signals();
 
     let mut opts = match RunOptions::new(h.params) {
@@ -103,6 +120,9 @@ pub fn run(h: Headless) -> i32 {
         Ok(r) => Arc::new(r),
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(path) = &h.record {
+                let _ = std::fs::remove_file(path);
+            }
             return 1;
         }
     };
@@ -142,14 +162,47 @@ pub fn run(h: Headless) -> i32 {
             }
         });
     }
-    if h.step {
+    let mut player = h.schedule.map(|s| {
+        eprintln!(
+            "schedule: {} steps of a recorded run, on new processes",
+            s.steps()
+        );
+        crate::record::schedule::Player::new(s)
+    });
+    if h.step && player.is_none() {
         let run = run.clone();
         std::thread::spawn(move || step_from_stdin(&run));
     }
 
     let mut printer = Printer::new(h.json);
+    let mut recorder: Option<crate::record::file::Writer> = None;
+    let mut record_error = None;
     let mut exit = 1;
-    for frame in rx {
+    loop {
+        // Flush only when nothing else is waiting: a flood is written in big pieces, a
+        // trickle line by line.
+        let frame = match rx.try_recv() {
+            Ok(f) => f,
+            Err(_) => {
+                if printer.flush().is_err() {
+                    run.stop();
+                }
+                match rx.recv() {
+                    Ok(f) => f,
+                    Err(_) => break,
+                }
+            }
+        };
+        if let (Some(path), Event::RunStarted { .. }) = (&h.record, &frame.event) {
+            let header = crate::record::file::Header::for_run(&frame, h.lesson_id.clone());
+            match crate::record::file::Writer::create(path, &header) {
+                Ok(w) => recorder = Some(w),
+                Err(e) => {
+                    record_error = Some(format!("cannot write {}: {e}", path.display()));
+                    run.stop();
+                }
+            }
+        }
         let mut derived = Vec::new();
         if let (Some(r), Event::Output { line, .. }) = (&results, &frame.event) {
             for o in r.outcomes(line, serial_ms) {
@@ -171,14 +224,72 @@ pub fn run(h: Headless) -> i32 {
                 // Our stdout is gone (e.g. piped into `head`): stop the demo quietly.
                 run.stop();
             }
+            if let Some(w) = &recorder {
+                w.push(f.clone());
+            }
+        }
+        if let Some(p) = &mut player {
+            follow_schedule(p, &frame, &run);
         }
         if let Event::RunEnded(summary) = &frame.event {
             exit = runner::exit_code(summary);
             break;
         }
     }
+    let _ = printer.flush();
     drop(run);
+    if let Some(p) = &player {
+        let (done, all) = p.progress();
+        match p.diverged() {
+            Some(why) => {
+                eprintln!("schedule: the run left the schedule: {why}");
+                exit = exit.max(1);
+            }
+            None if done < all => {
+                eprintln!("schedule: the run ended after {done} of {all} moves");
+                exit = exit.max(1);
+            }
+            None => eprintln!("schedule: all {all} moves made"),
+        }
+    }
+    if let Some(w) = recorder {
+        let path = w.path().to_path_buf();
+        match w.finish() {
+            Ok(done) => eprintln!(
+                "recorded {} events to {} ({:.1} bytes/event)",
+                done.frames,
+                path.display(),
+                done.bytes_per_frame()
+            ),
+            Err(e) => record_error = Some(e),
+        }
+    }
+    if let Some(e) = record_error {
+        eprintln!("error: the recording is not complete: {e}");
+        exit = exit.max(1);
+    }
     exit
+}
+
+/// Make the schedule's moves the run is ready for.
+fn follow_schedule(p: &mut crate::record::schedule::Player, frame: &Frame, run: &Run) {
+    use crate::record::schedule::Do;
+    for d in p.on_frame(frame, false) {
+        match d {
+            Do::Step(pid) => {
+                run.step(pid);
+            }
+            Do::Stepping(on) => run.set_stepping(on),
+            Do::Stop => run.stop(),
+        }
+    }
+    if p.diverged().is_some() {
+        run.stop();
+    } else if p.past_the_end() {
+        // The recording ends here (cut short?): let the run finish on its own.
+        eprintln!("schedule: every recorded move is made; the rest runs freely");
+        run.set_stepping(false);
+    }
 }
 
 /// Headless step mode: commands on stdin.
@@ -247,7 +358,11 @@ impl Printer {
                 describe(&f.event)
             )?;
         }
-        // Keep the stream live for whoever reads it (a test, a pipe into another tool).
+        Ok(())
+    }
+
+    /// Hand what is printed to whoever reads it (a test, a pipe into another tool).
+    fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

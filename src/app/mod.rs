@@ -8,6 +8,7 @@ mod keys;
 mod settings;
 mod time_keys;
 
+pub mod replay;
 pub mod time;
 
 use std::collections::BTreeSet;

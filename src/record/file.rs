@@ -9,7 +9,8 @@
 //!   u32 LE  stored length   bytes that follow this block's 16-byte head
 //!   u32 LE  frames          how many frames the block holds
 //!   u32 LE  CRC-32          of the stored bytes
-//!   stored bytes            LZ4 block of the raw bytes
+//!   stored bytes            LZ4 block of the raw bytes, the header's bytes as its
+//!                           dictionary (the run's first event repeats its parameters)
 //! ```
 //!
 //! The raw bytes of a block are frames one after another, each the postcard encoding of
@@ -165,6 +166,8 @@ pub struct Reader {
     pending: std::collections::VecDeque<Frame>,
     /// Set once a block failed: nothing more is read.
     failed: bool,
+    /// The header's bytes: every block's compression dictionary.
+    dict: Vec<u8>,
 }
 
 /// Open a recording: check it is one, of this format, and read its header.
@@ -227,6 +230,7 @@ pub fn open(path: &Path) -> Result<Reader, ReadError> {
         offset: 14 + len as u64,
         pending: Default::default(),
         failed: false,
+        dict: raw,
     })
 }
 
@@ -275,7 +279,7 @@ impl Reader {
                 "a block's checksum does not match: the file is damaged".into(),
             ));
         }
-        let raw = lz4_flex::block::decompress(&stored, raw_len)
+        let raw = lz4_flex::block::decompress_with_dict(&stored, raw_len, &self.dict)
             .map_err(|e| corrupt(format!("a block does not decompress: {e}")))?;
         let mut rest: &[u8] = &raw;
         let mut t = 0u64;
@@ -379,7 +383,7 @@ impl Writer {
             std::thread::Builder::new()
                 .name("proclab-recorder".into())
                 .spawn(move || {
-                    let r = write_blocks(rx, out, start);
+                    let r = write_blocks(rx, out, start, head);
                     if let Err(e) = &r
                         && let Ok(mut slot) = error.lock()
                     {
@@ -439,8 +443,16 @@ impl Drop for Writer {
 }
 
 /// The writer thread: frames in, whole blocks out.
-fn write_blocks(rx: Receiver<Frame>, mut out: BufWriter<File>, start: u64) -> io::Result<Written> {
-    let mut block = Block::default();
+fn write_blocks(
+    rx: Receiver<Frame>,
+    mut out: BufWriter<File>,
+    start: u64,
+    dict: Vec<u8>,
+) -> io::Result<Written> {
+    let mut block = Block {
+        dict,
+        ..Block::default()
+    };
     let mut written = Written {
         frames: 0,
         bytes: start,
@@ -484,6 +496,8 @@ struct Block {
     last_t: u64,
     /// Frames written since the count was last taken.
     flushed: u64,
+    /// The header's bytes, the compression dictionary.
+    dict: Vec<u8>,
 }
 
 impl Block {
@@ -499,7 +513,7 @@ impl Block {
         if self.frames == 0 {
             return Ok(0);
         }
-        let stored = lz4_flex::block::compress(&self.raw);
+        let stored = lz4_flex::block::compress_with_dict(&self.raw, &self.dict);
         let mut head = [0u8; 16];
         head[0..4].copy_from_slice(&(self.raw.len() as u32).to_le_bytes());
         head[4..8].copy_from_slice(&(stored.len() as u32).to_le_bytes());

@@ -259,6 +259,12 @@ impl Player {
         self.next >= self.schedule.moves.len()
     }
 
+    /// True once every move is made and a process still waits for a step the recording
+    /// does not have (it was cut short, say).
+    pub fn past_the_end(&self) -> bool {
+        self.finished() && !self.waiting.is_empty()
+    }
+
     /// Why the run stopped following the schedule, if it did.
     pub fn diverged(&self) -> Option<&str> {
         self.diverged.as_deref()
