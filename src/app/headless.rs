@@ -187,9 +187,16 @@ pub fn run(h: Headless) -> i32 {
                 if printer.flush().is_err() {
                     run.stop();
                 }
-                match rx.recv() {
+                // A schedule may have a move waiting on time alone (see `schedule::SETTLE`).
+                match rx.recv_timeout(std::time::Duration::from_millis(100)) {
                     Ok(f) => f,
-                    Err(_) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if let Some(p) = &mut player {
+                            make_moves(p, &run);
+                        }
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
         };
@@ -271,10 +278,16 @@ pub fn run(h: Headless) -> i32 {
     exit
 }
 
-/// Make the schedule's moves the run is ready for.
+/// Take in a frame of the run, then make the schedule's moves it is ready for.
 fn follow_schedule(p: &mut crate::record::schedule::Player, frame: &Frame, run: &Run) {
+    p.observe(frame);
+    make_moves(p, run);
+}
+
+/// Make the schedule's moves the run is ready for.
+fn make_moves(p: &mut crate::record::schedule::Player, run: &Run) {
     use crate::record::schedule::Do;
-    for d in p.on_frame(frame, false) {
+    for d in p.ready() {
         match d {
             Do::Step(pid) => {
                 run.step(pid);

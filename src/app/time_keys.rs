@@ -242,7 +242,7 @@ impl App {
         if let Some((player, next)) = &mut self.player
             && now >= *next
         {
-            for d in player.ready(true) {
+            for d in player.ready() {
                 out.push(match d {
                     Do::Step(pid) => Command::Step(pid),
                     Do::Stepping(on) => Command::SetStepping(on),

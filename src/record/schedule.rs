@@ -5,8 +5,16 @@
 //!
 //! Processes are matched by role and label ("worker 1"), then by order among equals: PIDs
 //! differ from run to run, and siblings may announce themselves in any order.
+//!
+//! The order kept is the order the operations *happened* in (the event each step let
+//! through), not the order of the key presses: two processes let go together ran in
+//! whichever order the kernel chose, and that is the order to repeat. The player then
+//! lets one process go at a time and waits until it has done its operation (it reaches
+//! its next step point, blocks, or exits) before the next, so the new run cannot reorder
+//! them.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use crate::engine::demos::{DemoKind, Params};
 use crate::engine::protocol::{Event, Frame, Op, Role, UserAction};
@@ -81,9 +89,17 @@ impl Schedule {
         let mut names = Names::default();
         let mut waiting: HashMap<i32, Op> = HashMap::new();
         let mut params = None;
-        let mut moves = Vec::new();
-        for f in frames {
+        // (when it happened, the move); a step's time is that of the first event its
+        // process sent after it, known once that event comes.
+        let mut moves: Vec<(usize, Move)> = Vec::new();
+        let mut let_go: HashMap<i32, usize> = HashMap::new();
+        for (i, f) in frames.into_iter().enumerate() {
             names.take(&f);
+            if !matches!(f.event, Event::User(_))
+                && let Some(k) = let_go.remove(&f.pid)
+            {
+                moves[k].0 = i;
+            }
             match &f.event {
                 Event::RunStarted {
                     demo, params: p, ..
@@ -106,16 +122,22 @@ impl Schedule {
                             f.pid
                         )
                     })?;
-                    moves.push(Move::Step {
-                        who,
-                        op: waiting.remove(&f.pid),
-                    });
+                    let_go.insert(f.pid, moves.len());
+                    moves.push((
+                        i,
+                        Move::Step {
+                            who,
+                            op: waiting.remove(&f.pid),
+                        },
+                    ));
                 }
-                Event::User(UserAction::Stepping { on }) => moves.push(Move::Stepping(*on)),
-                Event::User(UserAction::Stop) => moves.push(Move::Stop),
+                Event::User(UserAction::Stepping { on }) => moves.push((i, Move::Stepping(*on))),
+                Event::User(UserAction::Stop) => moves.push((i, Move::Stop)),
                 _ => {}
             }
         }
+        moves.sort_by_key(|(at, _)| *at);
+        let moves: Vec<Move> = moves.into_iter().map(|(_, m)| m).collect();
         let params = params.ok_or("the recording has no start of a run")?;
         if !params.step {
             return Err(
@@ -226,6 +248,10 @@ pub enum Do {
     Stop,
 }
 
+/// How long the player waits for a process it let go to show it has done its operation
+/// before it makes the next move anyway (an operation that blocks without saying so).
+pub const SETTLE: Duration = Duration::from_millis(500);
+
 /// Drives a fresh run through a schedule, one frame of that run at a time.
 pub struct Player {
     schedule: Schedule,
@@ -233,6 +259,8 @@ pub struct Player {
     names: Names,
     /// Processes waiting at a step point, with the operation they wait to do.
     waiting: HashMap<i32, Op>,
+    /// The process let go last, until it has done its operation, and since when.
+    in_flight: Option<(i32, Instant)>,
     /// Why the run cannot follow the schedule, once it cannot.
     diverged: Option<String>,
 }
@@ -245,6 +273,7 @@ impl Player {
             next: 0,
             names: Names::default(),
             waiting: HashMap::new(),
+            in_flight: None,
             diverged: None,
         }
     }
@@ -282,16 +311,27 @@ impl Player {
         }
     }
 
-    /// Take in one frame of the new run; returns what to do now, in order. `paced` makes
-    /// it return at most one step (the app shows them one at a time).
-    pub fn on_frame(&mut self, f: &Frame, paced: bool) -> Vec<Do> {
+    /// Take in one frame of the new run; returns what to do now, in order.
+    pub fn on_frame(&mut self, f: &Frame) -> Vec<Do> {
         self.observe(f);
-        self.ready(paced)
+        self.ready()
     }
 
     /// Take in one frame of the new run without acting on it yet.
     pub fn observe(&mut self, f: &Frame) {
         self.names.take(f);
+        // The process let go has done its operation once it waits again, blocks or ends.
+        if self.in_flight.is_some_and(|(pid, _)| pid == f.pid)
+            && matches!(
+                f.event,
+                Event::StepPoint { .. }
+                    | Event::Exited { .. }
+                    | Event::LockWait { .. }
+                    | Event::QueueBlocked { .. }
+            )
+        {
+            self.in_flight = None;
+        }
         match &f.event {
             Event::StepPoint { op, .. } => {
                 self.waiting.insert(f.pid, *op);
@@ -303,9 +343,16 @@ impl Player {
         }
     }
 
-    /// The moves that can be made now.
-    pub fn ready(&mut self, paced: bool) -> Vec<Do> {
+    /// The moves that can be made now: at most one step, once the last one is done.
+    pub fn ready(&mut self) -> Vec<Do> {
         let mut out = Vec::new();
+        if self
+            .in_flight
+            .is_some_and(|(_, since)| since.elapsed() < SETTLE)
+        {
+            return out;
+        }
+        self.in_flight = None;
         while self.diverged.is_none() {
             let Some(m) = self.schedule.moves.get(self.next) else {
                 break;
@@ -314,7 +361,7 @@ impl Player {
                 Move::Stepping(on) => out.push(Do::Stepping(*on)),
                 Move::Stop => out.push(Do::Stop),
                 Move::Step { who, op } => {
-                    if paced && out.iter().any(|d| matches!(d, Do::Step(_))) {
+                    if out.iter().any(|d| matches!(d, Do::Step(_))) {
                         break;
                     }
                     let Some((&pid, _)) = self.names.keys.iter().find(|(_, k)| *k == who) else {
@@ -333,6 +380,7 @@ impl Player {
                         break;
                     }
                     self.waiting.remove(&pid);
+                    self.in_flight = Some((pid, Instant::now()));
                     out.push(Do::Step(pid));
                 }
             }
@@ -395,8 +443,24 @@ mod tests {
         )
     }
 
+    fn read(pid: i32, v: i32) -> Frame {
+        f(
+            pid,
+            Event::SharedRead {
+                name: "counter".into(),
+                index: 0,
+                value: crate::engine::protocol::Scalar::I32(v),
+            },
+        )
+    }
+
+    fn step(pid: i32) -> Frame {
+        f(pid, Event::User(UserAction::Step))
+    }
+
     #[test]
-    fn a_schedule_is_replayed_on_new_pids_in_the_same_order() {
+    fn a_schedule_is_replayed_on_new_pids_one_operation_at_a_time() {
+        // By hand: worker 1 reads, worker 0 reads, worker 1 goes on to write.
         let recorded = vec![
             started(true),
             spawned(10, Role::Main, "main"),
@@ -404,10 +468,13 @@ mod tests {
             spawned(12, Role::Worker, "worker 1"),
             point(11, Op::Read),
             point(12, Op::Read),
-            f(12, Event::User(UserAction::Step)),
-            f(11, Event::User(UserAction::Step)),
+            step(12),
+            read(12, 0),
             point(12, Op::Write),
-            f(12, Event::User(UserAction::Step)),
+            step(11),
+            read(11, 0),
+            point(11, Op::Write),
+            step(12),
         ];
         let s = Schedule::from_frames(recorded).expect("a schedule");
         assert_eq!(s.steps(), 3);
@@ -415,28 +482,55 @@ mod tests {
         assert!(!s.params.lock());
         let mut p = Player::new(s);
         // The new run: other PIDs, and worker 1 announces itself first.
+        for (pid, role, label) in [
+            (20, Role::Main, "main"),
+            (22, Role::Worker, "worker 1"),
+            (21, Role::Worker, "worker 0"),
+        ] {
+            assert!(p.on_frame(&spawned(pid, role, label)).is_empty());
+        }
         assert!(
-            p.on_frame(&spawned(20, Role::Main, "main"), false)
-                .is_empty()
-        );
-        assert!(
-            p.on_frame(&spawned(22, Role::Worker, "worker 1"), false)
-                .is_empty()
-        );
-        assert!(
-            p.on_frame(&spawned(21, Role::Worker, "worker 0"), false)
-                .is_empty()
-        );
-        assert!(
-            p.on_frame(&point(21, Op::Read), false).is_empty(),
+            p.on_frame(&point(21, Op::Read)).is_empty(),
             "worker 1 goes first"
         );
-        assert_eq!(
-            p.on_frame(&point(22, Op::Read), false),
-            vec![Do::Step(22), Do::Step(21)]
-        );
-        assert_eq!(p.on_frame(&point(22, Op::Write), false), vec![Do::Step(22)]);
+        assert_eq!(p.on_frame(&point(22, Op::Read)), vec![Do::Step(22)]);
+        // Worker 0 goes only once worker 1 has done its read and waits again.
+        assert!(p.ready().is_empty());
+        assert!(p.on_frame(&read(22, 0)).is_empty());
+        assert_eq!(p.on_frame(&point(22, Op::Write)), vec![Do::Step(21)]);
+        assert!(p.on_frame(&read(21, 0)).is_empty());
+        assert_eq!(p.on_frame(&point(21, Op::Write)), vec![Do::Step(22)]);
         assert!(p.finished());
+        assert!(
+            p.past_the_end(),
+            "worker 0 still waits: the recording has no more"
+        );
+    }
+
+    #[test]
+    fn the_order_kept_is_the_order_the_operations_happened_in() {
+        // Both let go at once; worker 1 read first.
+        let recorded = vec![
+            started(true),
+            spawned(11, Role::Worker, "worker 0"),
+            spawned(12, Role::Worker, "worker 1"),
+            point(11, Op::Read),
+            point(12, Op::Read),
+            step(11),
+            step(12),
+            read(12, 0),
+            read(11, 0),
+        ];
+        let s = Schedule::from_frames(recorded).expect("schedule");
+        let who: Vec<String> = s
+            .moves
+            .iter()
+            .filter_map(|m| match m {
+                Move::Step { who, .. } => Some(who.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(who, vec!["worker 1", "worker 0"]);
     }
 
     #[test]
@@ -448,8 +542,8 @@ mod tests {
             f(11, Event::User(UserAction::Step)),
         ];
         let mut p = Player::new(Schedule::from_frames(recorded).expect("schedule"));
-        p.on_frame(&spawned(31, Role::Worker, "worker 0"), false);
-        assert!(p.on_frame(&point(31, Op::Write), false).is_empty());
+        p.on_frame(&spawned(31, Role::Worker, "worker 0"));
+        assert!(p.on_frame(&point(31, Op::Write)).is_empty());
         assert!(
             p.diverged().is_some_and(|d| d.contains("Read")),
             "{:?}",
