@@ -248,7 +248,7 @@ impl TimeTravel {
     }
 
     /// Move a playing cursor to the moment the clock says; at the end of the recording
-    /// playback stops there (a run still going on continues live). True if it moved.
+    /// playback stops and the screen is live again. True if it moved.
     pub fn tick(&mut self, now: Instant) -> bool {
         let Some((since, from)) = self.cursor.as_ref().and_then(|c| c.play) else {
             return false;
@@ -257,8 +257,8 @@ impl TimeTravel {
         let to = self.rec.index_at_time(t);
         let before = self.at();
         if to >= self.rec.len() {
-            self.place(self.rec.len());
-            self.stop_playing();
+            // The end of the recording is the live picture.
+            self.cursor = None;
         } else {
             self.place(to);
         }
@@ -336,7 +336,7 @@ mod tests {
         tt.tick(restarted + std::time::Duration::from_millis(400));
         assert_eq!(tt.position(), Some((61, 100)), "0.4 s at 0.25x is 100 ms");
         tt.tick(restarted + std::time::Duration::from_secs(100));
-        assert_eq!(tt.position(), Some((100, 100)));
+        assert_eq!(tt.position(), None, "the end is live");
         assert!(!tt.playing(), "stops at the end");
         assert_eq!(tt.shown(&live).counter_seen, live.counter_seen);
     }

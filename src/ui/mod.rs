@@ -5,7 +5,7 @@
 pub mod code;
 pub mod layout;
 pub mod markdown;
-mod panes;
+pub mod panes;
 pub mod terminal;
 pub mod theme;
 
@@ -237,18 +237,29 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.bad().add_modifier(Modifier::BOLD),
         ));
     }
-    // Messages go up here so they never push the key hints off the bottom line.
-    if let Some(m) = &app.message {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(
-            format!(" {m} "),
-            theme.key().add_modifier(Modifier::REVERSED),
-        ));
-    }
     Line::from(spans).render(area, buf);
 }
 
 fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    // A message (the answer to the last key) has the whole line until the next key, so it
+    // is never cut by the header's other news; help and quit stay in sight after it.
+    if let Some(m) = &app.message {
+        let tail = "  ? help  q quit";
+        let room = (area.width as usize).saturating_sub(tail.len() + 2);
+        let shown = crate::ui::panes::clip_cols(m, room);
+        Line::from(vec![
+            Span::styled(
+                format!(" {shown} "),
+                theme.key().add_modifier(Modifier::REVERSED),
+            ),
+            Span::styled("  ?", theme.key()),
+            Span::raw(" help  "),
+            Span::styled("q", theme.key()),
+            Span::raw(" quit"),
+        ])
+        .render(area, buf);
+        return;
+    }
     let mut spans = Vec::new();
     let hints: &[(&str, &str)] = if app.time.cursor.is_some() {
         &[

@@ -2,6 +2,8 @@
 //! and check that nothing of a run is left behind.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -79,6 +79,27 @@ fn short_status(st: ExitStatus) -> String {
     }
 }
 
+/// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a
+/// cut with `~`.
+pub fn clip_cols(s: &str, cols: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(s) <= cols {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > cols {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('~');
+    out
+}
+
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
