@@ -199,8 +199,16 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         None => spans.push(state),
     }
     if app.time.rec.is_full() {
+        // Said, never silent: what the cursor can reach, and where the rest went.
+        let rest = match &app.recorder {
+            Some(w) => format!("; all in {}", w.path().display()),
+            None => "; --record FILE keeps all".into(),
+        };
         spans.push(Span::styled(
-            format!(" RECORDING FULL: first {} events kept ", app.time.rec.len()),
+            format!(
+                " RECORDING FULL: first {} events kept{rest} ",
+                app.time.rec.len()
+            ),
             theme.bad().add_modifier(Modifier::REVERSED),
         ));
     }
