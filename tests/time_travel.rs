@@ -203,10 +203,18 @@ fn lost_update_by_hand(rec: &Path) -> (i64, i64) {
         .stderr(Stdio::null())
         .spawn()
         .expect("proclab starts");
+    // A driver that waits for an event that never comes must fail, not hang CI.
+    let pid = child.id() as i32;
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(60));
+        // SAFETY: signalling the child we started; harmless if it is already gone.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+    });
     let mut stdin = child.stdin.take().expect("stdin");
     let mut workers: Vec<i32> = Vec::new();
     let mut waiting: std::collections::BTreeMap<i32, Op> = Default::default();
     let mut counter = None;
+    let mut granted: std::collections::BTreeMap<i32, u32> = Default::default();
     for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
         let f = from_json_line(&line.expect("line")).expect("json");
         match f.event {
@@ -226,8 +234,11 @@ fn lost_update_by_hand(rec: &Path) -> (i64, i64) {
             Event::RunEnded(_) => break,
             _ => {}
         }
-        // Wait until every live worker waits, then let one go: the first reader, else
-        // the first writer. Both read before either writes: a lost update each round.
+        // Wait until every worker with operations left waits, then let one go: the first
+        // reader, else the first writer. Both read before either writes: a lost update
+        // each round. (A worker's end is reported only when main joins it, so a worker
+        // is done when it has had its 3 reads and 3 writes.)
+        workers.retain(|w| granted.get(w).copied().unwrap_or(0) < 6);
         if !workers.is_empty() && workers.iter().all(|w| waiting.contains_key(w)) {
             let pick = workers
                 .iter()
@@ -236,6 +247,7 @@ fn lost_update_by_hand(rec: &Path) -> (i64, i64) {
                 .copied()
                 .expect("a worker");
             waiting.remove(&pick);
+            *granted.entry(pick).or_insert(0) += 1;
             writeln!(stdin, "{pick}").expect("step");
         }
     }
@@ -373,7 +385,7 @@ fn export_writes_a_still_and_a_cast_of_the_run() {
         shown.contains("of 9000 expected"),
         "the cast reaches the end"
     );
-    assert!(shown.contains("PAST"), "it replays through the past");
+    assert!(shown.contains("REPLAY"), "it replays through the run");
 
     let (code, _, err) = proclab(&["export", rec_s, "--svg", "x.svg"]);
     assert_eq!(code, Some(2), "--svg needs --at: {err}");
@@ -387,12 +399,13 @@ fn header(screen: &str) -> &str {
     screen.lines().next().unwrap_or("")
 }
 
-/// "k/n" after PAST in the header: the cursor's position.
+/// "k/n" after PAST (or REPLAY) in the header: the cursor's position.
 fn position(screen: &str) -> (usize, usize) {
     let h = header(screen);
     let after = h
         .split("PAST")
         .nth(1)
+        .or_else(|| h.split("REPLAY").nth(1))
         .unwrap_or_else(|| panic!("not in the past: {h}"));
     let word = after
         .split_whitespace()
@@ -484,7 +497,7 @@ fn a_replay_starts_no_process_and_says_why_for_the_keys_that_would() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     let mut t = Tui::start(&["replay", rec.to_str().expect("path")], 120, 40);
-    let s = t.wait_for("PAST");
+    let s = t.wait_for("REPLAY");
     assert!(
         s.contains("Lock"),
         "it opens at the recording's lesson:\n{s}"
@@ -520,7 +533,7 @@ fn a_replay_starts_no_process_and_says_why_for_the_keys_that_would() {
         col,
         row + 1
     ));
-    let s = t.wait_for("PAST");
+    let s = t.wait_until("the cursor", |s| header(s).contains("s of "));
     assert!(position(&s).0 < position(&s).1 / 2, "{}", header(&s));
     t.keys("q");
     assert!(t.wait_exit().success());

@@ -173,12 +173,23 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ),
         Span::raw("  "),
     ];
+    let length = app
+        .time
+        .rec
+        .end_us()
+        .saturating_sub(app.time.rec.start_us().unwrap_or(0));
     match app.time.position() {
-        // Looking at the past: how far back, which event, and the playback.
+        // Looking at the past: how far back (in a replay: where in the run), which event,
+        // and the playback.
         Some((at, len)) => {
             let behind = app.time.behind_us().unwrap_or(0) as f64 / 1e6;
+            let when = if app.replay.is_some() {
+                format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
+            } else {
+                format!(" PAST -{behind:.3}s ")
+            };
             spans.push(Span::styled(
-                format!(" PAST -{behind:.3}s "),
+                when,
                 theme.key().add_modifier(Modifier::REVERSED),
             ));
             if app.time.playing() {
@@ -196,7 +207,15 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 spans.push(Span::raw("  "));
             }
         }
-        None => spans.push(state),
+        None => {
+            if app.replay.is_some() {
+                spans.push(Span::styled(
+                    format!(" REPLAY end, {:.3}s ", length as f64 / 1e6),
+                    theme.key().add_modifier(Modifier::REVERSED),
+                ));
+            }
+            spans.push(state)
+        }
     }
     if app.time.rec.is_full() {
         // Said, never silent: what the cursor can reach, and where the rest went.
@@ -269,7 +288,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut spans = Vec::new();
-    let hints: &[(&str, &str)] = if app.time.cursor.is_some() {
+    let hints: &[(&str, &str)] = if app.time.cursor.is_some() || app.replay.is_some() {
         &[
             ("<- ->", "event"),
             ("< >", "100 ms"),

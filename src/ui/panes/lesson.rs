@@ -190,13 +190,27 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         None => lines.push(Line::styled(try_this, theme.fg(Color::Cyan))),
     }
-    // Under the Python runner the next run is a program, not the native demo's settings.
-    let settings = match app.python_next_run() {
-        Some(what) => Line::from(vec![
-            Span::styled("next run: ", theme.dim()),
-            Span::raw(what),
-        ]),
-        None => Line::from(settings),
+    // Under the Python runner the next run is a program, not the native demo's settings;
+    // a replay has no next run, only the recorded one.
+    let settings = if app.replay.is_some() {
+        let params: Vec<String> = app
+            .run
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Line::from(vec![
+            Span::styled("recorded run: ", theme.dim()),
+            Span::raw(params.join(" ")),
+        ])
+    } else {
+        match app.python_next_run() {
+            Some(what) => Line::from(vec![
+                Span::styled("next run: ", theme.dim()),
+                Span::raw(what),
+            ]),
+            None => Line::from(settings),
+        }
     };
     lines.push(settings);
     if area.height > 5 {

@@ -136,7 +136,7 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let when = match at_cursor {
-        Some(s) => format!("{start:.1}-{:.1}s, cursor | at {:.3}s", start + span, s.now),
+        Some(s) => format!("| at {:.3}s of {:.1}s", s.now, start + span),
         None => format!("last {span:.1}s"),
     };
     let title =
