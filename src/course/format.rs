@@ -1,5 +1,5 @@
 //! The lesson format: `lessons/NN-slug/lesson.toml` beside `en.md`, `zh.md` and
-//! `demo.py`, and what its fields mean. [`super::check`] validates a folder of them.
+//! `demo.py`, and what its fields mean. The checker (`check.rs`) validates a folder of them.
 
 use serde::Deserialize;
 
