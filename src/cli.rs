@@ -333,7 +333,7 @@ pub fn main() -> i32 {
         }
         Some(Command::Run(args)) => run(args),
         Some(Command::Lessons(LessonsCommand::Check { dir })) => {
-            crate::course::format::check_command(&dir)
+            crate::course::check::check_command(&dir)
         }
         Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
         Some(Command::Replay(r)) => replay(r),

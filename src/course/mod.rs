@@ -3,6 +3,7 @@
 //! steps and which demo it runs), `en.md` and `zh.md` (its text) and `demo.py` (the program
 //! it shows: a correct, runnable equivalent of the native demo; a test runs every one).
 
+pub mod check;
 pub mod checks;
 pub mod format;
 pub mod lang;
@@ -95,7 +96,7 @@ pub fn embedded() -> Vec<Lesson> {
 /// with every problem listed as `file:line: message`, unless `proclab lessons check` would
 /// pass it: the app never opens half a course.
 pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
-    let (_, problems) = crate::course::format::check_dir(root);
+    let (_, problems) = crate::course::check::check_dir(root);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         return Err(format!(
@@ -112,7 +113,7 @@ pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
     };
     let mut out = Vec::new();
     for dir in
-        crate::course::format::lesson_dirs(root).map_err(|e| format!("{}: {e}", root.display()))?
+        crate::course::check::lesson_dirs(root).map_err(|e| format!("{}: {e}", root.display()))?
     {
         let toml_text = read(&dir, "lesson.toml")?;
         let def: LessonFile = toml::from_str(&toml_text)
@@ -219,7 +220,7 @@ mod tests {
     #[test]
     fn the_checker_sees_every_embedded_lesson() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
-        let (n, _) = crate::course::format::check_dir(&root);
+        let (n, _) = crate::course::check::check_dir(&root);
         assert_eq!(n, EMBEDDED.len());
     }
 

@@ -1,0 +1,414 @@
+//! The lesson checker: `proclab lessons check DIR` lists every problem with its file and
+//! line, so an instructor can fix a lesson without reading Rust.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use crate::course::format::{LessonFile, PANES, params_from};
+use crate::engine::demos::DemoKind;
+
+/// One problem found in a lesson folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// 1-based line of byte offset `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
+}
+
+/// Line of the first `key =` (or `[key]`) at the start of a line, after line `from`.
+fn line_of_key(text: &str, key: &str, from: usize) -> Option<usize> {
+    text.lines().enumerate().skip(from).find_map(|(i, l)| {
+        let l = l.trim_start();
+        let is_key = l
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        (is_key || l == format!("[{key}]")).then_some(i + 1)
+    })
+}
+
+/// Line of the `n`th `[[steps]]` header (0-based n).
+fn line_of_step(text: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[steps]]")
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
+/// Check one lesson folder; every problem found, none if it is sound.
+pub fn check_lesson(dir: &Path) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut problem = |file: &Path, line: Option<usize>, message: String| {
+        out.push(Problem {
+            file: file.to_path_buf(),
+            line,
+            message,
+        })
+    };
+    for (name, what) in [
+        ("en.md", "the English text"),
+        ("zh.md", "the Chinese text"),
+        ("demo.py", "the Python program"),
+    ] {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Err(_) => problem(&path, None, format!("missing: {what} ({name})")),
+            Ok(t) if name.ends_with(".md") && !t.starts_with("# ") => {
+                problem(&path, Some(1), "must start with a '# ' title line".into())
+            }
+            Ok(t) if t.contains('\t') => {
+                let at = t.find('\t').unwrap_or(0);
+                problem(
+                    &path,
+                    Some(line_of(&t, at)),
+                    "contains a tab; use spaces".into(),
+                )
+            }
+            Ok(_) => {}
+        }
+    }
+    let toml_path = dir.join("lesson.toml");
+    let text = match std::fs::read_to_string(&toml_path) {
+        Ok(t) => t,
+        Err(_) => {
+            problem(&toml_path, None, "missing: lesson.toml".into());
+            return out;
+        }
+    };
+    let lesson: LessonFile = match toml::from_str(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(&text, s.start));
+            problem(&toml_path, line, format!("bad TOML: {}", e.message()));
+            return out;
+        }
+    };
+    let demo = match DemoKind::from_str(&lesson.demo, true) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            let valid: Vec<&str> = DemoKind::ALL.iter().map(|d| d.name()).collect();
+            problem(
+                &toml_path,
+                line_of_key(&text, "demo", 0),
+                format!(
+                    "unknown demo '{}'; valid: {}",
+                    lesson.demo,
+                    valid.join(", ")
+                ),
+            );
+            None
+        }
+    };
+    if let Some(d) = demo
+        && let Err((key, msg)) = params_from(d, &lesson.params)
+    {
+        let start = line_of_key(&text, "params", 0).unwrap_or(1) - 1;
+        let line = line_of_key(&text, &key, start).or(Some(start + 1));
+        problem(&toml_path, line, msg);
+    }
+    for (key, pattern, needs) in [
+        (
+            "counter",
+            &lesson.python.counter,
+            &["actual", "expected"][..],
+        ),
+        ("timing", &lesson.python.timing, &["variant", "seconds"][..]),
+    ] {
+        if let Some(p) = pattern {
+            let names: Vec<&str> = p
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split('}').next())
+                .collect();
+            let mut wanted: Vec<&str> = needs.to_vec();
+            wanted.sort_unstable();
+            let mut got = names.clone();
+            got.sort_unstable();
+            if got != wanted {
+                problem(
+                    &toml_path,
+                    line_of_key(&text, key, 0),
+                    format!(
+                        "python.{key} must use the placeholders {{{}}} once each, got {:?}",
+                        needs.join("}, {"),
+                        names
+                    ),
+                );
+            }
+        }
+    }
+    if lesson.steps.is_empty() {
+        problem(
+            &toml_path,
+            None,
+            "a lesson needs at least one [[steps]]".into(),
+        );
+    }
+    for (i, s) in lesson.steps.iter().enumerate() {
+        let line = line_of_step(&text, i);
+        if let Some(p) = &s.prediction {
+            if p.choices.len() < 2 {
+                problem(
+                    &toml_path,
+                    line,
+                    format!("step {}: a prediction needs at least two choices", i + 1),
+                );
+            }
+            if !p.choices_zh.is_empty() && p.choices_zh.len() != p.choices.len() {
+                problem(
+                    &toml_path,
+                    line,
+                    format!(
+                        "step {}: choices_zh has {} entries, choices has {}: they go in pairs",
+                        i + 1,
+                        p.choices_zh.len(),
+                        p.choices.len()
+                    ),
+                );
+            }
+            if !p.choices.contains(&p.answer) {
+                problem(
+                    &toml_path,
+                    line,
+                    format!(
+                        "step {}: answer '{}' is not one of the choices {:?}",
+                        i + 1,
+                        p.answer,
+                        p.choices
+                    ),
+                );
+            }
+        }
+        if let (Some(c), Some(d)) = (s.check, demo)
+            && !c.demos().contains(&d)
+        {
+            problem(
+                &toml_path,
+                line,
+                format!(
+                    "step {}: check {} cannot be shown by the {} demo",
+                    i + 1,
+                    c.name(),
+                    d.name()
+                ),
+            );
+        }
+        if let Some(pane) = &s.pane
+            && !PANES.contains(&pane.as_str())
+        {
+            problem(
+                &toml_path,
+                line,
+                format!(
+                    "step {}: pane '{pane}' points nowhere; panes: {}",
+                    i + 1,
+                    PANES.join(", ")
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// The `NN-slug` folders under `root`, in name order.
+pub fn lesson_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.len() > 3 && n[..2].chars().all(|c| c.is_ascii_digit()) && &n[2..3] == "-"
+                })
+        })
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Check every `NN-*` folder under `root`. Returns (lessons checked, problems).
+pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
+    let dirs = match lesson_dirs(root) {
+        Ok(d) => d,
+        Err(e) => {
+            return (
+                0,
+                vec![Problem {
+                    file: root.to_path_buf(),
+                    line: None,
+                    message: format!("cannot read the folder: {e}"),
+                }],
+            );
+        }
+    };
+    if dirs.is_empty() {
+        return (
+            0,
+            vec![Problem {
+                file: root.to_path_buf(),
+                line: None,
+                message: "no lesson folders (named like 01-process) here".into(),
+            }],
+        );
+    }
+    let problems = dirs.iter().flat_map(|d| check_lesson(d)).collect();
+    (dirs.len(), problems)
+}
+
+/// `proclab lessons check DIR`: print problems, return the exit code.
+pub fn check_command(root: &Path) -> i32 {
+    let (n, problems) = check_dir(root);
+    for p in &problems {
+        println!("{p}");
+    }
+    if problems.is_empty() {
+        println!("{n} lessons OK");
+        0
+    } else {
+        println!(
+            "{} problem{} in {n} lessons",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_lessons() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons")
+    }
+
+    #[test]
+    fn the_shipped_lessons_are_clean() {
+        let (_, problems) = check_dir(&repo_lessons());
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    fn broken(name: &str, edit: impl FnOnce(&Path)) -> Vec<Problem> {
+        let root =
+            std::env::temp_dir().join(format!("proclab-lessons-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("05-lock");
+        std::fs::create_dir_all(&dir).expect("dir");
+        for f in ["lesson.toml", "en.md", "zh.md", "demo.py"] {
+            std::fs::copy(repo_lessons().join("05-lock").join(f), dir.join(f)).expect("copy");
+        }
+        edit(&dir);
+        let (_, problems) = check_dir(&root);
+        let _ = std::fs::remove_dir_all(&root);
+        problems
+    }
+
+    fn rewrite(dir: &Path, from: &str, to: &str) {
+        let p = dir.join("lesson.toml");
+        let t = std::fs::read_to_string(&p).expect("read");
+        assert!(t.contains(from), "{from}");
+        std::fs::write(&p, t.replacen(from, to, 1)).expect("write");
+    }
+
+    #[test]
+    fn bad_toml_is_reported_with_its_line() {
+        let p = broken("toml", |d| rewrite(d, "[params]", "[params"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.starts_with("bad TOML"), "{}", p[0]);
+        assert_eq!(p[0].line, Some(5));
+    }
+
+    #[test]
+    fn an_unknown_demo_names_the_valid_ones() {
+        let p = broken("demo", |d| {
+            rewrite(d, "demo = \"lock\"", "demo = \"locks\"")
+        });
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].to_string()
+                .contains("lesson.toml:3: unknown demo 'locks'"),
+            "{}",
+            p[0]
+        );
+        assert!(p[0].message.contains("process, queue, pool"), "{}", p[0]);
+    }
+
+    #[test]
+    fn a_step_pointing_nowhere_and_a_wrong_answer_are_found() {
+        let p = broken("step", |d| {
+            rewrite(d, "pane = \"demo\"", "pane = \"counter\"");
+            rewrite(d, "answer = \"no\"", "answer = \"maybe\"");
+        });
+        assert_eq!(p.len(), 2, "{p:?}");
+        // Both problems are reported at the [[steps]] header of the step that has them.
+        let text =
+            std::fs::read_to_string(repo_lessons().join("05-lock/lesson.toml")).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let pane_at = lines
+            .iter()
+            .position(|l| l.contains("pane = \"demo\""))
+            .expect("a step with pane demo");
+        let header = lines[..pane_at]
+            .iter()
+            .rposition(|l| l.trim() == "[[steps]]")
+            .expect("its header")
+            + 1;
+        assert!(p.iter().all(|x| x.line == Some(header)), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.message.contains("pane 'counter' points nowhere"))
+        );
+        assert!(p.iter().any(|x| x.message.contains("answer 'maybe'")));
+    }
+
+    #[test]
+    fn chinese_choices_must_pair_with_the_choices() {
+        let p = broken("zh-choices", |d| {
+            rewrite(
+                d,
+                "answer = \"no\"",
+                "answer = \"no\", choices_zh = [\"会\"]",
+            )
+        });
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message
+                .contains("choices_zh has 1 entries, choices has 2"),
+            "{}",
+            p[0]
+        );
+    }
+
+    #[test]
+    fn a_missing_language_file_and_bad_params_are_found() {
+        let p = broken("files", |d| {
+            std::fs::remove_file(d.join("zh.md")).expect("remove");
+            rewrite(d, "iterations = 20000", "iterations = 20000\ntasks = 3");
+        });
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.file.ends_with("zh.md") && x.message.contains("missing"))
+        );
+        assert!(p.iter().any(|x| {
+            x.message
+                .contains("--tasks does not apply to the lock demo")
+        }));
+    }
+}
