@@ -2,8 +2,8 @@
 //! step when it shows what the step's check asks.
 
 use crate::course::Lang;
-use crate::course::checks::shows;
 use crate::course::format::{Action, Step};
+use crate::course::judge::shows;
 
 use super::App;
 

@@ -4,8 +4,8 @@
 //! it shows: a correct, runnable equivalent of the native demo; a test runs every one).
 
 pub mod check;
-pub mod checks;
 pub mod format;
+pub mod judge;
 pub mod lang;
 pub mod progress;
 

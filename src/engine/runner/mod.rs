@@ -19,12 +19,12 @@
 
 mod readers;
 mod spawn;
+mod supervise;
 
 use std::collections::BTreeSet;
-use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -33,13 +33,10 @@ use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use thiserror::Error;
 
 use crate::engine::demos::Params;
-use crate::engine::demos::ctx::decode_status;
 use crate::engine::ipc::Control;
-use crate::engine::observer::Observer;
-use crate::engine::protocol::{self, Event, ExitStatus, Frame, RunSummary, Stream, UserAction};
+use crate::engine::protocol::{self, Event, ExitStatus, Frame, RunSummary, UserAction};
 
-use readers::{read_events, read_lines, receive_outputs, sequence, serve_probe};
-use spawn::{spawn_guard, spawn_main, spawn_python};
+use supervise::supervise;
 
 pub use spawn::{block_stop_signals, guard_main};
 
@@ -396,234 +393,6 @@ fn kill_everything(pgid: i32, shared: &Shared) {
         // SAFETY: as above; a PID already reaped by us cannot have been reused while we
         // still list it, because we remove it when we report its exit.
         unsafe { libc::kill(*pid, libc::SIGKILL) };
-    }
-}
-
-fn supervise(
-    opts: RunOptions,
-    tx: SyncSender<Frame>,
-    shared: Arc<Shared>,
-    control: Arc<Control>,
-    [ev_read, ev_write, out_mine, out_theirs]: [OwnedFd; 4],
-    started: Sender<Result<i32, RunError>>,
-) -> RunSummary {
-    let demo = match &opts.python {
-        Some(py) => py.name.clone(),
-        None => opts.params.demo.name().to_string(),
-    };
-    let t0 = Instant::now();
-    let probe = match &opts.python {
-        Some(_) => match crate::engine::python::ProbeDir::create() {
-            Ok(p) => Some(p),
-            Err(source) => {
-                let _ = started.send(Err(RunError::Setup {
-                    what: "probe folder",
-                    source,
-                }));
-                return RunSummary {
-                    demo,
-                    main_status: None,
-                    wall_ms: 0.0,
-                    processes: 0,
-                    stopped: false,
-                    errors: 1,
-                };
-            }
-        },
-        None => None,
-    };
-    let spawned = match (&opts.python, &probe) {
-        (Some(py), Some(dir)) => {
-            drop(ev_write);
-            drop(out_theirs);
-            let mut py = py.clone();
-            // A lesson's embedded program is written beside the probe and run from there.
-            let written = match &py.script_text {
-                Some(text) => {
-                    py.script = dir.path.join(&py.script);
-                    std::fs::write(&py.script, text).map_err(|source| RunError::Setup {
-                        what: "lesson program",
-                        source,
-                    })
-                }
-                None => Ok(()),
-            };
-            written.and_then(|()| spawn_python(&py, dir))
-        }
-        _ => spawn_main(&opts, &control, ev_write, out_theirs),
-    };
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = started.send(Err(e));
-            return RunSummary {
-                demo,
-                main_status: None,
-                wall_ms: 0.0,
-                processes: 0,
-                stopped: false,
-                errors: 1,
-            };
-        }
-    };
-    let main_pid = child.id() as i32;
-    send(
-        &tx,
-        &shared,
-        main_pid,
-        Event::RunStarted {
-            demo: demo.clone(),
-            params: match &opts.python {
-                Some(py) => {
-                    let mut p = vec![
-                        ("runner".to_string(), "python".to_string()),
-                        ("python".to_string(), py.python.display().to_string()),
-                        ("script".to_string(), py.script.display().to_string()),
-                    ];
-                    if !py.args.is_empty() {
-                        p.push(("args".to_string(), py.args.join(" ")));
-                    }
-                    p
-                }
-                None => opts.params.resolved(),
-            },
-            runner_pid: std::process::id() as i32,
-            main_pid,
-        },
-    );
-    let _ = started.send(Ok(main_pid));
-    // Python's children have no parent-death signal: if proclab is killed, a guard
-    // process kills the group for it.
-    let guard = probe
-        .as_ref()
-        .and_then(|dir| spawn_guard(&opts.exe, main_pid, &dir.path).ok());
-    let reaped = Arc::new(AtomicBool::new(false));
-
-    // A Python program's processes each report over their own connection: everything
-    // about the run (events, output, exits) goes through the sequencer, which puts it
-    // back in time order. Native frames come through one pipe, in order already.
-    let real_tx = tx;
-    let (tx, sequencer) = if probe.is_some() {
-        let (seq_tx, seq_rx) = mpsc::sync_channel::<Frame>(QUEUE);
-        let (out, shared) = (real_tx.clone(), shared.clone());
-        let h = spawn_named("proclab-probe-order", move || {
-            sequence(seq_rx, &out, &shared)
-        });
-        (seq_tx, Some(h))
-    } else {
-        (real_tx.clone(), None)
-    };
-    let mut readers = Vec::new();
-    readers.push(spawn_named("proclab-events", {
-        let (tx, shared) = (tx.clone(), shared.clone());
-        move || read_events(ev_read, &tx, &shared)
-    }));
-    readers.push(spawn_named("proclab-outputs", {
-        let (tx, shared) = (tx.clone(), shared.clone());
-        move || receive_outputs(out_mine, &tx, &shared)
-    }));
-    if let Some(dir) = probe {
-        let (tx, shared, reaped) = (tx.clone(), shared.clone(), reaped.clone());
-        let limit = opts.max_procs;
-        readers.push(spawn_named("proclab-probe", move || {
-            serve_probe(dir, main_pid, limit, &tx, &shared, &reaped)
-        }));
-    }
-    if let Some(out) = child.stdout.take() {
-        let (tx, shared) = (tx.clone(), shared.clone());
-        readers.push(spawn_named("proclab-main-out", move || {
-            read_lines(out, main_pid, Stream::Stdout, &tx, &shared)
-        }));
-    }
-    if let Some(err) = child.stderr.take() {
-        let (tx, shared) = (tx.clone(), shared.clone());
-        readers.push(spawn_named("proclab-main-err", move || {
-            read_lines(err, main_pid, Stream::Stderr, &tx, &shared)
-        }));
-    }
-    let observer = opts.sample_every.map(|every| {
-        let every = every.max(MIN_SAMPLE);
-        let (tx, shared) = (tx.clone(), shared.clone());
-        spawn_named("proclab-observer", move || {
-            let mut obs = Observer::new(main_pid);
-            while !shared.done.load(Ordering::SeqCst) {
-                let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
-                let sample = obs.sample(&known);
-                let _ = tx.send(Frame {
-                    t_us: protocol::now_us(),
-                    pid: 0,
-                    event: Event::Sample(sample),
-                });
-                sleep_unless_done(every, &shared.done);
-            }
-        })
-    });
-
-    // Reap every child until none is left: the main process, and any worker orphaned
-    // by it (we are their subreaper).
-    let mut main_status = None;
-    loop {
-        let mut status = 0;
-        // Only the demo's own group: the host program's other children (a TUI may run
-        // other commands, or an old run may still be ending) are none of our business.
-        // Orphans keep the group when they are re-parented to us.
-        // SAFETY: waitpid on children in the demo's process group.
-        let pid = unsafe { libc::waitpid(-main_pid, &mut status, libc::__WALL) };
-        if pid > 0 {
-            let st = decode_status(status);
-            if pid == main_pid {
-                main_status = Some(st);
-            }
-            send(&tx, &shared, pid, Event::Exited { status: st });
-            continue;
-        }
-        match std::io::Error::last_os_error().raw_os_error() {
-            Some(libc::EINTR) => continue,
-            _ => break, // ECHILD: nothing left
-        }
-    }
-    reaped.store(true, Ordering::SeqCst);
-    if let Some(mut g) = guard {
-        let _ = g.kill();
-        let _ = g.wait();
-    }
-    // Every writer is gone, so the pipes and the socket reach end of file.
-    for r in readers {
-        let _ = r.join();
-    }
-    shared.done.store(true, Ordering::SeqCst);
-    if let Some(o) = observer {
-        let _ = o.join();
-    }
-    let summary = RunSummary {
-        demo,
-        main_status,
-        wall_ms: (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0,
-        processes: lock(&shared.seen).len() as u32,
-        stopped: shared.stopped.load(Ordering::SeqCst),
-        errors: shared.errors.load(Ordering::Relaxed),
-    };
-    // Everything else first: the summary is the last event.
-    drop(tx);
-    if let Some(h) = sequencer {
-        let _ = h.join();
-    }
-    let mut ended = lock(&shared.ended);
-    send(
-        &real_tx,
-        &shared,
-        main_pid,
-        Event::RunEnded(summary.clone()),
-    );
-    *ended = true;
-    drop(ended);
-    summary
-}
-
-fn sleep_unless_done(total: Duration, done: &AtomicBool) {
-    let until = Instant::now() + total;
-    while Instant::now() < until && !done.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(25).min(total));
     }
 }
 
