@@ -8,7 +8,10 @@
 //! - recording: appending a 1 M-event run to the in-memory recording, seeking to random
 //!   moments of it (checkpoint, then apply forward), and writing it to a file;
 //!
-//! Run with `cargo run --release -- bench`. Figures are printed, not asserted: the
+//! - flood (`--flood`): a real queue demo putting a million items as fast as it can,
+//!   headless and recorded to a file: how fast, how much memory at the peak.
+//!
+//! Run with `cargo run --release -- bench` (and `-- bench --flood`). Figures are printed, not asserted: the
 //! machines are noisy.
 
 use std::io::{Read, Write};
@@ -465,4 +468,68 @@ fn file_figures(frames: usize) -> Result<(f64, f64), String> {
     let _ = std::fs::remove_file(&path);
     let w = written?;
     Ok((w.frames as f64 / secs, w.bytes_per_frame()))
+}
+
+/// `proclab bench --flood N`: run the queue demo with 8 producers and 8 consumers of `n`
+/// items each, headless with `--json` to /dev/null, once plain and once `--record`ing to
+/// a file; print the wall time, events per second and peak RSS of each.
+pub fn flood(n: u64) -> i32 {
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("bench: cannot find the proclab executable");
+        return 1;
+    };
+    let rec = std::env::temp_dir().join(format!("proclab-bench-flood-{}.rec", std::process::id()));
+    let items = n.saturating_mul(8);
+    println!("flood: run queue -n {n} --producers 8 --consumers 8 --json ({items} items)");
+    for record in [false, true] {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(["run", "queue", "-n", &n.to_string()])
+            .args(["--producers", "8", "--consumers", "8", "--json"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .stdin(std::process::Stdio::null());
+        if record {
+            cmd.arg("--record").arg(&rec);
+        }
+        let t = Instant::now();
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("bench: cannot start the flood: {e}");
+                return 1;
+            }
+        };
+        // wait4 gives the child's own peak RSS.
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: waiting for the child we just started.
+        let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+        let secs = t.elapsed().as_secs_f64();
+        if pid <= 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+            eprintln!("bench: the flood run failed (status {status})");
+            let _ = std::fs::remove_file(&rec);
+            return 1;
+        }
+        let peak_mb = usage.ru_maxrss as f64 / 1024.0;
+        let line = if record {
+            let events = crate::record::file::open(&rec)
+                .map(|r| r.count())
+                .unwrap_or(0);
+            let bytes = std::fs::metadata(&rec).map_or(0, |m| m.len());
+            let _ = std::fs::remove_file(&rec);
+            format!(
+                "--record:   {secs:>6.2} s, {:>9.0} events/s, peak RSS {peak_mb:>6.1} MB, {events} events, {:.1} bytes/event on disk",
+                events as f64 / secs,
+                bytes as f64 / events.max(1) as f64
+            )
+        } else {
+            format!(
+                "no record:  {secs:>6.2} s, {:>9.0} items/s,  peak RSS {peak_mb:>6.1} MB",
+                items as f64 / secs
+            )
+        };
+        println!("{line}");
+    }
+    0
 }

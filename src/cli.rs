@@ -266,6 +266,11 @@ struct BenchArgs {
     /// Observer samples to take.
     #[arg(long, default_value_t = 200)]
     samples: u32,
+    /// Instead, measure a flood: `run queue` with 8 producers and 8 consumers putting N
+    /// items each (125000: a million items, two million events), recorded to a file:
+    /// wall time, events per second, peak memory, bytes per event.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "125000")]
+    flood: Option<u64>,
 }
 
 impl RunArgs {
@@ -335,7 +340,10 @@ pub fn main() -> i32 {
         Some(Command::Lessons(LessonsCommand::Check { dir })) => {
             crate::course::check::check_command(&dir)
         }
-        Some(Command::Bench(b)) => crate::bench::run(b.frames, b.samples),
+        Some(Command::Bench(b)) => match b.flood {
+            Some(n) => crate::bench::flood(n),
+            None => crate::bench::run(b.frames, b.samples),
+        },
         Some(Command::Replay(r)) => replay(r),
         Some(Command::Export(x)) => crate::app::replay::export(&crate::app::replay::Export {
             file: x.file,
