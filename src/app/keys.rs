@@ -51,9 +51,21 @@ impl App {
     pub fn on_key(&mut self, key: Key) -> Vec<Command> {
         self.message = None;
         if self.help {
-            // Any key closes the help; q and Ctrl-C still quit.
-            self.help = false;
-            if !matches!(key, Key::Char('q') | Key::CtrlC) {
+            // Up and down scroll it (a small terminal shows part of it); any other key
+            // closes it; q and Ctrl-C still quit.
+            match key {
+                Key::Down | Key::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
+                Key::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                Key::Up | Key::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Key::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                _ => {
+                    self.help = false;
+                    if !matches!(key, Key::Char('q') | Key::CtrlC) {
+                        return vec![];
+                    }
+                }
+            }
+            if self.help {
                 return vec![];
             }
         }
@@ -74,6 +86,7 @@ impl App {
             }
             Key::Char('?') => {
                 self.help = true;
+                self.help_scroll = 0;
                 vec![]
             }
             Key::Esc => {

@@ -113,6 +113,8 @@ pub struct App {
     /// Language of the lesson text.
     pub lang: crate::course::Lang,
     pub help: bool,
+    /// Lines the help is scrolled down by (it may not fit a small terminal).
+    pub help_scroll: u16,
     /// Finished lessons: every step that checks a run has seen its run.
     pub done: BTreeSet<usize>,
     /// The step each lesson is at.
@@ -171,6 +173,7 @@ impl App {
             text_scroll: 0,
             lang: crate::course::Lang::En,
             help: false,
+            help_scroll: 0,
             done: BTreeSet::new(),
             step_at: vec![0; n],
             checked: vec![BTreeSet::new(); n],

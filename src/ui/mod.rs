@@ -43,7 +43,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     if app.help {
-        help(theme, area, buf);
+        help(app, theme, area, buf);
     }
 }
 
@@ -388,9 +388,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let w = 70.min(area.width);
-    let h = (KEYS.len() as u16 + 4).min(area.height);
+fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let w = 78.min(area.width);
+    let h = (KEYS.len() as u16 + 2).min(area.height);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -398,8 +398,13 @@ fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(r, buf);
+    // A small terminal shows part of the list: Up/Down scroll it, and the title says so.
+    let room = h.saturating_sub(2) as usize;
+    let first = (app.help_scroll as usize).min(KEYS.len().saturating_sub(room));
     let lines: Vec<Line> = KEYS
         .iter()
+        .skip(first)
+        .take(room)
         .map(|(k, what)| {
             Line::from(vec![
                 Span::styled(format!("{k:>14}  "), theme.key()),
@@ -407,7 +412,22 @@ fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
+    let title = match (first > 0, first + room < KEYS.len()) {
+        (false, false) => "keys (any key closes)".to_string(),
+        (_, true) => format!(
+            "keys {}-{} of {}: Down for more",
+            first + 1,
+            first + room,
+            KEYS.len()
+        ),
+        (true, false) => format!(
+            "keys {}-{} of {}: Up for the first",
+            first + 1,
+            KEYS.len(),
+            KEYS.len()
+        ),
+    };
     Paragraph::new(lines)
-        .block(block(theme, "keys"))
+        .block(block(theme, &title))
         .render(r, buf);
 }
