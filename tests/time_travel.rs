@@ -432,7 +432,8 @@ fn pool_done(screen: &str) -> usize {
 
 #[test]
 fn in_the_app_the_pool_run_is_walked_event_by_event_from_its_start() {
-    let mut t = Tui::start(&["--lesson", "pool"], 120, 40);
+    let dir = Dir::new("walk");
+    let mut t = Tui::start_in(Some(&dir.0), &["--lesson", "pool"], 120, 40, &[]);
     t.wait_for("ready: press r");
     t.run_past_prediction();
     t.wait_for("ended: exit code 0");
@@ -475,8 +476,27 @@ fn in_the_app_the_pool_run_is_walked_event_by_event_from_its_start() {
     assert!(position(&s).0 < n);
     t.keys("\x1b[F");
     t.wait_until("live again", |s| !s.contains("PAST") && s.contains("ended"));
+    // w keeps the run in a file of the current folder, which replays it.
+    t.keys("w");
+    t.wait_for("saved");
     t.keys("q");
     assert!(t.wait_exit().success());
+    let saved: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rec"))
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let name = saved[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("proclab-pool-"), "{name}");
+    let (code, out, err) = proclab(&["replay", saved[0].to_str().expect("path"), "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), n, "every event of the run");
 }
 
 #[test]
@@ -582,4 +602,43 @@ fn quitting_during_a_flood_is_prompt_and_leaves_nothing() {
     );
     assert_group_gone(main as i32);
     assert_no_shm_left();
+}
+
+#[test]
+fn the_app_records_every_run_with_record() {
+    let dir = Dir::new("app-record");
+    let rec = dir.path("class.rec");
+    let mut t = Tui::start(
+        &[
+            "--record",
+            rec.to_str().expect("path"),
+            "--lesson",
+            "process",
+        ],
+        120,
+        40,
+    );
+    t.wait_for("ready: press r");
+    t.run_past_prediction();
+    t.wait_for("ended: exit code 0");
+    t.wait_for("recorded");
+    // A second run goes to a second file.
+    t.keys("r");
+    t.wait_until("the second recording", |_| dir.path("class-2.rec").exists());
+    t.wait_for("class-2.rec");
+    t.keys("q");
+    assert!(t.wait_exit().success());
+    for f in ["class.rec", "class-2.rec"] {
+        let (code, out, err) = proclab(&["replay", dir.path(f).to_str().expect("p"), "--json"]);
+        assert_eq!(code, Some(0), "{f}: {err}");
+        let frames = frames(&out);
+        assert!(matches!(
+            frames.first().map(|f| &f.event),
+            Some(Event::RunStarted { .. })
+        ));
+        assert!(matches!(
+            frames.last().map(|f| &f.event),
+            Some(Event::RunEnded(_))
+        ));
+    }
 }

@@ -362,7 +362,9 @@ impl App {
         self.paused = false;
         self.run = RunState::new();
         self.time.restart();
-        self.finish_recording();
+        if let Some(note) = self.finish_recording() {
+            self.add_message(note);
+        }
         self.run_lesson = None;
         vec![Command::Discard]
     }

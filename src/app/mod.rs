@@ -255,7 +255,9 @@ impl App {
         if let Event::RunStarted { .. } = f.event {
             self.run = RunState::new();
             self.time.restart();
-            self.finish_recording();
+            if let Some(note) = self.finish_recording() {
+                self.add_message(note);
+            }
             self.start_recording(f);
             self.take(f);
             // The free-threaded run adds a bar to the results of the run before it.
@@ -287,8 +289,11 @@ impl App {
         }
         if let Event::RunEnded(summary) = &f.event {
             self.paused = false;
-            self.finish_recording();
-            self.finish_schedule();
+            // Said after what the lesson says about the run (check_step's verdict).
+            let notes: Vec<String> = [self.finish_schedule(), self.finish_recording()]
+                .into_iter()
+                .flatten()
+                .collect();
             if self.ft_run.take().is_none()
                 && self.run_python
                 && self.demo() == DemoKind::Gil
@@ -314,10 +319,16 @@ impl App {
                     ));
                     self.ft_run = Some((label, carried));
                     self.pending.push(Command::StartPython(program));
+                    for n in notes {
+                        self.add_message(n);
+                    }
                     return;
                 }
             }
             self.check_step();
+            for n in notes {
+                self.add_message(n);
+            }
         }
         if self.stepping {
             let n = self.run.gated().len();
@@ -335,6 +346,14 @@ impl App {
             w.push(f.clone());
         }
         self.run.apply(f);
+    }
+
+    /// Add to the message line (after what it says already).
+    pub fn add_message(&mut self, m: String) {
+        self.message = Some(match self.message.take() {
+            Some(old) => format!("{old}  {m}"),
+            None => m,
+        });
     }
 
     /// Lesson `i`'s title in the current language.

@@ -166,13 +166,11 @@ impl App {
         }
     }
 
-    /// The run ended: close its file and say where it is.
-    pub(super) fn finish_recording(&mut self) {
-        let Some(w) = self.recorder.take() else {
-            return;
-        };
+    /// The run ended: close its file; what to say about it.
+    pub(super) fn finish_recording(&mut self) -> Option<String> {
+        let w = self.recorder.take()?;
         let path = w.path().to_path_buf();
-        self.message = Some(match w.finish() {
+        Some(match w.finish() {
             Ok(done) => format!(
                 "recorded {} events to {} ({:.1} bytes/event)",
                 done.frames,
@@ -180,7 +178,7 @@ impl App {
                 done.bytes_per_frame()
             ),
             Err(e) => e,
-        });
+        })
     }
 
     /// `a`: run this recording's step-mode schedule again on fresh processes.
@@ -217,20 +215,18 @@ impl App {
         vec![Command::Start(params)]
     }
 
-    /// The run a schedule drove ended: say how it went.
-    pub(super) fn finish_schedule(&mut self) {
-        let Some((player, _)) = self.player.take() else {
-            return;
-        };
+    /// The run a schedule drove ended: how it went.
+    pub(super) fn finish_schedule(&mut self) -> Option<String> {
+        let (player, _) = self.player.take()?;
         let (done, all) = player.progress();
-        self.message = Some(match player.diverged() {
+        Some(match player.diverged() {
             Some(why) => format!("the run left the schedule: {why}"),
             None if done < all => format!(
                 "the run ended after {done} of the schedule's {all} moves (waiting for {})",
                 player.waiting_for().unwrap_or_default()
             ),
             None => format!("schedule re-run: all {all} moves made on new processes"),
-        });
+        })
     }
 
     /// What time asks for now: the playback moves on, a re-run schedule takes its next

@@ -24,6 +24,17 @@ impl Tui {
     }
 
     pub fn start_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        Self::start_in(None, args, cols, rows, env)
+    }
+
+    /// Start in the folder `cwd` (where the app saves recordings with `w`).
+    pub fn start_in(
+        cwd: Option<&std::path::Path>,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -41,6 +52,9 @@ impl Tui {
         cmd.env("XDG_DATA_HOME", &data);
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        if let Some(dir) = cwd {
+            cmd.cwd(dir);
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
         drop(pair.slave);
