@@ -345,7 +345,7 @@ pub fn main() -> i32 {
             None => crate::bench::run(b.frames, b.samples),
         },
         Some(Command::Replay(r)) => replay(r),
-        Some(Command::Export(x)) => crate::app::replay::export(&crate::app::replay::Export {
+        Some(Command::Export(x)) => crate::ui::export::export(&crate::ui::export::Export {
             file: x.file,
             svg: x.svg.zip(x.at),
             cast: x.cast,

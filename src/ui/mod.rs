@@ -3,6 +3,7 @@
 //! own file in `panes/`, and `layout` says where each one goes.
 
 pub mod code;
+pub mod export;
 pub mod layout;
 pub mod markdown;
 pub mod panes;
