@@ -209,7 +209,7 @@ pub fn run(frames: u32, samples: u32) -> i32 {
 pub fn render_times(frames: usize) -> (f64, f64) {
     use crate::app::App;
     use crate::engine::demos::DemoKind;
-    use crate::engine::protocol::{ProcSample, Role, Sample};
+    use crate::engine::protocol::{ProcSample, Sample};
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
 
@@ -238,20 +238,7 @@ pub fn render_times(frames: usize) -> (f64, f64) {
         },
     );
     for i in 0..65 {
-        feed(
-            &mut app,
-            200 + i,
-            Event::Spawned {
-                ppid: if i == 0 { 100 } else { 200 },
-                role: if i == 0 { Role::Main } else { Role::Worker },
-                label: if i == 0 {
-                    "main".into()
-                } else {
-                    format!("worker {}", i - 1)
-                },
-                start_method: "fork".into(),
-            },
-        );
+        feed(&mut app, 200 + i, main_or_worker(i, 100, 200));
     }
     // A few seconds of busy history: lock traffic, output, samples.
     for round in 0..400u32 {
@@ -313,6 +300,22 @@ pub fn render_times(frames: usize) -> (f64, f64) {
     (at(0.5), at(0.99))
 }
 
+/// Process `i` of a synthetic run announcing itself: 0 is main (child of `runner`), the
+/// others its workers (children of `main`).
+fn main_or_worker(i: i32, runner: i32, main: i32) -> Event {
+    use crate::engine::protocol::Role;
+    Event::Spawned {
+        ppid: if i == 0 { runner } else { main },
+        role: if i == 0 { Role::Main } else { Role::Worker },
+        label: if i == 0 {
+            "main".into()
+        } else {
+            format!("worker {}", i - 1)
+        },
+        start_method: "fork".into(),
+    }
+}
+
 /// What the recording benchmark measured.
 pub struct RecordingFigures {
     pub append_per_s: f64,
@@ -329,7 +332,7 @@ pub struct RecordingFigures {
 /// writing a shared counter, putting and getting queue items, printing, with a sample
 /// every 250 ms of run time.
 pub fn busy_run(n: usize) -> impl Iterator<Item = Frame> {
-    use crate::engine::protocol::{ProcSample, Role, Sample};
+    use crate::engine::protocol::{ProcSample, Sample};
     let t0 = 1_000_000_000u64;
     (0..n).map(move |i| {
         // Ten microseconds an event: a million of them make ten seconds of run.
@@ -338,16 +341,7 @@ pub fn busy_run(n: usize) -> impl Iterator<Item = Frame> {
             return Frame {
                 t_us,
                 pid: 500 + i as i32,
-                event: Event::Spawned {
-                    ppid: if i == 0 { 400 } else { 500 },
-                    role: if i == 0 { Role::Main } else { Role::Worker },
-                    label: if i == 0 {
-                        "main".into()
-                    } else {
-                        format!("worker {}", i - 1)
-                    },
-                    start_method: "fork".into(),
-                },
+                event: main_or_worker(i as i32, 400, 500),
             };
         }
         let pid = 501 + (i % 8) as i32;

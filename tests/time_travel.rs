@@ -49,6 +49,18 @@ fn proclab(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `proclab export REC --svg SVG --at AT`.
+fn export_svg(rec: &str, svg: &Path, at: &str) -> (Option<i32>, String, String) {
+    proclab(&[
+        "export",
+        rec,
+        "--svg",
+        svg.to_str().expect("path"),
+        "--at",
+        at,
+    ])
+}
+
 fn frames(json: &str) -> Vec<Frame> {
     json.lines()
         .map(|l| from_json_line(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
@@ -161,14 +173,7 @@ fn a_cut_or_foreign_file_is_refused_or_replayed_up_to_where_it_stops() {
 
     // The app and export say the same, never a panic.
     let svg = dir.path("s.svg");
-    let (code, _, err) = proclab(&[
-        "export",
-        rec_s,
-        "--svg",
-        svg.to_str().expect("path"),
-        "--at",
-        "0",
-    ]);
+    let (code, _, err) = export_svg(rec_s, &svg, "0");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("stopped at byte"), "{err}");
     assert!(svg.exists(), "what came before is exported");
@@ -334,14 +339,7 @@ fn export_writes_a_still_and_a_cast_of_the_run() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     let svg = dir.path("s.svg");
-    let (code, _, err) = proclab(&[
-        "export",
-        rec_s,
-        "--svg",
-        svg.to_str().expect("path"),
-        "--at",
-        "60",
-    ]);
+    let (code, _, err) = export_svg(rec_s, &svg, "60");
     assert_eq!(code, Some(0), "{err}");
     let s = std::fs::read_to_string(&svg).expect("svg");
     assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
