@@ -114,7 +114,7 @@ struct ExportArgs {
     #[arg(long, value_name = "OUT", requires = "at")]
     svg: Option<std::path::PathBuf>,
     /// The moment for --svg, in seconds from the run's start (e.g. 0.05).
-    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_hyphen_values = true, requires = "svg")]
     at: Option<f64>,
     /// Write an asciicast v2 of the app replaying the run (asciinema plays it).
     #[arg(long, value_name = "OUT")]
@@ -169,7 +169,7 @@ enum LessonsCommand {
 #[derive(Debug, Args)]
 struct RunArgs {
     /// Which demo to run (with --runner python: whose lesson's demo.py).
-    #[arg(value_enum, required_unless_present = "file")]
+    #[arg(value_enum, required_unless_present_any = ["file", "schedule"])]
     demo: Option<DemoKind>,
     /// native (default) runs the built-in demo; python runs the lesson's demo.py, or
     /// --file, under python3 with proclab's probe.
@@ -368,6 +368,9 @@ pub fn main() -> i32 {
                 eprintln!("proclab: no lessons to teach");
                 return 2;
             }
+            if !record_path_ok(cli.record.as_deref()) {
+                return 2;
+            }
             let lesson = match &cli.lesson {
                 None => None,
                 Some(name) => match crate::course::find(&lessons, name) {
@@ -423,8 +426,22 @@ fn list() {
     }
 }
 
+/// Refuse a `--record` path that cannot take a recording, before the app opens.
+fn record_path_ok(path: Option<&std::path::Path>) -> bool {
+    match path.map(crate::record::file::check_output) {
+        Some(Err(e)) => {
+            eprintln!("proclab: {e}");
+            false
+        }
+        _ => true,
+    }
+}
+
 /// `proclab watch SCRIPT`: the app on a student's own program.
 fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
+    if !record_path_ok(w.record.as_deref()) {
+        return 2;
+    }
     let python = match crate::engine::python::find_python(w.python.as_deref()) {
         Ok(p) => p,
         Err(e) => {
@@ -568,9 +585,10 @@ fn run(args: RunArgs) -> i32 {
         lesson_id: if args.file.is_some() {
             None
         } else {
+            let demo = args.demo.or(schedule.as_ref().map(|s| s.params.demo));
             crate::course::embedded()
                 .into_iter()
-                .find(|l| Some(l.demo) == args.demo)
+                .find(|l| Some(l.demo) == demo)
                 .map(|l| l.def.id)
         },
         schedule,

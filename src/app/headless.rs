@@ -82,13 +82,9 @@ pub fn python_program(
 pub fn run(h: Headless) -> i32 {
     // A path that cannot be written is refused before anything starts.
     if let Some(path) = &h.record
-        && let Err(e) = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
+        && let Err(e) = crate::record::file::check_output(path)
     {
-        eprintln!("error: cannot write the recording {}: {e}", path.display());
+        eprintln!("error: {e}");
         return 2;
     }
     let stop_signals = runner::block_stop_signals();
@@ -120,9 +116,6 @@ pub fn run(h: Headless) -> i32 {
         Ok(r) => Arc::new(r),
         Err(e) => {
             eprintln!("error: {e}");
-            if let Some(path) = &h.record {
-                let _ = std::fs::remove_file(path);
-            }
             return 1;
         }
     };
@@ -205,6 +198,8 @@ pub fn run(h: Headless) -> i32 {
             match crate::record::file::Writer::create(path, &header) {
                 Ok(w) => recorder = Some(w),
                 Err(e) => {
+                    // Asked to keep the run and cannot: say so at the end, exit 1 (not as
+                    // if the user had stopped it).
                     record_error = Some(format!("cannot write {}: {e}", path.display()));
                     run.stop();
                 }
@@ -246,17 +241,17 @@ pub fn run(h: Headless) -> i32 {
     let _ = printer.flush();
     drop(run);
     if let Some(p) = &player {
-        let (done, all) = p.progress();
+        let (done, all) = p.steps_made();
         match p.diverged() {
             Some(why) => {
                 eprintln!("schedule: the run left the schedule: {why}");
                 exit = exit.max(1);
             }
-            None if done < all => {
-                eprintln!("schedule: the run ended after {done} of {all} moves");
+            None if !p.finished() => {
+                eprintln!("schedule: the run ended after {done} of its {all} steps");
                 exit = exit.max(1);
             }
-            None => eprintln!("schedule: all {all} moves made"),
+            None => eprintln!("schedule: all {all} steps made"),
         }
     }
     if let Some(w) = recorder {
@@ -273,7 +268,7 @@ pub fn run(h: Headless) -> i32 {
     }
     if let Some(e) = record_error {
         eprintln!("error: the recording is not complete: {e}");
-        exit = exit.max(1);
+        exit = 1;
     }
     exit
 }
@@ -298,9 +293,9 @@ fn make_moves(p: &mut crate::record::schedule::Player, run: &Run) {
     }
     if p.diverged().is_some() {
         run.stop();
-    } else if p.past_the_end() {
+    } else if p.past_the_end() && run.stepping() {
         // The recording ends here (cut short?): let the run finish on its own.
-        eprintln!("schedule: every recorded move is made; the rest runs freely");
+        eprintln!("schedule: every recorded step is made; the rest runs freely");
         run.set_stepping(false);
     }
 }

@@ -50,6 +50,7 @@ impl App {
     /// Handle one key; returns what the runner must do.
     pub fn on_key(&mut self, key: Key) -> Vec<Command> {
         self.message = None;
+        let confirming = std::mem::take(&mut self.confirm_new_run);
         if self.help {
             // Up and down scroll it (a small terminal shows part of it); any other key
             // closes it; q and Ctrl-C still quit.
@@ -77,6 +78,15 @@ impl App {
         }
         if self.player.is_some() && matches!(key, Key::Enter | Key::Char(' ')) {
             self.message = Some("the recorded schedule is stepping this run: s stops it".into());
+            return vec![];
+        }
+        // A hand-stepped race, or the past being studied, is not thrown away by one key.
+        if key == Key::Char('r') && !confirming && self.worth_keeping() {
+            self.confirm_new_run = true;
+            self.message = Some(self.say(
+                "r starts a new run and this one is gone: w saves it first; r again to run",
+                "按 r 会开始新的运行，这次运行将丢失：先按 w 保存；再按一次 r 运行",
+            ));
             return vec![];
         }
         match key {

@@ -97,6 +97,10 @@ pub struct App {
     pub recorder: Option<crate::record::file::Writer>,
     /// Runs recorded to files so far (for their numbers).
     pub runs_recorded: u32,
+    /// The recording is kept somewhere (saved with `w`, or written by `--record`).
+    pub kept: bool,
+    /// `r` was pressed once on a run worth keeping: the next `r` starts the new run.
+    pub confirm_new_run: bool,
     /// `proclab replay FILE`: the recording shown; no process is ever started.
     pub replay: Option<std::path::PathBuf>,
     /// A recorded schedule being re-run on fresh processes, and when its next step may go.
@@ -163,6 +167,8 @@ impl App {
             record_to: None,
             recorder: None,
             runs_recorded: 0,
+            kept: false,
+            confirm_new_run: false,
             replay: None,
             player: None,
             run_lesson: None,
@@ -255,6 +261,7 @@ impl App {
         if let Event::RunStarted { .. } = f.event {
             self.run = RunState::new();
             self.time.restart();
+            self.kept = false;
             if let Some(note) = self.finish_recording() {
                 self.add_message(note);
             }
@@ -286,6 +293,10 @@ impl App {
         }
         if let Some((player, _)) = &mut self.player {
             player.observe(f);
+        }
+        // A new process can reorder its young siblings' letters: the past follows.
+        if matches!(f.event, Event::Spawned { .. }) {
+            self.align_cursor();
         }
         if let Event::RunEnded(summary) = &f.event {
             self.paused = false;

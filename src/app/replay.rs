@@ -40,11 +40,21 @@ pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
                 .find(|(k, _)| k == "script")
                 .and_then(|(_, v)| Path::new(v).file_name())
                 .map_or(header.demo.clone(), |n| n.to_string_lossy().into_owned());
-            lessons.push(crate::course::script_lesson(
+            let mut l = crate::course::script_lesson(
                 path,
                 &name,
                 "# the program is not part of the recording\n".into(),
-            ));
+            );
+            // Its one step tells how to run it live; a replay shows a run already made.
+            for step in &mut l.def.steps {
+                step.text.en = format!(
+                    "A recording of {name} under the probe: -> steps through it, P plays it, End shows its end."
+                );
+                step.text.zh = format!(
+                    "{name} 在探针下运行的录像：按 -> 逐个事件前进，P 播放，End 跳到结尾。"
+                );
+            }
+            lessons.push(l);
             lessons.len() - 1
         }
     };
@@ -64,6 +74,7 @@ pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
         }
     }
     let _ = app.time.home();
+    app.align_cursor();
     app.message = Some(match &problem {
         None => format!(
             "replay of {}: -> steps one event, P plays, End shows the end; no process starts",

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::engine::protocol::Frame;
+use crate::engine::protocol::{Event, Frame};
 use crate::record::Recording;
 use crate::state::RunState;
 
@@ -20,6 +20,29 @@ impl super::App {
     /// The state the screen shows: at the time cursor, else live.
     pub fn shown(&self) -> &RunState {
         self.time.shown(&self.run)
+    }
+
+    /// Give the processes at the cursor the letters and colours they have in the whole
+    /// run: at an earlier moment fewer siblings have announced themselves, and the order
+    /// (hence the letter) they would get there is not the one every other screen showed.
+    pub fn align_cursor(&mut self) {
+        let live = &self.run;
+        if let Some(c) = &mut self.time.cursor {
+            for p in c.state.procs.values_mut() {
+                if let Some(l) = live.procs.get(&p.pid) {
+                    p.order = l.order;
+                    if p.role == crate::engine::protocol::Role::Unknown {
+                        p.role = l.role;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Show the moment `t_us` (a click on the timeline, an export).
+    pub fn seek_time(&mut self, t_us: u64) {
+        self.time.seek_time(t_us);
+        self.align_cursor();
     }
 }
 
@@ -124,28 +147,40 @@ impl TimeTravel {
         self.cursor.as_ref().map_or(self.rec.len(), |c| c.at)
     }
 
-    /// One event back. Err with the reason when there is none.
+    /// One event back (observer samples are passed over: they are measurements, not
+    /// events, and would bury the operations of a slow, hand-stepped run). Err with the
+    /// reason when there is none.
     pub fn back(&mut self) -> Result<(), &'static str> {
         let at = self.at();
         if at <= 1 {
             return Err("at the start of the recording");
         }
+        let to = self
+            .rec
+            .last_before(at - 1, |f| !matches!(f.event, Event::Sample(_)))
+            .map_or(1, |i| i + 1)
+            .max(1);
         self.stop_playing();
-        self.place(at - 1);
+        self.place(to);
         Ok(())
     }
 
-    /// One event forward; reaching the end goes live again.
+    /// One event forward (past samples, as [`TimeTravel::back`]); reaching the end goes
+    /// live again.
     pub fn forward(&mut self) -> Result<(), &'static str> {
         let Some(c) = &self.cursor else {
             return Err("already live: ← goes back one event");
         };
-        let at = c.at + 1;
+        let to = self
+            .rec
+            .frames(c.at, self.rec.len())
+            .position(|f| !matches!(f.event, Event::Sample(_)))
+            .map_or(self.rec.len(), |k| c.at + k + 1);
         self.stop_playing();
-        if at >= self.rec.len() {
+        if to >= self.rec.len() {
             self.cursor = None;
         } else {
-            self.place(at);
+            self.place(to);
         }
         Ok(())
     }

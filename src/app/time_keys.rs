@@ -49,15 +49,21 @@ impl App {
             }
             Key::Char('w') => {
                 self.message = Some(match self.save_recording() {
+                    // The path first: a narrow bottom line cuts the end, not the name.
                     Ok((path, w)) => format!(
-                        "saved {} events to {} ({:.1} bytes/event): proclab replay {}",
-                        w.frames,
+                        "saved {} ({} events; proclab replay shows it)",
                         path.display(),
-                        w.bytes_per_frame(),
-                        path.display()
+                        w.frames
                     ),
                     Err(e) => e,
                 });
+                if self
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("saved"))
+                {
+                    self.kept = true;
+                }
                 Ok(())
             }
             Key::Char('a') => return Some(self.rerun_schedule()),
@@ -70,6 +76,7 @@ impl App {
         if let Err(why) = moved {
             self.message = Some(why.to_string());
         }
+        self.align_cursor();
         Some(vec![])
     }
 
@@ -161,7 +168,10 @@ impl App {
         self.runs_recorded += 1;
         let path = numbered(&base, self.runs_recorded);
         match Writer::create(&path, &Header::for_run(first, self.run_lesson_id())) {
-            Ok(w) => self.recorder = Some(w),
+            Ok(w) => {
+                self.recorder = Some(w);
+                self.kept = true;
+            }
             Err(e) => self.message = Some(format!("cannot record to {}: {e}", path.display())),
         }
     }
@@ -215,17 +225,29 @@ impl App {
         vec![Command::Start(params)]
     }
 
+    /// True when `r` would throw away a run worth keeping: one being looked at in the past,
+    /// or one stepped by hand, that is neither saved nor recorded to a file.
+    pub(super) fn worth_keeping(&self) -> bool {
+        !self.kept
+            && self.replay.is_none()
+            && !self.time.rec.is_empty()
+            && (self.time.cursor.is_some() || self.run.steps > 0)
+    }
+
     /// The run a schedule drove ended: how it went.
     pub(super) fn finish_schedule(&mut self) -> Option<String> {
         let (player, _) = self.player.take()?;
-        let (done, all) = player.progress();
+        let (done, all) = player.steps_made();
         Some(match player.diverged() {
             Some(why) => format!("the run left the schedule: {why}"),
-            None if done < all => format!(
-                "the run ended after {done} of the schedule's {all} moves (waiting for {})",
+            None if !player.finished() => format!(
+                "the run ended after {done} of the schedule's {all} steps (waiting for {})",
                 player.waiting_for().unwrap_or_default()
             ),
-            None => format!("schedule re-run: all {all} moves made on new processes"),
+            None if player.past_the_end() => format!(
+                "schedule re-run: all {all} steps made; the rest is yours (Enter steps, space runs freely)"
+            ),
+            None => format!("schedule re-run: all {all} steps made on new processes"),
         })
     }
 
@@ -233,7 +255,14 @@ impl App {
     /// step when its pace allows. Returns commands for the runner; true in the second
     /// place when the screen changed.
     pub fn tick(&mut self, now: Instant) -> (Vec<Command>, bool) {
+        let was_playing = self.time.playing();
         let mut changed = self.time.tick(now);
+        if changed {
+            self.align_cursor();
+        }
+        if was_playing && !self.time.playing() {
+            self.message = Some("playback reached the end: live again".into());
+        }
         let mut out = Vec::new();
         if let Some((player, next)) = &mut self.player
             && now >= *next
@@ -252,6 +281,12 @@ impl App {
             if let Some(why) = player.diverged() {
                 self.message = Some(format!("the run left the schedule: {why}"));
             }
+        }
+        // Every recorded move made: the rest of the run is the user's again.
+        if self.player.as_ref().is_some_and(|(p, _)| p.finished())
+            && let Some(note) = self.finish_schedule()
+        {
+            self.add_message(note);
         }
         (out, changed)
     }
@@ -303,6 +338,122 @@ fn local_stamp() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::protocol::{Event, Role, Sample, Scalar};
+
+    fn at(t_ms: u64, pid: i32, event: Event) -> Frame {
+        Frame {
+            t_us: 1_000_000 + t_ms * 1000,
+            pid,
+            event,
+        }
+    }
+
+    fn spawned(t_ms: u64, pid: i32, role: Role, label: &str) -> Frame {
+        at(
+            t_ms,
+            pid,
+            Event::Spawned {
+                ppid: 10,
+                role,
+                label: label.into(),
+                start_method: "fork".into(),
+            },
+        )
+    }
+
+    fn write(t_ms: u64, pid: i32, v: i32) -> Frame {
+        at(
+            t_ms,
+            pid,
+            Event::SharedWrite {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(v),
+            },
+        )
+    }
+
+    fn started() -> Frame {
+        at(
+            0,
+            10,
+            Event::RunStarted {
+                demo: "lock".into(),
+                params: vec![],
+                runner_pid: 1,
+                main_pid: 10,
+            },
+        )
+    }
+
+    #[test]
+    fn a_process_keeps_its_letter_at_every_moment() {
+        let mut app = App::default();
+        app.on_frame(&started());
+        app.on_frame(&spawned(1, 10, Role::Main, "main"));
+        // Worker 1 (pid 12) announces itself before worker 0 (pid 11): once both have,
+        // they take letters in fork (PID) order: 11 is A, 12 is B.
+        app.on_frame(&spawned(2, 12, Role::Worker, "worker 1"));
+        app.on_frame(&write(3, 12, 1));
+        app.on_frame(&spawned(4, 11, Role::Worker, "worker 0"));
+        app.on_frame(&write(5, 11, 2));
+        assert_eq!(app.run.procs[&12].glyph(), 'B');
+        // Back to pid 12's write, when pid 11 had not announced itself yet.
+        for _ in 0..2 {
+            app.on_key(Key::Left);
+        }
+        assert_eq!(app.time.position(), Some((4, 6)));
+        let shown = app.shown();
+        assert!(!shown.procs.contains_key(&11));
+        assert_eq!(shown.procs[&12].glyph(), 'B', "the letter of the whole run");
+        let told = crate::record::words::tell(&app.time.current_frame().expect("frame"), shown);
+        assert!(told.starts_with("B (12) wrote counter"), "{told}");
+    }
+
+    #[test]
+    fn arrows_pass_over_samples_and_r_keeps_a_studied_run_until_asked_twice() {
+        let mut app = App::default();
+        app.select(crate::engine::demos::DemoKind::Lock);
+        app.on_frame(&started());
+        app.on_frame(&spawned(1, 11, Role::Worker, "worker 0"));
+        app.on_frame(&write(2, 11, 1));
+        for t in 3..20 {
+            app.on_frame(&at(
+                t,
+                0,
+                Event::Sample(Sample {
+                    cores: vec![50.0],
+                    procs: vec![],
+                }),
+            ));
+        }
+        app.on_frame(&write(30, 11, 2));
+        app.on_key(Key::Left);
+        assert_eq!(
+            app.shown().counter_seen,
+            Some(Scalar::I32(1)),
+            "back past 17 samples"
+        );
+        assert_eq!(app.time.position(), Some((3, 21)));
+        app.on_key(Key::Right);
+        assert_eq!(app.time.position(), None, "forward past them: the live end");
+        app.on_key(Key::Left);
+        // Looking at the past, r first asks; a second r runs.
+        assert!(app.on_key(Key::Char('r')).is_empty());
+        assert!(
+            app.message
+                .as_deref()
+                .is_some_and(|m| m.contains("w saves it"))
+        );
+        app.on_key(Key::Char('r'));
+        assert!(
+            app.message
+                .as_deref()
+                .is_some_and(|m| !m.contains("w saves it")),
+            "the second r goes on (here: to the lesson's prediction): {:?}",
+            app.message
+        );
+    }
 
     #[test]
     fn later_runs_get_numbered_files() {

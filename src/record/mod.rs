@@ -223,6 +223,24 @@ impl Recording {
         }
     }
 
+    /// The index of the last frame before `before` that satisfies `pred`, if any
+    /// (chunks are decoded newest first, so a long run of unwanted frames costs little).
+    pub fn last_before(&self, before: usize, pred: impl Fn(&Frame) -> bool) -> Option<usize> {
+        let before = before.min(self.len);
+        if before == 0 {
+            return None;
+        }
+        let last_chunk = (before - 1) / CHUNK;
+        for k in (0..=last_chunk).rev() {
+            let frames: Vec<Frame> = self.frames_of(&self.chunks[k]).collect();
+            let end = (before - k * CHUNK).min(frames.len());
+            if let Some(j) = frames[..end].iter().rposition(&pred) {
+                return Some(k * CHUNK + j);
+            }
+        }
+        None
+    }
+
     /// The state after the first `at` frames: the nearest checkpoint at or before it, then
     /// the frames in between.
     pub fn state_at(&self, at: usize) -> RunState {

@@ -289,9 +289,24 @@ impl Player {
     }
 
     /// True once every move is made and a process still waits for a step the recording
-    /// does not have (it was cut short, say).
+    /// does not have (it was cut short, say; a recording that ends with a stop or with
+    /// step mode off has nothing left to wait for).
     pub fn past_the_end(&self) -> bool {
-        self.finished() && !self.waiting.is_empty()
+        self.finished()
+            && !self.waiting.is_empty()
+            && !matches!(
+                self.schedule.moves.last(),
+                Some(Move::Stop | Move::Stepping(false))
+            )
+    }
+
+    /// Steps made so far, and in all.
+    pub fn steps_made(&self) -> (usize, usize) {
+        let made = self.schedule.moves[..self.next.min(self.schedule.moves.len())]
+            .iter()
+            .filter(|m| matches!(m, Move::Step { .. }))
+            .count();
+        (made, self.schedule.steps())
     }
 
     /// Why the run stopped following the schedule, if it did.
@@ -361,9 +376,6 @@ impl Player {
                 Move::Stepping(on) => out.push(Do::Stepping(*on)),
                 Move::Stop => out.push(Do::Stop),
                 Move::Step { who, op } => {
-                    if out.iter().any(|d| matches!(d, Do::Step(_))) {
-                        break;
-                    }
                     let Some((&pid, _)) = self.names.keys.iter().find(|(_, k)| *k == who) else {
                         break;
                     };
@@ -382,6 +394,9 @@ impl Player {
                     self.waiting.remove(&pid);
                     self.in_flight = Some((pid, Instant::now()));
                     out.push(Do::Step(pid));
+                    // Nothing more (a stop, another step) until it has done it.
+                    self.next += 1;
+                    break;
                 }
             }
             self.next += 1;

@@ -30,13 +30,20 @@ pub struct Export {
     pub speed: f64,
 }
 
-/// Frames per second of an exported cast.
-const CAST_FPS: f64 = 10.0;
+/// Screens per second of cast time an exported cast may draw (only changed ones are
+/// written): slowing a short run down with --speed gives it more of them.
+const CAST_FPS: f64 = 30.0;
 /// How long the cast holds the last screen, so a player shows the end.
 const CAST_HOLD_S: f64 = 2.0;
 
 /// `proclab export`: the SVG still and/or the asciicast. Returns the exit code.
 pub fn export(x: &Export) -> i32 {
+    for out in x.svg.iter().map(|s| &s.0).chain(&x.cast) {
+        if let Err(e) = crate::record::file::check_output(out) {
+            eprintln!("proclab: {e}");
+            return 2;
+        }
+    }
     let opened = match open(&x.file, crate::course::embedded()) {
         Ok(o) => o,
         Err(e) => {
@@ -63,10 +70,12 @@ pub fn export(x: &Export) -> i32 {
         )
     };
     if let Some((out, at)) = &x.svg {
-        app.time.seek_time(start + (at.max(0.0) * 1e6) as u64);
+        app.seek_time(start + (at.max(0.0) * 1e6) as u64);
         let secs = app.shown().now;
         let svg = export::svg(&draw(&app, x.width, x.height), &title(&app, secs));
-        if let Err(e) = std::fs::write(out, svg) {
+        let written =
+            crate::record::file::output_file(out).and_then(|mut f| f.write_all(svg.as_bytes()));
+        if let Err(e) = written {
             eprintln!("proclab: cannot write {}: {e}", out.display());
             return 1;
         }
@@ -85,7 +94,7 @@ pub fn export(x: &Export) -> i32 {
 /// The app replaying the run from its first event to its last, one screen every
 /// 1/[`CAST_FPS`] s of cast time, written as asciicast v2.
 fn write_cast(app: &mut App, start: u64, x: &Export, out: &Path) -> std::io::Result<()> {
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut w = std::io::BufWriter::new(crate::record::file::output_file(out)?);
     let header = export::cast_header(
         x.width,
         x.height,
@@ -103,7 +112,7 @@ fn write_cast(app: &mut App, start: u64, x: &Export, out: &Path) -> std::io::Res
         let cast_t = k as f64 / CAST_FPS;
         let run_us = start + (cast_t * speed * 1e6) as u64;
         app.time.cursor = None;
-        app.time.seek_time(run_us.min(end));
+        app.seek_time(run_us.min(end));
         let buf = draw(app, x.width, x.height);
         if let Some(line) = export::cast_frame(prev.as_ref(), &buf, cast_t) {
             writeln!(w, "{line}")?;

@@ -187,7 +187,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             let when = if app.replay.is_some() {
                 format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
             } else {
-                format!(" PAST -{behind:.3}s ")
+                format!(" PAST {:.3}s, {behind:.3}s behind live ", run.now)
             };
             spans.push(Span::styled(
                 when,
@@ -214,8 +214,19 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     format!(" REPLAY end, {:.3}s ", length as f64 / 1e6),
                     theme.key().add_modifier(Modifier::REVERSED),
                 ));
+                // A recording cut short (proclab was killed) has no summary: say where it
+                // stops rather than "running".
+                if run.summary.is_none() {
+                    spans.push(Span::styled(
+                        " the recording stops here, before the run's end ",
+                        theme.bad(),
+                    ));
+                } else {
+                    spans.push(state);
+                }
+            } else {
+                spans.push(state);
             }
-            spans.push(state)
         }
     }
     if app.time.rec.is_full() {
@@ -289,7 +300,19 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut spans = Vec::new();
-    let hints: &[(&str, &str)] = if app.time.cursor.is_some() || app.replay.is_some() {
+    let hints: &[(&str, &str)] = if app.replay.is_some() {
+        &[
+            ("<- ->", "event"),
+            ("< >", "100 ms"),
+            ("Home", "start"),
+            ("End", "end"),
+            ("P", "play"),
+            ("{}", "speed"),
+            ("e", "expand"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else if app.time.cursor.is_some() {
         &[
             ("<- ->", "event"),
             ("< >", "100 ms"),

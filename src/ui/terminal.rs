@@ -498,7 +498,7 @@ fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
             && let Some(secs) = ui::time_at_column(app, *r, column)
             && let Some(start) = app.time.rec.start_us()
         {
-            app.time.seek_time(start + (secs.max(0.0) * 1e6) as u64);
+            app.seek_time(start + (secs.max(0.0) * 1e6) as u64);
             return vec![];
         }
         if *pane == crate::app::Pane::Tree

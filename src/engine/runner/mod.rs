@@ -278,6 +278,11 @@ impl Run {
         self.control.set_tempo_ms(ms);
     }
 
+    /// True while step mode is on.
+    pub fn stepping(&self) -> bool {
+        self.control.stepping()
+    }
+
     /// Turn step mode on or off while running.
     pub fn set_stepping(&self, on: bool) {
         if self.control.stepping() != on {

@@ -58,6 +58,53 @@ pub(crate) const MAX_BLOCK: usize = 16 * BLOCK_BYTES;
 /// A header may not claim more than this.
 pub(crate) const MAX_HEADER: usize = 1 << 20;
 
+/// Open `path` to write a recording or an export into, created or emptied. Anything that
+/// exists and is not a regular file is refused: a FIFO would block the writer (and the
+/// run) until someone reads it, a device is not a file to keep.
+pub fn output_file(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(io::Error::other("it is not a regular file"));
+    }
+    // Non-blocking, so even a FIFO made between the check and the open cannot hang us.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Check, before a run starts, that `path` can take a recording or an export, leaving
+/// nothing behind: the reason in words if not.
+pub fn check_output(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let why = |e: io::Error| format!("cannot write {}: {e}", path.display());
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(format!(
+            "cannot write {}: it is not a regular file",
+            path.display()
+        )),
+        Ok(_) => std::fs::OpenOptions::new()
+            .append(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map(drop)
+            .map_err(why),
+        Err(_) => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(why)?;
+            let _ = std::fs::remove_file(path);
+            Ok(())
+        }
+    }
+}
+
 /// What a recording says about itself before its frames.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {

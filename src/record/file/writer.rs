@@ -26,7 +26,7 @@ impl Writer {
     /// Create `path` (replacing it) and write the header at once, so that a path that
     /// cannot be written is reported before the run starts.
     pub fn create(path: &Path, header: &Header) -> io::Result<Writer> {
-        let mut out = BufWriter::with_capacity(BLOCK_BYTES * 2, File::create(path)?);
+        let mut out = BufWriter::with_capacity(BLOCK_BYTES * 2, super::output_file(path)?);
         let head = postcard::to_stdvec(header).map_err(io::Error::other)?;
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT_VERSION.to_le_bytes())?;

@@ -136,7 +136,7 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let when = match at_cursor {
-        Some(s) => format!("| at {:.3}s of {:.1}s", s.now, start + span),
+        Some(s) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
         None => format!("last {span:.1}s"),
     };
     let title =

@@ -117,7 +117,12 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ]));
     }
     if run.procs.is_empty() {
-        lines.push(Line::styled("  no processes yet: press r", theme.dim()));
+        let none = if app.time.cursor.is_some() || app.replay.is_some() {
+            "  no process has started yet at this moment"
+        } else {
+            "  no processes yet: press r"
+        };
+        lines.push(Line::styled(none, theme.dim()));
     }
     // More rows than room: say how many are hidden rather than cutting silently.
     let room = area.height.saturating_sub(2) as usize;
