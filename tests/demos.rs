@@ -168,8 +168,19 @@ fn queue_delivers_every_item_once_and_each_producer_in_order() {
     let mut put = HashSet::new();
     let mut got = Vec::new();
     let mut next: HashMap<i32, u32> = HashMap::new();
+    let mut sentinels = (0, 0);
     for f in &run.frames {
         match &f.event {
+            // The consumer's stop sign, `q.put(None)` by main: an item like the others.
+            Event::QueuePut { item, size, .. } if item == "None" => {
+                assert_eq!(f.pid, run.main_pid(), "main puts the sentinel");
+                assert!(*size <= 2, "maxsize 2 holds, size {size}");
+                sentinels.0 += 1;
+            }
+            Event::QueueGet { item, size, .. } if item == "None" => {
+                assert_eq!(*size, 0, "the sentinel is the last item");
+                sentinels.1 += 1;
+            }
             Event::QueuePut { item, size, .. } => {
                 assert!(put.insert((f.pid, item.clone())), "put once: {item}");
                 assert!(*size <= 2, "maxsize 2 holds, size {size}");
@@ -193,6 +204,7 @@ fn queue_delivers_every_item_once_and_each_producer_in_order() {
         }
     }
     assert_eq!(put.len(), 120);
+    assert_eq!(sentinels, (1, 1), "one sentinel for the one consumer");
     let unique: HashSet<_> = got.iter().cloned().collect();
     assert_eq!(got.len(), 120, "every item got");
     assert_eq!(unique.len(), 120, "no item got twice");
@@ -213,10 +225,21 @@ fn many_consumers_share_the_items_without_duplicates() {
         .frames
         .iter()
         .filter_map(|f| match &f.event {
-            Event::QueueGet { item, producer, .. } => Some((*producer, item.clone(), f.pid)),
+            Event::QueueGet { item, producer, .. } if item != "None" => {
+                Some((*producer, item.clone(), f.pid))
+            }
             _ => None,
         })
         .collect();
+    // Each consumer stops at one sentinel of its own.
+    let stops: Vec<i32> = run
+        .frames
+        .iter()
+        .filter(|f| matches!(&f.event, Event::QueueGet { item, .. } if item == "None"))
+        .map(|f| f.pid)
+        .collect();
+    assert_eq!(stops.len(), 3);
+    assert_eq!(stops.iter().collect::<HashSet<_>>().len(), 3);
     let unique: HashSet<_> = got.iter().map(|(p, i, _)| (*p, i.clone())).collect();
     assert_eq!(got.len(), 100);
     assert_eq!(unique.len(), 100);

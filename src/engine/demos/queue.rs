@@ -58,9 +58,22 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     for pid in producers {
         ctx.reap(pid);
     }
-    // Every producer is done: one sentinel per consumer tells them to stop.
+    // Every producer is done: one sentinel per consumer tells them to stop. They are
+    // items like any other (`q.put(None)`): reported, so the queue's size adds up.
     for _ in &consumers {
-        q.put(&None, || {}, |_| {}).map_err(io::Error::other)?;
+        q.put(
+            &None,
+            || {},
+            |size| {
+                ctx.emit(Event::QueuePut {
+                    queue: 0,
+                    item: "None".into(),
+                    seq: 0,
+                    size,
+                })
+            },
+        )
+        .map_err(io::Error::other)?;
     }
     for pid in consumers {
         ctx.reap(pid);
@@ -131,7 +144,16 @@ fn consume(cx: &Ctx, q: &Queue<Option<Item>>, got: &Value<i64>, index: u32) -> i
                 return 1;
             }
         };
-        let Some(item) = item else { break };
+        let Some(item) = item else {
+            cx.emit(Event::QueueGet {
+                queue: 0,
+                item: "None".into(),
+                seq: 0,
+                producer: nix::unistd::getppid().as_raw(),
+                size,
+            });
+            break;
+        };
         cx.emit(Event::QueueGet {
             queue: 0,
             item: item.preview(),
