@@ -200,9 +200,12 @@ mod tests {
         let ctl = Control::new().expect("control");
         let done = crate::engine::ipc::Value::<i32>::new("test.ops", 0).expect("value");
         ctl.set_stepping(true);
-        // SAFETY: the child only touches shared memory and exits with _exit.
+        // SAFETY: the child only touches shared memory and exits with _exit; it dies with
+        // the test process (a failed assertion must not leave it waiting at its gate,
+        // holding the test's output open).
         let child = match unsafe { libc::fork() } {
             0 => {
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
                 for _ in 0..3 {
                     ctl.pass(|| {});
                     done.set(done.get() + 1);
@@ -211,46 +214,55 @@ mod tests {
             }
             pid => pid,
         };
+        // Killed and reaped however the test ends.
+        struct Reap(i32);
+        impl Drop for Reap {
+            fn drop(&mut self) {
+                // SAFETY: our own child.
+                unsafe {
+                    libc::kill(self.0, libc::SIGKILL);
+                    libc::waitpid(self.0, std::ptr::null_mut(), 0);
+                }
+            }
+        }
+        let _reap = Reap(child);
         let wait_for = |n: i32| {
-            for _ in 0..200 {
+            for _ in 0..400 {
                 if done.get() == n {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
         };
+        let step = || {
+            for _ in 0..400 {
+                if ctl.step(child) {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            false
+        };
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(done.get(), 0, "gated: nothing happens without a step");
         // The child claims its gate when it first reaches it.
-        for _ in 0..200 {
-            if ctl.step(child) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        // Pressing again before it moved is still one step.
+        assert!(step(), "the waiting child takes a step");
+        // Pressing again at once is refused while the first step is unused, and granted
+        // only if the child has already done its operation and waits again: either way
+        // each granted step is exactly one operation.
         let again = ctl.step(child);
-        wait_for(1);
+        let want = 1 + i32::from(again);
+        wait_for(want);
         std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(done.get(), 1, "one step, one operation");
-        assert!(
-            !again || done.get() == 1,
-            "a second press is refused or unused"
-        );
-        // Now waiting again: one more step is one more operation.
-        for _ in 0..200 {
-            if ctl.step(child) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(done.get(), want, "one step, one operation");
+        if !again {
+            assert!(step(), "waiting again: one more step");
+            wait_for(2);
+            std::thread::sleep(Duration::from_millis(50));
+            assert_eq!(done.get(), 2, "one more step, one more operation");
         }
-        wait_for(2);
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(done.get(), 2);
         ctl.set_stepping(false);
         wait_for(3);
         assert_eq!(done.get(), 3, "leaving step mode lets it run on");
-        let mut status = 0;
-        unsafe { libc::waitpid(child, &mut status, 0) };
     }
 }
