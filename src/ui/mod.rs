@@ -231,9 +231,10 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if app.time.rec.is_full() {
         // Said, never silent: what the cursor can reach, and where the rest went.
-        let rest = match &app.recorder {
-            Some(w) => format!("; all in {}", w.path().display()),
-            None => "; --record FILE keeps all".into(),
+        let rest = match (&app.recorder, &app.replay) {
+            (Some(w), _) => format!("; all in {}", w.path().display()),
+            (None, Some(_)) => "; the cursor reaches only those".into(),
+            (None, None) => "; --record FILE keeps all".into(),
         };
         spans.push(Span::styled(
             format!(
