@@ -192,13 +192,28 @@ if __name__ == "__main__":
     let mut ran: Vec<(i32, i64)> = run
         .frames
         .iter()
-        .filter_map(|f| match f.event {
-            Event::TaskStarted { arg, .. } => Some((f.pid, arg)),
+        .filter_map(|f| match &f.event {
+            Event::TaskStarted { arg, .. } => Some((f.pid, arg.parse().expect("a number"))),
             _ => None,
         })
         .collect();
     ran.sort_by_key(|r| r.1);
     assert_eq!(ran.len(), 8, "{ran:?}");
+    let args: Vec<i64> = ran.iter().map(|r| r.1).collect();
+    assert_eq!(
+        args,
+        (0..8).collect::<Vec<_>>(),
+        "each task's real argument"
+    );
+    let results: Vec<String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::TaskDone { result, .. } => Some(result.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(results.contains(&"49".to_string()), "{results:?}");
     assert!(ran.iter().all(|(pid, _)| workers.contains(pid)));
     let out = printed(&run);
     assert_eq!(out[&run.main_pid()], vec!["[0, 1, 4, 9, 16, 25, 36, 49]"]);

@@ -294,22 +294,47 @@ fn pool_lesson_mid_run() {
             200,
             Event::TaskSubmitted {
                 task: t,
-                arg: t as i64,
+                arg: t.to_string(),
             },
         );
     }
-    s.at(201, Event::TaskStarted { task: 0, arg: 0 })
-        .at(202, Event::TaskStarted { task: 1, arg: 1 })
-        .at(202, Event::TaskDone { task: 1, result: 1 })
-        .at(
-            200,
-            Event::ResultDelivered {
-                task: 1,
-                result: 1,
-                position: 0,
-            },
-        )
-        .at(202, Event::TaskStarted { task: 2, arg: 2 });
+    s.at(
+        201,
+        Event::TaskStarted {
+            task: 0,
+            arg: "0".into(),
+        },
+    )
+    .at(
+        202,
+        Event::TaskStarted {
+            task: 1,
+            arg: "1".into(),
+        },
+    )
+    .at(
+        202,
+        Event::TaskDone {
+            task: 1,
+            result: "1".into(),
+            raised: false,
+        },
+    )
+    .at(
+        200,
+        Event::ResultDelivered {
+            task: 1,
+            result: "1".into(),
+            position: 0,
+        },
+    )
+    .at(
+        202,
+        Event::TaskStarted {
+            task: 2,
+            arg: "2".into(),
+        },
+    );
     let app = app_with(DemoKind::Pool, &s);
     insta::assert_snapshot!(screen(&app, 120, 36));
 }

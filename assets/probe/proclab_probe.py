@@ -516,12 +516,19 @@ class _TasksOut:
     def put(self, obj):
         try:
             job, i, (ok, value) = obj
-            # map's chunks return lists: a chunk of one gives its one result.
-            if isinstance(value, list) and len(value) == 1:
-                value = value[0]
-            ok_int = ok and isinstance(value, int) and not isinstance(value, bool)
-            result = value if ok_int and -(2**63) <= value < 2**63 else 0
-            emit("task_done", {"task": _task_id(job, i), "result": result})
+            if ok:
+                # map's chunks return lists: a chunk of one gives its one result.
+                if isinstance(value, list) and len(value) == 1:
+                    value = value[0]
+                emit(
+                    "task_done",
+                    {"task": _task_id(job, i), "result": _preview(value), "raised": False},
+                )
+            else:
+                emit(
+                    "task_done",
+                    {"task": _task_id(job, i), "result": _exception(value), "raised": True},
+                )
         except Exception:  # noqa: BLE001
             pass
         return self._q.put(obj)
@@ -530,26 +537,40 @@ class _TasksOut:
         return getattr(self._q, name)
 
 
+def _exception(e):
+    """'TypeName: message' of an exception a task raised (multiprocessing wraps it with
+    its traceback text)."""
+    e = getattr(e, "exc", e)
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001
+        text = ""
+    name = type(e).__name__
+    return ("%s: %s" % (name, text) if text else name)[:120]
+
+
 def _task_id(job, i):
     return zlib.crc32(("%s:%s" % (job, i)).encode())
 
 
 def _task_arg(task):
-    """The task's argument when it is one whole number (map with chunks of one, imap,
-    apply_async with one argument); else its index."""
-    args = task[3]
-    if isinstance(args, tuple) and len(args) == 1:
-        a = args[0]
-        # map: (function, chunk) through mapstar
-        if isinstance(a, tuple) and len(a) == 2 and callable(a[0]):
-            chunk = a[1]
+    """A preview of the task's argument: the item for map/imap with chunks of one, the
+    argument tuple for starmap, the argument for apply_async with one argument (else its
+    arguments)."""
+    try:
+        func, args, kwds = task[2], task[3], task[4]
+        name = getattr(func, "__name__", "")
+        # map, imap with chunks and starmap: one argument, (function, chunk).
+        if name in ("mapstar", "starmapstar") and isinstance(args, tuple) and len(args) == 1:
+            chunk = args[0][1]
             if isinstance(chunk, tuple) and len(chunk) == 1:
-                a = chunk[0]
-                if isinstance(a, tuple) and len(a) == 1:
-                    a = a[0]
-        if isinstance(a, int) and not isinstance(a, bool) and -(2**63) <= a < 2**63:
-            return a
-    return task[1] or 0
+                return _preview(chunk[0])
+            return _preview(list(chunk))
+        if isinstance(args, tuple) and len(args) == 1 and not kwds:
+            return _preview(args[0])
+        return _preview(args)
+    except Exception:  # noqa: BLE001
+        return str(task[1] or 0)
 
 
 def _install_pool_hooks():

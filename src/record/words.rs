@@ -48,9 +48,18 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
         Event::SharedWrite { name, index, value } => {
             format!("{who} wrote {} = {value}", cell(name, *index))
         }
-        Event::TaskSubmitted { task, arg } => format!("{who} submitted task {task} (x={arg})"),
-        Event::TaskStarted { task, arg } => format!("{who} runs task {task} (x={arg})"),
-        Event::TaskDone { task, result } => format!("{who} finished task {task}: {result}"),
+        Event::TaskSubmitted { task, arg } => format!("{who} submitted task {task} ({arg})"),
+        Event::TaskStarted { task, arg } => format!("{who} runs task {task} ({arg})"),
+        Event::TaskDone {
+            task,
+            result,
+            raised: false,
+        } => format!("{who} finished task {task}: {result}"),
+        Event::TaskDone {
+            task,
+            result,
+            raised: true,
+        } => format!("{who}'s task {task} raised {result}"),
         Event::ResultDelivered {
             task,
             result,

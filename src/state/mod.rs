@@ -155,9 +155,13 @@ impl RunState {
             Event::SharedWrite { name, index, value } => {
                 self.on_shared_write(pid, at, name, *index, *value)
             }
-            Event::TaskSubmitted { task, arg } => self.on_task_submitted(*task, *arg),
-            Event::TaskStarted { task, arg } => self.on_task_started(pid, at, *task, *arg),
-            Event::TaskDone { task, result } => self.on_task_done(pid, at, *task, *result),
+            Event::TaskSubmitted { task, arg } => self.on_task_submitted(*task, arg),
+            Event::TaskStarted { task, arg } => self.on_task_started(pid, at, *task, arg),
+            Event::TaskDone {
+                task,
+                result,
+                raised,
+            } => self.on_task_done(pid, at, *task, result, *raised),
             Event::ResultDelivered { task, position, .. } => {
                 self.on_result_delivered(*task, *position)
             }

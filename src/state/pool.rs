@@ -7,10 +7,14 @@ use super::timeline::Activity;
 /// One pool task.
 #[derive(Debug, Clone, Default)]
 pub struct Task {
-    pub arg: i64,
+    /// A preview of its argument.
+    pub arg: String,
     pub submitted: Option<u32>,
     pub pid: Option<i32>,
-    pub done: Option<i64>,
+    /// A preview of its result, or of the exception it raised.
+    pub done: Option<String>,
+    /// It raised an exception (`done` says which).
+    pub raised: bool,
     /// Position in completion order.
     pub completed: Option<u32>,
     /// Position in which the caller received it.
@@ -19,41 +23,49 @@ pub struct Task {
 
 impl RunState {
     /// The caller handed a task to the pool.
-    pub(super) fn on_task_submitted(&mut self, task: u32, arg: i64) {
+    pub(super) fn on_task_submitted(&mut self, task: u32, arg: &str) {
         let t = self.task_mut(task);
-        t.arg = arg;
+        t.arg = arg.to_string();
         t.submitted = Some(task);
     }
 
     /// A worker started a task.
-    pub(super) fn on_task_started(&mut self, pid: i32, at: f64, task: u32, arg: i64) {
+    pub(super) fn on_task_started(&mut self, pid: i32, at: f64, task: u32, arg: &str) {
         let t = self.task_mut(task);
-        t.arg = arg;
+        t.arg = arg.to_string();
         t.pid = Some(pid);
         self.proc_mut(pid, at).step_point = None;
         // The native pool squares; a Python program's function is its own.
         let doing = if self.demo == "pool" && !self.python_run() {
             format!("square({arg})")
         } else {
-            format!("task {arg}")
+            format!("task({arg})")
         };
         self.set_activity(pid, at, Activity::Running, Some(doing));
     }
 
     /// A worker finished a task.
-    pub(super) fn on_task_done(&mut self, pid: i32, at: f64, task: u32, result: i64) {
+    pub(super) fn on_task_done(
+        &mut self,
+        pid: i32,
+        at: f64,
+        task: u32,
+        result: &str,
+        raised: bool,
+    ) {
         let n = self.completions;
         self.completions += 1;
         let t = self.task_mut(task);
-        t.done = Some(result);
+        t.done = Some(result.to_string());
+        t.raised = raised;
         t.completed = Some(n);
         t.pid.get_or_insert(pid);
-        self.set_activity(
-            pid,
-            at,
-            Activity::Running,
-            Some(format!("returned {result}")),
-        );
+        let doing = if raised {
+            format!("raised {result}")
+        } else {
+            format!("returned {result}")
+        };
+        self.set_activity(pid, at, Activity::Running, Some(doing));
     }
 
     /// The caller received a task's result, `position`th.
@@ -88,20 +100,29 @@ mod tests {
                 1,
                 Event::TaskSubmitted {
                     task: t,
-                    arg: t as i64,
+                    arg: t.to_string(),
                 },
             ));
         }
-        s.apply(&f(1, 20, Event::TaskStarted { task: 0, arg: 0 }));
-        s.apply(&f(1, 21, Event::TaskStarted { task: 1, arg: 1 }));
-        s.apply(&f(2, 21, Event::TaskDone { task: 1, result: 1 }));
-        s.apply(&f(3, 20, Event::TaskDone { task: 0, result: 0 }));
+        let started = |task: u32| Event::TaskStarted {
+            task,
+            arg: task.to_string(),
+        };
+        let done = |task: u32, result: &str, raised: bool| Event::TaskDone {
+            task,
+            result: result.into(),
+            raised,
+        };
+        s.apply(&f(1, 20, started(0)));
+        s.apply(&f(1, 21, started(1)));
+        s.apply(&f(2, 21, done(1, "(1, 'w1')", false)));
+        s.apply(&f(3, 20, done(0, "ValueError: zero", true)));
         s.apply(&f(
             4,
             1,
             Event::ResultDelivered {
                 task: 1,
-                result: 1,
+                result: "(1, 'w1')".into(),
                 position: 0,
             },
         ));
@@ -111,5 +132,12 @@ mod tests {
         assert_eq!(s.tasks[0].completed, Some(1));
         assert_eq!(s.tasks[1].delivered, Some(0));
         assert_eq!(s.tasks[2].pid, None, "submitted, not started");
+        assert_eq!(
+            s.tasks[1].done.as_deref(),
+            Some("(1, 'w1')"),
+            "any result, as text"
+        );
+        assert!(s.tasks[0].raised && !s.tasks[1].raised);
+        assert_eq!(s.procs[&20].doing, "raised ValueError: zero");
     }
 }

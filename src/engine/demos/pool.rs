@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
             let i = submitted;
             ctx.emit(Event::TaskSubmitted {
                 task: i,
-                arg: i as i64,
+                arg: i.to_string(),
             });
             tasks
                 .put(
@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let deliver = |i: u32, v: i64, delivered: &mut Vec<(u32, i64)>| {
         ctx.emit(Event::ResultDelivered {
             task: i,
-            result: v,
+            result: v.to_string(),
             position: delivered.len() as u32,
         });
         delivered.push((i, v));
@@ -208,14 +208,15 @@ fn work(
         };
         cx.emit(Event::TaskStarted {
             task: index,
-            arg: x,
+            arg: x.to_string(),
         });
         cx.gate(Op::Compute, || format!("square({x})"));
         cpu_job(cx.params.cost().saturating_mul(units(index)));
         let value = x * x;
         cx.emit(Event::TaskDone {
             task: index,
-            result: value,
+            result: value.to_string(),
+            raised: false,
         });
         cx.gate(Op::Put, || format!("return {value}"));
         if results

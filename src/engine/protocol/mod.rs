@@ -95,16 +95,22 @@ pub enum Event {
         index: u32,
         value: Scalar,
     },
-    /// The pool's parent submitted a task.
-    TaskSubmitted { task: u32, arg: i64 },
+    /// The pool's parent submitted a task; `arg` is a short preview of its argument
+    /// (`3`, `(9, 'w812')`), whatever its type.
+    TaskSubmitted { task: u32, arg: String },
     /// A pool worker (this pid) started a task.
-    TaskStarted { task: u32, arg: i64 },
-    /// A pool worker (this pid) finished a task.
-    TaskDone { task: u32, result: i64 },
+    TaskStarted { task: u32, arg: String },
+    /// A pool worker (this pid) finished a task: a preview of what it returned, or with
+    /// `raised` the exception it raised ("ZeroDivisionError: division by zero").
+    TaskDone {
+        task: u32,
+        result: String,
+        raised: bool,
+    },
     /// The pool's parent handed a result to the caller; `position` counts deliveries.
     ResultDelivered {
         task: u32,
-        result: i64,
+        result: String,
         position: u32,
     },
     /// A Pipe connection end (`conn`, e.g. "parent_conn") sent an object.
@@ -442,12 +448,22 @@ pub(crate) mod tests {
                 index: 3,
                 value: Scalar::F64(0.25),
             },
-            Event::TaskSubmitted { task: 1, arg: 1 },
-            Event::TaskStarted { task: 1, arg: 1 },
-            Event::TaskDone { task: 1, result: 1 },
+            Event::TaskSubmitted {
+                task: 1,
+                arg: "(9, 'w812')".into(),
+            },
+            Event::TaskStarted {
+                task: 1,
+                arg: "1".into(),
+            },
+            Event::TaskDone {
+                task: 1,
+                result: "ValueError: no".into(),
+                raised: true,
+            },
             Event::ResultDelivered {
                 task: 1,
-                result: 1,
+                result: "1".into(),
                 position: 0,
             },
             Event::PipeSend {

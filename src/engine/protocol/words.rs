@@ -59,9 +59,18 @@ pub fn describe(e: &Event) -> String {
         Event::LockReleased { .. } => "released the lock".into(),
         Event::SharedRead { name, index, value } => format!("read {name}[{index}] = {value}"),
         Event::SharedWrite { name, index, value } => format!("wrote {name}[{index}] = {value}"),
-        Event::TaskSubmitted { task, arg } => format!("submitted task {task} (x={arg})"),
-        Event::TaskStarted { task, arg } => format!("runs task {task} (x={arg})"),
-        Event::TaskDone { task, result } => format!("finished task {task} = {result}"),
+        Event::TaskSubmitted { task, arg } => format!("submitted task {task} ({arg})"),
+        Event::TaskStarted { task, arg } => format!("runs task {task} ({arg})"),
+        Event::TaskDone {
+            task,
+            result,
+            raised: false,
+        } => format!("finished task {task} = {result}"),
+        Event::TaskDone {
+            task,
+            result,
+            raised: true,
+        } => format!("task {task} raised {result}"),
         Event::ResultDelivered {
             task,
             result,

@@ -9,25 +9,53 @@ use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::proc_tag;
+use super::{clip_cols, proc_tag};
+
+/// Columns the argument preview may take at most.
+const ARG_COLS: usize = 16;
 
 /// Pool: which worker ran which task, submission vs completion vs delivery order.
 pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
     let total = run.tasks.len();
     let done = run.tasks.iter().filter(|t| t.done.is_some()).count();
+    let raised = run.tasks.iter().filter(|t| t.raised).count();
     let bar_w = (area.width.saturating_sub(20) as usize).clamp(4, 40);
     let filled = (done * bar_w).checked_div(total).unwrap_or(0);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::raw(format!("{done:>3}/{total:<3} ")),
-            Span::styled("=".repeat(filled), theme.good()),
-            Span::styled("-".repeat(bar_w - filled), theme.dim()),
-        ]),
-        Line::styled("task   x  worker   done#  got#  result", theme.dim()),
+    let mut head = vec![
+        Span::raw(format!("{done:>3}/{total:<3} ")),
+        Span::styled("=".repeat(filled), theme.good()),
+        Span::styled("-".repeat(bar_w - filled), theme.dim()),
     ];
-    let room = area.height.saturating_sub(4) as usize;
-    for (i, t) in run.tasks.iter().enumerate().take(room) {
+    if raised > 0 {
+        head.push(Span::styled(format!("  {raised} raised"), theme.bad()));
+    }
+    // Two lines of heading, one of legend, the border: the rest are rows.
+    let room = area.height.saturating_sub(5) as usize;
+    let hidden = total.saturating_sub(room);
+    let rows = if hidden > 0 {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    // As wide as the arguments shown need (numbers need little), the result gets the rest.
+    let arg_w = run
+        .tasks
+        .iter()
+        .take(rows)
+        .map(|t| unicode_width::UnicodeWidthStr::width(t.arg.as_str()))
+        .max()
+        .unwrap_or(0)
+        .clamp(3, ARG_COLS);
+    let result_cols = (area.width as usize).saturating_sub(2 + 5 + arg_w + 2 + 9 + 14);
+    let mut lines = vec![
+        Line::from(head),
+        Line::styled(
+            format!("task {:>arg_w$}  worker   done#  got#  result", "arg"),
+            theme.dim(),
+        ),
+    ];
+    for (i, t) in run.tasks.iter().enumerate().take(rows) {
         let worker: Vec<Span> = match t.pid.and_then(|pid| run.procs.get(&pid)) {
             Some(p) => vec![
                 proc_tag(theme, p),
@@ -35,17 +63,40 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ],
             None => vec![Span::styled("  queued", theme.dim())],
         };
-        let mut spans = vec![Span::raw(format!("{i:>4} {:>3}  ", t.arg))];
+        let arg = clip_cols(&t.arg, arg_w);
+        let pad = arg_w.saturating_sub(unicode_width::UnicodeWidthStr::width(arg.as_str()));
+        let mut spans = vec![Span::raw(format!("{i:>4} {}{arg}  ", " ".repeat(pad)))];
         spans.extend(worker);
         spans.push(Span::raw(format!(
-            "  {:>5} {:>5}  {}",
+            "  {:>5} {:>5}  ",
             t.completed.map_or("-".into(), |c| c.to_string()),
             t.delivered.map_or("-".into(), |c| c.to_string()),
-            t.done.map_or("-".into(), |r| r.to_string())
         )));
+        match &t.done {
+            Some(r) if t.raised => spans.push(Span::styled(
+                clip_cols(&format!("raised {r}"), result_cols),
+                theme.bad(),
+            )),
+            Some(r) => spans.push(Span::raw(clip_cols(r, result_cols))),
+            None => spans.push(Span::styled("-", theme.dim())),
+        }
         lines.push(Line::from(spans));
     }
-    let title = format!("pool ({})", app.mode().unwrap_or("map"));
+    if hidden > 0 {
+        lines.push(Line::styled(
+            format!("... {} more tasks: e expands this pane", hidden + 1),
+            theme.key(),
+        ));
+    }
+    lines.push(Line::styled(
+        "done#: order finished  got#: order received",
+        theme.dim(),
+    ));
+    // The native demo's mode is in its parameters; a program's pool is its own.
+    let title = match run.params.iter().find(|(k, _)| k == "mode") {
+        Some((_, mode)) if !run.python_run() => format!("pool ({mode})"),
+        _ => "pool".to_string(),
+    };
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
