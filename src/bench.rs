@@ -513,13 +513,13 @@ pub fn flood(n: u64) -> i32 {
             let bytes = std::fs::metadata(&rec).map_or(0, |m| m.len());
             let _ = std::fs::remove_file(&rec);
             format!(
-                "--record:   {secs:>6.2} s, {:>9.0} events/s, peak RSS {peak_mb:>6.1} MB, {events} events, {:.1} bytes/event on disk",
-                events as f64 / secs,
+                "--record:   {secs:>6.2} s, {:>9.0} items/s, peak RSS {peak_mb:>6.1} MB; {events} events recorded, {:.1} bytes/event on disk",
+                items as f64 / secs,
                 bytes as f64 / events.max(1) as f64
             )
         } else {
             format!(
-                "no record:  {secs:>6.2} s, {:>9.0} items/s,  peak RSS {peak_mb:>6.1} MB",
+                "no record:  {secs:>6.2} s, {:>9.0} items/s, peak RSS {peak_mb:>6.1} MB",
                 items as f64 / secs
             )
         };

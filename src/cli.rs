@@ -512,7 +512,7 @@ fn replay(r: ReplayArgs) -> i32 {
         }
         Err(e) => {
             eprintln!("proclab: {e}");
-            2
+            e.exit_code()
         }
     }
 }

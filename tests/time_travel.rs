@@ -387,6 +387,13 @@ fn export_writes_a_still_and_a_cast_of_the_run() {
 
     let (code, _, err) = proclab(&["export", rec_s, "--svg", "x.svg"]);
     assert_eq!(code, Some(2), "--svg needs --at: {err}");
+    // Past the end is the end, however far.
+    let (code, _, err) = export_svg(rec_s, &svg, "1e20");
+    assert_eq!(code, Some(0), "{err}");
+    // The recording is not overwritten by its own export.
+    let (code, _, err) = export_svg(rec_s, &rec, "0");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the recording itself"), "{err}");
     let (code, _, err) = proclab(&["export", rec_s, "--cast", "x.cast", "--size", "10x10"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("at least 80x24"), "{err}");
@@ -647,4 +654,50 @@ fn the_app_records_every_run_with_record() {
             Some(Event::RunEnded(_))
         ));
     }
+}
+
+#[test]
+fn a_reader_that_goes_away_during_a_flood_ends_the_run() {
+    // `proclab run ... | head -c 1000`: the run must notice and end, whatever it was doing
+    // (stopping it must never wait for the very output nobody reads any more).
+    for _ in 0..3 {
+        let mut child = Command::new(bin())
+            .args(["run", "queue", "--producers", "4", "--consumers", "4"])
+            .args(["-n", "1000000", "--json"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("proclab starts");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = vec![0u8; 1000];
+        std::io::Read::read_exact(&mut out, &mut first).expect("some output");
+        let main = from_json_line(
+            String::from_utf8_lossy(&first)
+                .lines()
+                .next()
+                .expect("a line"),
+        )
+        .ok()
+        .and_then(|f| match f.event {
+            Event::RunStarted { main_pid, .. } => Some(main_pid),
+            _ => None,
+        })
+        .expect("the run's first event");
+        std::thread::sleep(Duration::from_millis(300));
+        drop(out);
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if child.try_wait().expect("wait").is_some() {
+                break;
+            }
+            if std::time::Instant::now() > until {
+                let _ = child.kill();
+                panic!("proclab did not end after its reader went away");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_group_gone(main);
+    }
+    assert_no_shm_left();
 }

@@ -143,7 +143,7 @@ pub fn run(h: Headless) -> i32 {
                 // SAFETY: polling our own stdout for an error or hang-up, no data moved.
                 let n = unsafe { libc::poll(&mut fd, 1, 200) };
                 if n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
-                    run.stop();
+                    run.stop_quietly();
                     return;
                 }
                 if run.is_done() {
@@ -178,7 +178,7 @@ pub fn run(h: Headless) -> i32 {
             Ok(f) => f,
             Err(_) => {
                 if printer.flush().is_err() {
-                    run.stop();
+                    run.stop_quietly();
                 }
                 // A schedule may have a move waiting on time alone (see `schedule::SETTLE`).
                 match rx.recv_timeout(std::time::Duration::from_millis(100)) {
@@ -201,7 +201,7 @@ pub fn run(h: Headless) -> i32 {
                     // Asked to keep the run and cannot: say so at the end, exit 1 (not as
                     // if the user had stopped it).
                     record_error = Some(format!("cannot write {}: {e}", path.display()));
-                    run.stop();
+                    run.stop_quietly();
                 }
             }
         }
@@ -224,7 +224,7 @@ pub fn run(h: Headless) -> i32 {
         for f in std::iter::once(&frame).chain(&derived) {
             if printer.print(f).is_err() {
                 // Our stdout is gone (e.g. piped into `head`): stop the demo quietly.
-                run.stop();
+                run.stop_quietly();
             }
             if let Some(w) = &recorder {
                 w.push(f.clone());
@@ -292,7 +292,7 @@ fn make_moves(p: &mut crate::record::schedule::Player, run: &Run) {
         }
     }
     if p.diverged().is_some() {
-        run.stop();
+        run.stop_quietly();
     } else if p.past_the_end() && run.stepping() {
         // The recording ends here (cut short?): let the run finish on its own.
         eprintln!("schedule: every recorded step is made; the rest runs freely");

@@ -252,6 +252,11 @@ impl App {
                     return vec![];
                 }
                 self.paused = !self.paused;
+                if !self.paused
+                    && let Some((player, _)) = &mut self.player
+                {
+                    player.resumed();
+                }
                 vec![if self.paused {
                     Command::Pause
                 } else {

@@ -103,6 +103,8 @@ pub struct App {
     pub confirm_new_run: bool,
     /// `proclab replay FILE`: the recording shown; no process is ever started.
     pub replay: Option<std::path::PathBuf>,
+    /// An export's place in the recording it streams through.
+    pub streamed: Option<time::Streamed>,
     /// A recorded schedule being re-run on fresh processes, and when its next step may go.
     pub player: Option<(crate::record::schedule::Player, std::time::Instant)>,
     /// The lesson of the current/last run, if any.
@@ -170,6 +172,7 @@ impl App {
             kept: false,
             confirm_new_run: false,
             replay: None,
+            streamed: None,
             player: None,
             run_lesson: None,
             paused: false,

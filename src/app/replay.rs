@@ -19,11 +19,10 @@ pub struct Opened {
     pub problem: Option<ReadError>,
 }
 
-/// Load the recording at `path` into an app teaching `lessons`, at the lesson it names
-/// (else the first one running its demo), with the time cursor at the run's start.
-pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
-    let reader = file::open(path)?;
-    let header = reader.header().clone();
+/// An app for the recording at `path` (whose header is `header`), teaching `lessons`, at
+/// the lesson it names (else the first one running its demo, else a lesson of its own for
+/// a student's program); no frame taken in yet.
+pub fn app_for(path: &Path, header: &Header, lessons: Vec<Lesson>) -> App {
     let mut lessons = lessons;
     let found = header
         .lesson
@@ -63,6 +62,15 @@ pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
     app.run_lesson = Some(lesson);
     app.run_python = header.runner == "python";
     app.replay = Some(path.to_path_buf());
+    app
+}
+
+/// Load the recording at `path` into an app teaching `lessons` (see [`app_for`]), with
+/// the time cursor at the run's start.
+pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
+    let reader = file::open(path)?;
+    let header = reader.header().clone();
+    let mut app = app_for(path, &header, lessons);
     let mut problem = None;
     for f in reader {
         match f {
@@ -97,7 +105,7 @@ pub fn print_json(path: &Path) -> i32 {
         Ok(r) => r,
         Err(e) => {
             eprintln!("proclab: {e}");
-            return 2;
+            return e.exit_code();
         }
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -116,8 +124,7 @@ pub fn print_json(path: &Path) -> i32 {
             }
         }
     }
-    if out.flush().is_err() {
-        return 0;
-    }
+    // A reader gone at the very end is not an error either.
+    let _ = out.flush();
     0
 }

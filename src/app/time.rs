@@ -46,6 +46,19 @@ impl super::App {
     }
 }
 
+/// Where an export streaming through a recording is (no recording is kept in memory
+/// then, so no cursor either): what the header says instead of the cursor's position.
+#[derive(Debug, Clone, Default)]
+pub struct Streamed {
+    /// Frames applied so far, and in the whole file.
+    pub at: usize,
+    pub len: usize,
+    /// Seconds the whole recording spans.
+    pub total_s: f64,
+    /// The last frame applied.
+    pub last: Option<Frame>,
+}
+
 /// A moment of the recording being shown.
 pub struct Cursor {
     /// Frames applied: the screen shows the state after frame `at - 1`.
@@ -207,6 +220,13 @@ impl TimeTravel {
             self.cursor = None;
         } else {
             self.place(to);
+            // Playing on from here: the clock restarts at the new moment.
+            let now_us = self.rec.time_at(to);
+            if let Some(c) = &mut self.cursor
+                && c.play.is_some()
+            {
+                c.play = Some((Instant::now(), now_us));
+            }
         }
         Ok(())
     }
@@ -355,6 +375,23 @@ mod tests {
         assert_eq!(tt.position(), Some((11, 100)));
         tt.end();
         assert!(tt.shown(&live).counter_seen == live.counter_seen);
+    }
+
+    #[test]
+    fn a_jump_while_playing_plays_on_from_where_it_lands() {
+        let (mut tt, _) = recorded(100);
+        tt.home().expect("home");
+        tt.toggle_play().expect("plays");
+        tt.jump(JUMP_US as i64).expect("jump");
+        assert_eq!(tt.position(), Some((11, 100)));
+        assert!(tt.playing());
+        // A moment later the clock has not put the cursor back where it was.
+        tt.tick(Instant::now());
+        assert!(
+            tt.position().is_some_and(|(at, _)| at >= 11),
+            "{:?}",
+            tt.position()
+        );
     }
 
     #[test]

@@ -50,20 +50,16 @@ impl App {
             Key::Char('w') => {
                 self.message = Some(match self.save_recording() {
                     // The path first: a narrow bottom line cuts the end, not the name.
-                    Ok((path, w)) => format!(
-                        "saved {} ({} events; proclab replay shows it)",
-                        path.display(),
-                        w.frames
-                    ),
+                    Ok((path, w)) => {
+                        self.kept = true;
+                        format!(
+                            "saved {} ({} events; proclab replay shows it)",
+                            path.display(),
+                            w.frames
+                        )
+                    }
                     Err(e) => e,
                 });
-                if self
-                    .message
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("saved"))
-                {
-                    self.kept = true;
-                }
                 Ok(())
             }
             Key::Char('a') => return Some(self.rerun_schedule()),
@@ -85,7 +81,9 @@ impl App {
         let file = self.replay.as_ref()?.display().to_string();
         let lesson = self.current_lesson().def.id.clone();
         let why = match key {
-            Key::Char('r' | 'R' | 's' | 'p' | 'l' | '+' | '=' | '-' | '[' | ']' | 'm' | ' ')
+            Key::Char(
+                'r' | 'R' | 's' | 'p' | 'l' | '+' | '=' | '-' | '[' | ']' | 'm' | ' ' | 'a',
+            )
             | Key::Enter => format!(
                 "a replay of {file}: it starts no process (to run it live: proclab --lesson {lesson})"
             ),
@@ -101,27 +99,34 @@ impl App {
     /// Where the current run's recording is saved by `w`: the current folder if it can be
     /// written, else proclab's data folder.
     fn save_path(&self) -> PathBuf {
-        let name = format!(
-            "proclab-{}-{}.rec",
+        let stem = format!(
+            "proclab-{}-{}",
             self.run_lesson
                 .and_then(|i| self.lessons.get(i))
                 .map_or(self.run.demo.as_str(), |l| l.def.id.as_str()),
             local_stamp()
         );
-        let here = PathBuf::from(&name);
-        let writable = std::fs::OpenOptions::new()
-            .create_new(true)
-            .write(true)
-            .open(&here)
-            .map(|_| std::fs::remove_file(&here))
-            .is_ok();
-        if writable {
-            return here;
-        }
-        crate::course::progress::default_path()
-            .and_then(|p| p.parent().map(|d| d.join("recordings")))
-            .filter(|d| std::fs::create_dir_all(d).is_ok())
-            .map_or(here, |d| d.join(name))
+        // A new file, never one saved before (two saves in one second get -2, -3...).
+        let fresh = |dir: &Path| {
+            (1..100)
+                .map(|n| numbered(&dir.join(format!("{stem}.rec")), n))
+                .find(|p| {
+                    std::fs::OpenOptions::new()
+                        .create_new(true)
+                        .write(true)
+                        .open(p)
+                        .map(|_| std::fs::remove_file(p))
+                        .is_ok()
+                })
+        };
+        fresh(Path::new(""))
+            .or_else(|| {
+                crate::course::progress::default_path()
+                    .and_then(|p| p.parent().map(|d| d.join("recordings")))
+                    .filter(|d| std::fs::create_dir_all(d).is_ok())
+                    .and_then(|d| fresh(&d))
+            })
+            .unwrap_or_else(|| PathBuf::from(format!("{stem}.rec")))
     }
 
     /// Write the current run's recording to a file (`w`).
@@ -264,8 +269,10 @@ impl App {
             self.message = Some("playback reached the end: live again".into());
         }
         let mut out = Vec::new();
+        // A paused run cannot do its operations: the schedule waits with it.
         if let Some((player, next)) = &mut self.player
             && now >= *next
+            && !self.paused
         {
             for d in player.ready() {
                 out.push(match d {
@@ -453,6 +460,23 @@ mod tests {
             "the second r goes on (here: to the lesson's prediction): {:?}",
             app.message
         );
+    }
+
+    #[test]
+    fn a_replay_refuses_every_key_that_would_start_a_process() {
+        let mut app = App::default();
+        app.replay = Some(PathBuf::from("r.rec"));
+        app.on_frame(&started());
+        for k in ['r', 'R', 'a', ' ', 's', 'p'] {
+            assert!(app.on_key(Key::Char(k)).is_empty(), "{k}");
+            assert!(
+                app.message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("starts no process")),
+                "{k}: {:?}",
+                app.message
+            );
+        }
     }
 
     #[test]

@@ -252,6 +252,10 @@ pub enum Do {
 /// before it makes the next move anyway (an operation that blocks without saying so).
 pub const SETTLE: Duration = Duration::from_millis(500);
 
+/// How long every process that takes steps may wait with none of the schedule's moves
+/// possible before the player gives up (the new run cannot follow the recorded one).
+pub const STUCK: Duration = Duration::from_secs(3);
+
 /// Drives a fresh run through a schedule, one frame of that run at a time.
 pub struct Player {
     schedule: Schedule,
@@ -261,6 +265,11 @@ pub struct Player {
     waiting: HashMap<i32, Op>,
     /// The process let go last, until it has done its operation, and since when.
     in_flight: Option<(i32, Instant)>,
+    /// Processes that ever waited at a step point, and those that ended.
+    stepping: std::collections::HashSet<i32>,
+    exited: std::collections::HashSet<i32>,
+    /// Since when no move has been possible while every stepping process waits.
+    stuck_since: Option<Instant>,
     /// Why the run cannot follow the schedule, once it cannot.
     diverged: Option<String>,
 }
@@ -274,6 +283,9 @@ impl Player {
             names: Names::default(),
             waiting: HashMap::new(),
             in_flight: None,
+            stepping: Default::default(),
+            exited: Default::default(),
+            stuck_since: None,
             diverged: None,
         }
     }
@@ -298,6 +310,38 @@ impl Player {
                 self.schedule.moves.last(),
                 Some(Move::Stop | Move::Stepping(false))
             )
+    }
+
+    /// The next move needs `who` (pid `pid` if it exists), which cannot take it: give up
+    /// when it has ended, or when every stepping process has waited [`STUCK`] for it.
+    fn check_stuck(&mut self, pid: Option<i32>, who: &ProcKey) {
+        let step = self.next + 1;
+        if let Some(pid) = pid
+            && self.exited.contains(&pid)
+        {
+            self.diverged = Some(format!(
+                "step {step} of the schedule: {who} ended before the step the recording gave it"
+            ));
+            return;
+        }
+        let all_wait = !self.stepping.is_empty()
+            && self
+                .stepping
+                .iter()
+                .all(|p| self.waiting.contains_key(p) || self.exited.contains(p));
+        if !all_wait {
+            self.stuck_since = None;
+            return;
+        }
+        let since = *self.stuck_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= STUCK {
+            self.diverged = Some(match pid {
+                None => format!("step {step} of the schedule: this run has no {who}"),
+                Some(_) => format!(
+                    "step {step} of the schedule: {who} never waited for it while every other process did"
+                ),
+            });
+        }
     }
 
     /// Steps made so far, and in all.
@@ -350,12 +394,22 @@ impl Player {
         match &f.event {
             Event::StepPoint { op, .. } => {
                 self.waiting.insert(f.pid, *op);
+                self.stepping.insert(f.pid);
             }
             Event::Exited { .. } => {
                 self.waiting.remove(&f.pid);
+                self.exited.insert(f.pid);
             }
             _ => {}
         }
+    }
+
+    /// The run was paused and goes on: the operation in flight gets its full time again.
+    pub fn resumed(&mut self) {
+        if let Some((_, since)) = &mut self.in_flight {
+            *since = Instant::now();
+        }
+        self.stuck_since = None;
     }
 
     /// The moves that can be made now: at most one step, once the last one is done.
@@ -376,14 +430,21 @@ impl Player {
                 Move::Stepping(on) => out.push(Do::Stepping(*on)),
                 Move::Stop => out.push(Do::Stop),
                 Move::Step { who, op } => {
-                    let Some((&pid, _)) = self.names.keys.iter().find(|(_, k)| *k == who) else {
+                    let (who, op) = (who.clone(), *op);
+                    let found = self
+                        .names
+                        .keys
+                        .iter()
+                        .find(|(_, k)| **k == who)
+                        .map(|(pid, _)| *pid);
+                    let Some(&now) = found.and_then(|pid| self.waiting.get(&pid)) else {
+                        self.check_stuck(found, &who);
                         break;
                     };
-                    let Some(&now) = self.waiting.get(&pid) else {
-                        break;
-                    };
+                    let pid = found.unwrap_or(0);
+                    self.stuck_since = None;
                     if let Some(want) = op
-                        && *want != now
+                        && want != now
                     {
                         self.diverged = Some(format!(
                             "step {} of the schedule: {who} waits before {now:?}, the recording had it before {want:?}",
@@ -546,6 +607,34 @@ mod tests {
             })
             .collect();
         assert_eq!(who, vec!["worker 1", "worker 0"]);
+    }
+
+    #[test]
+    fn a_process_that_ends_before_its_step_ends_the_schedule() {
+        let recorded = vec![
+            started(true),
+            spawned(11, Role::Worker, "worker 0"),
+            spawned(12, Role::Worker, "worker 1"),
+            point(12, Op::Read),
+            step(12),
+            read(12, 0),
+        ];
+        let mut p = Player::new(Schedule::from_frames(recorded).expect("schedule"));
+        p.on_frame(&spawned(21, Role::Worker, "worker 0"));
+        p.on_frame(&spawned(22, Role::Worker, "worker 1"));
+        p.on_frame(&point(21, Op::Read));
+        p.on_frame(&f(
+            22,
+            Event::Exited {
+                status: crate::engine::protocol::ExitStatus::Code(0),
+            },
+        ));
+        assert!(p.ready().is_empty());
+        assert!(
+            p.diverged().is_some_and(|d| d.contains("worker 1 ended")),
+            "{:?}",
+            p.diverged()
+        );
     }
 
     #[test]

@@ -174,15 +174,30 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ),
         Span::raw("  "),
     ];
-    let length = app
+    // A replay's live state holds the whole file, even past what the cursor can reach.
+    let length = if let Some(s) = &app.streamed {
+        (s.total_s * 1e6) as u64
+    } else if app.replay.is_some() {
+        (app.run.now * 1e6) as u64
+    } else {
+        app.time
+            .rec
+            .end_us()
+            .saturating_sub(app.time.rec.start_us().unwrap_or(0))
+    };
+    let position = app
         .time
-        .rec
-        .end_us()
-        .saturating_sub(app.time.rec.start_us().unwrap_or(0));
-    match app.time.position() {
+        .position()
+        .map(|p| (p, app.time.current_frame()))
+        .or_else(|| {
+            app.streamed
+                .as_ref()
+                .map(|s| ((s.at, s.len), s.last.clone()))
+        });
+    match position {
         // Looking at the past: how far back (in a replay: where in the run), which event,
         // and the playback.
-        Some((at, len)) => {
+        Some(((at, len), current)) => {
             let behind = app.time.behind_us().unwrap_or(0) as f64 / 1e6;
             let when = if app.replay.is_some() {
                 format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
@@ -200,7 +215,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 ));
             }
             spans.push(Span::styled(format!(" {at}/{len} "), theme.dim()));
-            if let Some(f) = app.time.current_frame() {
+            if let Some(f) = current {
                 spans.push(Span::styled(
                     crate::record::words::tell(&f, run),
                     theme.title(),
@@ -228,6 +243,13 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 spans.push(state);
             }
         }
+    }
+    // The disk filled up, say: the file is no longer what the run is.
+    if let Some(e) = app.recorder.as_ref().and_then(|w| w.error()) {
+        spans.push(Span::styled(
+            format!(" RECORDING FAILED: {e} "),
+            theme.bad().add_modifier(Modifier::REVERSED),
+        ));
     }
     if app.time.rec.is_full() {
         // Said, never silent: what the cursor can reach, and where the rest went.

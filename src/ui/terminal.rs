@@ -225,6 +225,9 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
     let theme = Theme::from_env();
     let mut saved = app.done.clone();
     let mut current: Option<(u64, Run)> = None;
+    // Files of runs replaced before they ended (`--record`): they still get their last
+    // frames (exits, summary), then are closed.
+    let mut retired_files: Vec<(u64, crate::record::file::Writer)> = Vec::new();
     let mut run_id = 0u64;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut dirty = true;
@@ -286,6 +289,19 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
                         }
                         // A run can ask for the next (the GIL lesson's free-threaded bar).
                         commands.append(&mut app.pending);
+                    } else if let Some(k) = retired_files.iter().position(|(r, _)| *r == id) {
+                        let ended = frames.iter().any(|f| {
+                            matches!(f.event, crate::engine::protocol::Event::RunEnded(_))
+                        });
+                        for f in frames {
+                            retired_files[k].1.push(f);
+                        }
+                        if ended {
+                            let (_, w) = retired_files.remove(k);
+                            if let Err(e) = w.finish() {
+                                app.add_message(e);
+                            }
+                        }
                     }
                 }
                 AppEvent::Signal(name) => {
@@ -311,6 +327,7 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
             match c {
                 Command::Quit => quit = true,
                 Command::Start(_) | Command::StartPython(_) => {
+                    keep_file(&mut app, &current, &mut retired_files);
                     retire(current.take());
                     run_id += 1;
                     let started = match c {
@@ -338,7 +355,10 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
                         Err(e) => app.message = Some(format!("cannot run: {e}")),
                     }
                 }
-                Command::Discard => retire(current.take()),
+                Command::Discard => {
+                    keep_file(&mut app, &current, &mut retired_files);
+                    retire(current.take());
+                }
                 Command::Stop => {
                     if let Some((_, run)) = &current {
                         run.stop();
@@ -407,6 +427,21 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     exit
+}
+
+/// A run about to be replaced keeps its `--record` file, which takes the rest of its
+/// frames as they come.
+fn keep_file(
+    app: &mut App,
+    current: &Option<(u64, Run)>,
+    retired: &mut Vec<(u64, crate::record::file::Writer)>,
+) {
+    // The recorder is still there until the app takes in the run's summary.
+    if let Some((id, _)) = current
+        && let Some(w) = app.recorder.take()
+    {
+        retired.push((*id, w));
+    }
 }
 
 /// Stop an old run without blocking the screen; its frames are dropped from now on.

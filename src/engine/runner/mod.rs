@@ -109,8 +109,6 @@ pub fn channel() -> (SyncSender<Frame>, Receiver<Frame>) {
 /// A running demo. Dropping it stops the demo and waits for it to be gone.
 pub struct Run {
     main_pid: i32,
-    /// Where the user's actions go, in line with the demo's own events.
-    events: SyncSender<Frame>,
     /// A Python program (stopped with SIGINT, as Ctrl-C would).
     python: bool,
     control: Arc<Control>,
@@ -128,11 +126,44 @@ struct Shared {
     errors: AtomicU32,
     stopped: AtomicBool,
     done: AtomicBool,
-    /// Set (under the lock) when the summary is sent: nothing may follow it.
-    ended: Mutex<bool>,
+    /// The user's actions not yet in the stream, and whether the summary has gone (then
+    /// no more may come). `Run`'s methods only put them here, never into the bounded
+    /// channel themselves: they are called by whoever drains that channel, which must
+    /// never wait for it.
+    user: Mutex<(Vec<Frame>, bool)>,
+    /// Taken while frames go into the channel, so the user's actions waiting in `user`
+    /// enter it before the next frame of the run (a step before what it let happen).
+    sending: Mutex<()>,
 }
 
 impl Shared {
+    /// Put `frame` into the stream, after the user's actions that came before it.
+    fn forward(&self, tx: &SyncSender<Frame>, frame: Frame) {
+        self.note(&frame);
+        let _turn = lock(&self.sending);
+        let waiting = std::mem::take(&mut lock(&self.user).0);
+        for u in waiting {
+            let _ = tx.send(u);
+        }
+        let _ = tx.send(frame);
+    }
+
+    /// The run's last frame: the user's actions still waiting, then the summary; after it
+    /// no user action is taken any more.
+    fn finish(&self, tx: &SyncSender<Frame>, summary: Frame) {
+        let _turn = lock(&self.sending);
+        let waiting = {
+            let mut u = lock(&self.user);
+            u.1 = true;
+            std::mem::take(&mut u.0)
+        };
+        for u in waiting {
+            let _ = tx.send(u);
+        }
+        self.note(&summary);
+        let _ = tx.send(summary);
+    }
+
     fn note(&self, frame: &Frame) {
         match &frame.event {
             Event::Spawned { .. } => {
@@ -155,13 +186,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn send(tx: &SyncSender<Frame>, shared: &Shared, pid: i32, event: Event) {
-    let frame = Frame {
-        t_us: protocol::now_us(),
-        pid,
-        event,
-    };
-    shared.note(&frame);
-    let _ = tx.send(frame);
+    shared.forward(
+        tx,
+        Frame {
+            t_us: protocol::now_us(),
+            pid,
+            event,
+        },
+    );
 }
 
 impl Run {
@@ -193,9 +225,9 @@ impl Run {
             errors: AtomicU32::new(0),
             stopped: AtomicBool::new(false),
             done: AtomicBool::new(false),
-            ended: Mutex::new(false),
+            user: Mutex::new((Vec::new(), false)),
+            sending: Mutex::new(()),
         });
-        let events = tx.clone();
         let grace = opts.grace;
         let python = opts.python.is_some();
         let (started_tx, started_rx) = mpsc::channel();
@@ -217,7 +249,6 @@ impl Run {
         match started_rx.recv() {
             Ok(Ok(main_pid)) => Ok(Run {
                 main_pid,
-                events,
                 python,
                 control,
                 shared,
@@ -255,14 +286,15 @@ impl Run {
         self.shared.done.load(Ordering::SeqCst)
     }
 
-    /// Put the user's action into the run's stream (and so into its recording), unless
-    /// the run has ended: the summary stays the last event.
+    /// Put the user's action into the run's stream (and so into its recording), ahead of
+    /// the run's next frame, unless the run has ended: the summary stays the last event.
+    /// Never waits.
     fn user(&self, pid: i32, action: UserAction) -> bool {
-        let ended = lock(&self.shared.ended);
-        if *ended {
+        let mut u = lock(&self.shared.user);
+        if u.1 {
             return false;
         }
-        let _ = self.events.send(Frame {
+        u.0.push(Frame {
             t_us: protocol::now_us(),
             pid,
             event: Event::User(action),
@@ -325,10 +357,23 @@ impl Run {
     /// Ask the demo to end: SIGTERM now, SIGKILL to whatever is left after the grace
     /// period. Returns at once; [`Run::wait`] waits for the end.
     pub fn stop(&self) {
+        self.stop_as(true);
+    }
+
+    /// Stop the run for a reason of proclab's own (its output went away, a recording
+    /// cannot be written, a schedule cannot be followed): the same stop, not told as the
+    /// user's.
+    pub fn stop_quietly(&self) {
+        self.stop_as(false);
+    }
+
+    fn stop_as(&self, by_user: bool) {
         if self.is_done() || self.shared.stopped.swap(true, Ordering::SeqCst) {
             return;
         }
-        self.user(0, UserAction::Stop);
+        if by_user {
+            self.user(0, UserAction::Stop);
+        }
         // A Python program gets what Ctrl-C in its terminal would give it (SIGINT to the
         // group: KeyboardInterrupt, its cleanup runs); a native demo gets SIGTERM.
         self.signal_group(if self.python {

@@ -73,7 +73,7 @@ pub(super) fn serve_probe(
                             }
                             s.len()
                         };
-                        let _ = tx.send(frame);
+                        shared.forward(&tx, frame);
                         if n > limit && !over.swap(true, Ordering::SeqCst) {
                             send(
                                 &tx,
@@ -163,10 +163,7 @@ pub(super) fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) 
     let mut decoder = Decoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     let report = |r: Result<Frame, protocol::DecodeError>| match r {
-        Ok(frame) => {
-            shared.note(&frame);
-            let _ = tx.send(frame);
-        }
+        Ok(frame) => shared.forward(tx, frame),
         Err(e) => send(
             tx,
             shared,
@@ -307,7 +304,8 @@ mod tests {
             errors: AtomicU32::new(0),
             stopped: AtomicBool::new(false),
             done: AtomicBool::new(false),
-            ended: Mutex::new(false),
+            user: Mutex::new((Vec::new(), false)),
+            sending: Mutex::new(()),
         };
         read_events(r, &tx, &shared);
         writer.join().expect("writer");

@@ -102,6 +102,11 @@ pub(super) fn supervise(
                     if !py.args.is_empty() {
                         p.push(("args".to_string(), py.args.join(" ")));
                     }
+                    // Paths and arguments can be any length; the first event (and a
+                    // recording's header, made from it) keeps a readable start of each.
+                    for (_, v) in &mut p {
+                        *v = protocol::clip(v, protocol::MAX_TEXT);
+                    }
                     p
                 }
                 None => opts.params.resolved(),
@@ -168,11 +173,14 @@ pub(super) fn supervise(
             while !shared.done.load(Ordering::SeqCst) {
                 let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
                 let sample = obs.sample(&known);
-                let _ = tx.send(Frame {
-                    t_us: protocol::now_us(),
-                    pid: 0,
-                    event: Event::Sample(sample),
-                });
+                shared.forward(
+                    &tx,
+                    Frame {
+                        t_us: protocol::now_us(),
+                        pid: 0,
+                        event: Event::Sample(sample),
+                    },
+                );
                 sleep_unless_done(every, &shared.done);
             }
         })
@@ -227,15 +235,14 @@ pub(super) fn supervise(
     if let Some(h) = sequencer {
         let _ = h.join();
     }
-    let mut ended = lock(&shared.ended);
-    send(
+    shared.finish(
         &real_tx,
-        &shared,
-        main_pid,
-        Event::RunEnded(summary.clone()),
+        Frame {
+            t_us: protocol::now_us(),
+            pid: main_pid,
+            event: Event::RunEnded(summary.clone()),
+        },
     );
-    *ended = true;
-    drop(ended);
     summary
 }
 

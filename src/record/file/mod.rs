@@ -118,7 +118,7 @@ pub struct Header {
     pub params: Vec<(String, String)>,
     /// "native" or "python".
     pub runner: String,
-    /// The Python version of a Python run ("3.11.7").
+    /// The Python version of a Python run ("3.11").
     pub python: Option<String>,
     /// Cores of the machine it ran on.
     pub cores: u32,
@@ -137,10 +137,9 @@ impl Header {
             _ => ("unknown", Vec::new()),
         };
         let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-        let python = param("runner").filter(|r| *r == "python").and_then(|_| {
-            let v = crate::engine::python::version(Path::new(param("python")?))?;
-            Some(format!("{}.{}", v.major, v.minor))
-        });
+        let python = param("runner")
+            .filter(|r| *r == "python")
+            .and_then(|_| python_version(Path::new(param("python")?)));
         let runner = if param("runner").is_some_and(|r| r == "python") {
             "python"
         } else {
@@ -170,6 +169,22 @@ impl Header {
     }
 }
 
+/// "3.11" for an interpreter, asked once per interpreter and process (asking starts
+/// Python, which a run's start should not wait for twice).
+fn python_version(python: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static KNOWN: Mutex<Option<HashMap<PathBuf, Option<String>>>> = Mutex::new(None);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    known
+        .get_or_insert_with(HashMap::new)
+        .entry(python.to_path_buf())
+        .or_insert_with(|| {
+            crate::engine::python::version(python).map(|v| format!("{}.{}", v.major, v.minor))
+        })
+        .clone()
+}
+
 /// Why a recording could not be read (whole).
 #[derive(Debug, Error)]
 pub enum ReadError {
@@ -195,6 +210,12 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// The exit code for it: 1 for a recording cut short or damaged (what came before is
+    /// good), 2 for a file that is not one this proclab can read at all.
+    pub fn exit_code(&self) -> i32 {
+        if self.offset().is_some() { 1 } else { 2 }
+    }
+
     /// The byte the reading stopped at, for a file cut short or damaged.
     pub fn offset(&self) -> Option<u64> {
         match self {
@@ -352,6 +373,25 @@ mod tests {
             .expect_err("ends in an error");
         assert!(err.offset().is_some_and(|o| o <= mid as u64), "{err}");
         assert!(results.iter().filter(|r| r.is_ok()).count() > 0);
+    }
+
+    #[test]
+    fn a_damaged_frame_count_is_an_error_not_an_allocation() {
+        let path = temp("count");
+        write(&path, &frames(2000));
+        let mut bytes = std::fs::read(&path).expect("read");
+        // The first block's head starts right after the header: its third word counts
+        // the frames.
+        let head_len = u32::from_le_bytes([bytes[10], bytes[11], bytes[12], bytes[13]]) as usize;
+        let at = 14 + head_len + 8;
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&path, &bytes).expect("write");
+        let results: Vec<_> = open(&path).expect("open").collect();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(results.len(), 1, "nothing before the damaged block");
+        let err = results[0].as_ref().expect_err("an error");
+        assert_eq!(err.offset(), Some((14 + head_len) as u64), "{err}");
+        assert_eq!(err.exit_code(), 1);
     }
 
     #[test]

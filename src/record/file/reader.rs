@@ -116,7 +116,13 @@ impl Reader {
         let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
         let (raw_len, stored_len, frames, crc) =
             (word(0) as usize, word(4) as usize, word(8), word(12));
-        if raw_len > MAX_BLOCK || stored_len > MAX_BLOCK || frames == 0 {
+        // A frame takes at least three bytes (time, pid, event): a count beyond that is
+        // damage, not a reason to allocate.
+        if raw_len > MAX_BLOCK
+            || stored_len > MAX_BLOCK
+            || frames == 0
+            || frames as usize * 3 > raw_len
+        {
             return Err(corrupt(format!(
                 "a block head that is not plausible (raw {raw_len} bytes, stored {stored_len}, {frames} frames)"
             )));
