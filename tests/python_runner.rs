@@ -5,52 +5,11 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use common::python::{have_python, printed, run_script, script};
 use common::{Finished, Live, assert_group_gone, bin, run_json};
 use proclab::engine::protocol::{Event, ExitStatus, Role, Stream};
-
-fn have_python() -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("skipped: no python3 on PATH (CI installs it)");
-    }
-    ok
-}
-
-/// Write `source` as a script in a fresh folder and return its path.
-fn script(name: &str, source: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proclab-py-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join(format!("{name}.py"));
-    std::fs::write(&path, source).expect("write");
-    path
-}
-
-fn run_script(name: &str, source: &str, extra: &[&str]) -> Finished {
-    let path = script(name, source);
-    let mut args = vec!["--file", path.to_str().expect("utf-8")];
-    args.extend_from_slice(extra);
-    run_json(&args)
-}
-
-/// Lines each PID printed.
-fn printed(run: &Finished) -> HashMap<i32, Vec<String>> {
-    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
-    for f in &run.frames {
-        if let Event::Output { line, .. } = &f.event {
-            out.entry(f.pid).or_default().push(line.clone());
-        }
-    }
-    out
-}
 
 fn start_methods(run: &Finished) -> HashMap<i32, String> {
     run.frames

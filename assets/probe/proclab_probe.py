@@ -13,7 +13,9 @@ Rules it keeps:
 
 import array
 import json
+import linecache
 import os
+import re
 import reprlib
 import socket
 import struct
@@ -289,14 +291,107 @@ def _put_body(q, obj, coming):
     }
 
 
+def _program_frame(depth=2):
+    """The frame of the program's own code that is calling into multiprocessing now."""
+    f = sys._getframe(depth)
+    while f is not None:
+        name = f.f_globals.get("__name__", "")
+        if name.startswith("multiprocessing") or name == __name__:
+            f = f.f_back
+            continue
+        return f
+    return None
+
+
+_ASSIGNED = re.compile(r"\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)")
+_MADE_AT = {}
+
+
+def _names_at(f, kind, n=1):
+    """What the program calls the n objects one line makes: the names it assigns them
+    ('lock = mp.Lock()' -> ['lock']), else where they were made ('lock@prog.py:12'). A
+    line that makes several in turn (a list comprehension) numbers them."""
+    try:
+        where = (f.f_code.co_filename, f.f_lineno)
+        count = _MADE_AT.get(where, 0) + 1
+        _MADE_AT[where] = count
+        m = _ASSIGNED.match(linecache.getline(where[0], where[1]))
+        if m:
+            names = [x.strip() for x in m.group(1).split(",")]
+        else:
+            base = "%s@%s:%d" % (kind, os.path.basename(where[0]), where[1])
+            names = [base] if n == 1 else ["%s.%d" % (base, i) for i in range(n)]
+        if len(names) != n:
+            names = [names[0]] * n
+        if count > 1:
+            names = ["%s#%d" % (x, count) for x in names]
+        return names
+    except Exception:  # noqa: BLE001
+        return [kind] * n
+
+
+def _lock_id(lock):
+    """The id a lock's events carry: under spawn and forkserver its semaphore's name, the
+    same in every process; under fork it has none, but the same address everywhere."""
+    name = getattr(lock._semlock, "name", None) or ""
+    return zlib.crc32(name.encode()) if name else id(lock._semlock) & 0xFFFFFFFF
+
+
+def _made_by_program():
+    """True when the object being made now is the program's own: the first caller outside
+    multiprocessing (and this probe) is not concurrent.futures, whose executors make their
+    own queues and locks to do their work."""
+    f = sys._getframe(2)
+    while f is not None:
+        name = f.f_globals.get("__name__", "")
+        if name.startswith("multiprocessing") or name == __name__:
+            f = f.f_back
+            continue
+        return not name.startswith("concurrent.")
+    return False
+
+
 def _install_queue_hooks():
     from multiprocessing import queues
+
+    orig_init = queues.Queue.__init__
+
+    def __init__(self, *args, **kwargs):
+        orig_init(self, *args, **kwargs)
+        try:
+            if _made_by_program():
+                self._proclab_watched = True
+        except Exception:  # noqa: BLE001
+            pass
+
+    queues.Queue.__init__ = __init__
+
+    # A watched queue handed to a spawn or forkserver child stays watched there.
+    orig_getstate = queues.Queue.__getstate__
+    orig_setstate = queues.Queue.__setstate__
+
+    def __getstate__(self):
+        state = orig_getstate(self)
+        if getattr(self, "_proclab_watched", False):
+            return (state, "proclab-watched")
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 2 and state[1] == "proclab-watched":
+            self._proclab_watched = True
+            state = state[0]
+        orig_setstate(self, state)
+
+    queues.Queue.__getstate__ = __getstate__
+    queues.Queue.__setstate__ = __setstate__
 
     for cls in (queues.Queue, queues.JoinableQueue):
         orig_put = cls.put
         orig_get = cls.get
 
         def put(self, obj, block=True, timeout=None, _orig=orig_put):
+            if not getattr(self, "_proclab_watched", False):
+                return _orig(self, obj, block, timeout)
             report = _budget("queue")
             full = False
             if report:
@@ -315,6 +410,8 @@ def _install_queue_hooks():
             return result
 
         def get(self, block=True, timeout=None, _orig=orig_get):
+            if not getattr(self, "_proclab_watched", False):
+                return _orig(self, block, timeout)
             if block and not _st["off"]:
                 try:
                     if self.empty() and _budget("queue"):
@@ -356,6 +453,17 @@ def _install_lock_hooks():
                 if not caller.startswith("multiprocessing"):
                     lock._proclab_watched = True
                     lock._make_methods()
+                    f = _program_frame()
+                    rlock = type(lock).__name__ == "RLock"
+                    if f is not None:
+                        emit(
+                            "named",
+                            {
+                                "kind": "r_lock" if rlock else "lock",
+                                "id": _lock_id(lock),
+                                "name": _names_at(f, "lock")[0],
+                            },
+                        )
             except Exception:  # noqa: BLE001
                 pass
             return lock
@@ -379,9 +487,7 @@ def _install_lock_hooks():
             return
         raw_acquire = self._semlock.acquire
         raw_release = self._semlock.release
-        name = getattr(self._semlock, "name", None) or ""
-        # Under fork a lock has no name, but the same address in every process.
-        lock_id = zlib.crc32(name.encode()) if name else id(self._semlock) & 0xFFFFFFFF
+        lock_id = _lock_id(self)
         report = [False]
 
         def acquire(block=True, timeout=None):
@@ -443,6 +549,72 @@ def _install_lock_hooks():
     for cls in (synchronize.Lock, synchronize.RLock):
         cls.__getstate__ = __getstate__
         cls.__setstate__ = __setstate__
+
+
+def _install_pipe_hooks():
+    """The program's own Pipe() ends: each send and recv, by the names the program gave
+    them (multiprocessing's own connections, a Manager's or a Pool's, are not reported)."""
+    from multiprocessing import connection, reduction
+
+    orig_pipe = connection.Pipe
+
+    def Pipe(duplex=True):
+        a, b = orig_pipe(duplex)
+        try:
+            f = _program_frame()
+            if f is not None and _made_by_program():
+                a._proclab_name, b._proclab_name = _names_at(f, "conn", 2)
+        except Exception:  # noqa: BLE001
+            pass
+        return a, b
+
+    connection.Pipe = Pipe
+    base = connection._ConnectionBase
+    orig_send = base.send
+    orig_recv = base.recv
+
+    def send(self, obj):
+        name = getattr(self, "_proclab_name", None)
+        # Reported before the bytes go in, so a receive is never seen first.
+        if name is not None and _budget("pipe"):
+            emit("pipe_send", {"conn": name, "item": _preview(obj)})
+        return orig_send(self, obj)
+
+    def recv(self):
+        name = getattr(self, "_proclab_name", None)
+        if name is None:
+            return orig_recv(self)
+        try:
+            obj = orig_recv(self)
+        except EOFError:
+            emit("pipe_recv", {"conn": name, "item": None})
+            raise
+        if _budget("pipe"):
+            emit("pipe_recv", {"conn": name, "item": _preview(obj)})
+        return obj
+
+    base.send = send
+    base.recv = recv
+    # A named end handed to a spawn or forkserver child keeps its name there.
+    orig_reduce = connection.reduce_connection
+
+    def reduce_connection(conn):
+        rebuild, args = orig_reduce(conn)
+        name = getattr(conn, "_proclab_name", None)
+        if name is None:
+            return rebuild, args
+        return _rebuild_named, (name, rebuild, args)
+
+    reduction.register(connection.Connection, reduce_connection)
+
+
+def _rebuild_named(name, rebuild, args):
+    conn = rebuild(*args)
+    try:
+        conn._proclab_name = name
+    except Exception:  # noqa: BLE001
+        pass
+    return conn
 
 
 def _write(body, key):
@@ -587,6 +759,189 @@ def _install_pool_hooks():
     pool.worker = worker
 
 
+class _CallsIn:
+    """A ProcessPoolExecutor worker's call queue, reporting each work item it takes."""
+
+    def __init__(self, q, pool):
+        self._q = q
+        self._pool = pool
+
+    def get(self, *args, **kwargs):
+        item = self._q.get(*args, **kwargs)
+        try:
+            if item is not None:
+                arg = _work_arg(item.fn, item.args, item.kwargs)
+                if _is_chunk(item.fn):
+                    _CHUNKS.add(item.work_id)
+                emit("task_started", {"task": _work_id(self._pool, item.work_id), "arg": arg})
+        except Exception:  # noqa: BLE001
+            pass
+        return item
+
+    def __getattr__(self, name):
+        return getattr(self._q, name)
+
+
+class _ResultsOut:
+    """A ProcessPoolExecutor worker's result queue, reporting each result it sends."""
+
+    def __init__(self, q, pool):
+        self._q = q
+        self._pool = pool
+
+    def put(self, obj, *args, **kwargs):
+        try:
+            work_id = getattr(obj, "work_id", None)
+            if work_id is not None:
+                exc = getattr(obj, "exception", None)
+                if exc is not None:
+                    body = {"result": _exception(exc), "raised": True}
+                else:
+                    value = getattr(obj, "result", None)
+                    # executor.map's chunks return lists: a chunk of one, its one result.
+                    if work_id in _CHUNKS and isinstance(value, list) and len(value) == 1:
+                        value = value[0]
+                    body = {"result": _preview(value), "raised": False}
+                _CHUNKS.discard(work_id)
+                body["task"] = _work_id(self._pool, work_id)
+                emit("task_done", body)
+        except Exception:  # noqa: BLE001
+            pass
+        return self._q.put(obj, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._q, name)
+
+
+def _work_id(pool, n):
+    """A work item's task id: its number within its executor, and the executor by its call
+    queue's pipe, the same object in the executor's process and in its workers."""
+    return zlib.crc32(("executor:%s:%s" % (pool, n)).encode())
+
+
+# Work items of executor.map (chunks of calls) this worker is running.
+_CHUNKS = set()
+
+
+def _is_chunk(fn):
+    return getattr(getattr(fn, "func", None), "__name__", "") == "_process_chunk"
+
+
+def _work_arg(fn, args, kwargs):
+    """A preview of a work item's argument: the argument of submit(f, x), the arguments
+    of one call of executor.map (its chunks of one call), else all of them."""
+    if _is_chunk(fn) and len(args) == 1 and not kwargs:
+        chunk = args[0]
+        if isinstance(chunk, tuple) and len(chunk) == 1:
+            call = chunk[0]
+            return _preview(call[0]) if len(call) == 1 else _preview(call)
+        return _preview(chunk)
+    return _preview(args[0]) if len(args) == 1 and not kwargs else _preview(args)
+
+
+def _patch_process_pool_executor(m):
+    """concurrent.futures.process, once the program imports it: which worker runs which
+    work item, what it returns or raises, and the order the caller gets the results."""
+    orig_worker = m._process_worker
+
+    def _process_worker(call_queue, result_queue, *args, **kwargs):
+        pool = _queue_id(call_queue)
+        return orig_worker(
+            _CallsIn(call_queue, pool), _ResultsOut(result_queue, pool), *args, **kwargs
+        )
+
+    # Pickled by reference under spawn: it must be found where the original was.
+    _process_worker.__module__ = orig_worker.__module__
+    _process_worker.__qualname__ = orig_worker.__qualname__
+    m._process_worker = _process_worker
+
+    orig_submit = m.ProcessPoolExecutor.submit
+
+    def submit(self, fn, *args, **kwargs):
+        future = orig_submit(self, fn, *args, **kwargs)
+        try:
+            task = _work_id(_queue_id(self._call_queue), self._queue_count - 1)
+            future._proclab_task = task
+            future._proclab_chunk = _is_chunk(fn)
+            emit("task_submitted", {"task": task, "arg": _work_arg(fn, args, kwargs)})
+        except Exception:  # noqa: BLE001
+            pass
+        return future
+
+    m.ProcessPoolExecutor.submit = submit
+
+    future_cls = m._base.Future
+    if getattr(future_cls, "_proclab_patched", False):
+        return
+    future_cls._proclab_patched = True
+    orig_result = future_cls.result
+    delivered = [0]
+
+    def result(self, timeout=None):
+        task = getattr(self, "_proclab_task", None)
+        try:
+            value = orig_result(self, timeout)
+        except BaseException as e:
+            if task is not None and not getattr(self, "_proclab_told", False):
+                self._proclab_told = True
+                _delivered(task, delivered, "raised " + _exception(e), broken=e)
+            raise
+        if task is not None and not getattr(self, "_proclab_told", False):
+            self._proclab_told = True
+            shown = value
+            if getattr(self, "_proclab_chunk", False) and isinstance(value, list) and len(value) == 1:
+                shown = value[0]
+            _delivered(task, delivered, _preview(shown))
+        return value
+
+    future_cls.result = result
+
+
+def _delivered(task, counter, text, broken=None):
+    try:
+        # A pool broken by a dying worker: no worker reports it, so the caller does.
+        if broken is not None and type(broken).__name__ == "BrokenProcessPool":
+            emit("task_done", {"task": task, "result": _exception(broken), "raised": True})
+        emit("result_delivered", {"task": task, "result": text, "position": counter[0]})
+        counter[0] += 1
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class _PatchOnImport:
+    """Patches a module right after the program first imports it: the probe imports
+    nothing the program does not."""
+
+    def __init__(self, patches):
+        self.patches = patches
+
+    def find_spec(self, name, path=None, target=None):
+        patch = self.patches.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is None:
+                continue
+            loader = spec.loader
+            if loader is None or not hasattr(loader, "exec_module"):
+                return spec
+            orig_exec = loader.exec_module
+
+            def exec_module(module, _orig=orig_exec):
+                _orig(module)
+                try:
+                    patch(module)
+                except Exception as e:  # noqa: BLE001
+                    _switch_off(e)
+
+            loader.exec_module = exec_module
+            return spec
+        return None
+
+
 def _announce_self():
     cmd = _cmdline()
     if "multiprocessing.spawn" in cmd:
@@ -622,4 +977,8 @@ def install():
     _install_lock_hooks()
     _install_shared_hooks()
     _install_pool_hooks()
+    _install_pipe_hooks()
+    sys.meta_path.insert(
+        0, _PatchOnImport({"concurrent.futures.process": _patch_process_pool_executor})
+    )
     _announce_self()

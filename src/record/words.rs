@@ -87,6 +87,12 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
                 s.procs.len()
             )
         }
+        Event::Named { kind, name, .. } => {
+            format!(
+                "{who} made {name} (a {})",
+                format!("{kind:?}").to_lowercase()
+            )
+        }
         Event::User(a) => match a {
             UserAction::Pause => "you paused the run (SIGSTOP)".into(),
             UserAction::Resume => "you resumed the run (SIGCONT)".into(),

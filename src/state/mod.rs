@@ -15,7 +15,9 @@ mod timeline;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use crate::engine::protocol::{Event, Frame, Op, Outcome, RunSummary, Scalar, Stream, UserAction};
+use crate::engine::protocol::{
+    Event, Frame, ObjectKind, Op, Outcome, RunSummary, Scalar, Stream, UserAction,
+};
 
 pub use lock::LockView;
 pub use pipe::{PIPE_LOG, PipeEntry};
@@ -57,7 +59,8 @@ pub struct RunState {
     task_rows: HashMap<u32, usize>,
     completions: u32,
     pub shared: BTreeMap<String, Vec<Option<Cell>>>,
-    pub lock: LockView,
+    /// The run's locks by id (a native demo has one, id 0; a program any number).
+    pub locks: BTreeMap<u32, LockView>,
     /// The counter's latest value as written (lock demo).
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
@@ -148,9 +151,14 @@ impl RunState {
                 ..
             } => self.on_queue_get(pid, at, item, *producer, *size),
             Event::QueueBlocked { op, .. } => self.on_queue_blocked(pid, at, *op),
-            Event::LockWait { .. } => self.on_lock_wait(pid, at),
-            Event::LockAcquired { .. } => self.on_lock_acquired(pid, at),
-            Event::LockReleased { .. } => self.on_lock_released(pid, at),
+            Event::LockWait { lock } => self.on_lock_wait(pid, at, *lock),
+            Event::LockAcquired { lock, .. } => self.on_lock_acquired(pid, at, *lock),
+            Event::LockReleased { lock } => self.on_lock_released(pid, at, *lock),
+            Event::Named {
+                kind: ObjectKind::Lock | ObjectKind::RLock,
+                id,
+                name,
+            } => self.on_lock_named(*id, name),
             Event::SharedRead { name, value, .. } => self.on_shared_read(pid, at, name, *value),
             Event::SharedWrite { name, index, value } => {
                 self.on_shared_write(pid, at, name, *index, *value)

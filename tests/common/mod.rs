@@ -2,6 +2,7 @@
 //! and check that nothing of a run is left behind.
 #![allow(dead_code)]
 
+pub mod python;
 pub mod tui;
 
 use std::io::{BufRead, BufReader};
@@ -24,10 +25,13 @@ pub struct Finished {
 
 /// Run `proclab run <args> --json` to the end and parse every line.
 pub fn run_json(args: &[&str]) -> Finished {
+    // --json before a program's own arguments (after `--`), which are not proclab's.
+    let split = args.iter().position(|a| *a == "--").unwrap_or(args.len());
     let out = Command::new(bin())
         .arg("run")
-        .args(args)
+        .args(&args[..split])
         .arg("--json")
+        .args(&args[split..])
         .stdin(Stdio::null())
         .output()
         .expect("proclab runs");

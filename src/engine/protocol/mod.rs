@@ -132,6 +132,21 @@ pub enum Event {
     /// the stream so a replay shows it and a step-mode run's schedule can be re-run. For a
     /// step, the frame's `pid` is the process let go.
     User(UserAction),
+    /// The program made an object the events name by `id` (a lock's in LockWait...): what
+    /// the program calls it (`lock`, `counter_lock`) or where it was made (`lock@prog.py:12`).
+    Named {
+        kind: ObjectKind,
+        id: u32,
+        name: String,
+    },
+}
+
+/// What kind of object a [`Event::Named`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Lock,
+    RLock,
 }
 
 /// What the user did to a running demo.
@@ -566,6 +581,11 @@ pub(crate) mod tests {
             Event::User(UserAction::Stepping { on: true }),
             Event::User(UserAction::Step),
             Event::User(UserAction::Stop),
+            Event::Named {
+                kind: ObjectKind::RLock,
+                id: 7,
+                name: "counter_lock".into(),
+            },
         ]
     }
 

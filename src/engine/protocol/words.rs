@@ -103,6 +103,7 @@ pub fn describe(e: &Event) -> String {
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
         Event::Error { source, message } => format!("ERROR ({source}): {message}"),
+        Event::Named { kind, id, name } => format!("{kind:?} {id} is called {name}"),
         Event::User(a) => match a {
             UserAction::Pause => "user: pause (SIGSTOP to the group)".into(),
             UserAction::Resume => "user: resume (SIGCONT)".into(),

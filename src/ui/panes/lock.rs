@@ -35,33 +35,61 @@ pub(super) fn param(run: &crate::state::RunState, k: &str) -> Option<i64> {
         .and_then(|(_, v)| v.parse::<i64>().ok())
 }
 
-/// Who holds the lock, who waits for it, and whether this run uses it.
+/// Who holds each lock, who waits for it, and whether this run uses it. A native demo
+/// has one lock; a program may have several, each under its own name.
 pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     let run = app.shown();
     let mut lines = Vec::new();
-    let holder = match run.lock.holder.and_then(|pid| run.procs.get(&pid)) {
-        Some(p) => Line::from(vec![
-            Span::raw("lock: held by "),
-            proc_tag(theme, p),
-            Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
-        ]),
-        None => Line::from(vec![
-            Span::raw("lock: "),
-            Span::styled("free", theme.good()),
-        ]),
+    let none = crate::state::LockView::default();
+    let locks: Vec<(&u32, &crate::state::LockView)> = if run.locks.is_empty() {
+        vec![(&0, &none)]
+    } else {
+        run.locks.iter().collect()
     };
-    lines.push(holder);
-    let mut waiters = vec![Span::raw("waiting: ")];
-    for pid in &run.lock.waiters {
-        if let Some(p) = run.procs.get(pid) {
-            waiters.push(proc_tag(theme, p));
-            waiters.push(Span::raw(" "));
+    let many = locks.len() > 1;
+    for (id, l) in &locks {
+        // One lock: "lock: free"; several: each by its name (or id).
+        let name = match (&l.name, many) {
+            (Some(n), _) => n.clone(),
+            (None, false) => "lock".into(),
+            (None, true) => format!("lock {id}"),
+        };
+        let mut spans = vec![Span::raw(format!("{name}: "))];
+        match l.holder.and_then(|pid| run.procs.get(&pid)) {
+            Some(p) => {
+                spans.push(Span::raw("held by "));
+                spans.push(proc_tag(theme, p));
+                spans.push(Span::styled(
+                    format!(" {} ({})", p.label, p.pid),
+                    theme.proc(p),
+                ));
+            }
+            None => spans.push(Span::styled("free", theme.good())),
         }
+        if many {
+            spans.push(Span::styled(
+                format!("  taken {}x", l.acquisitions),
+                theme.dim(),
+            ));
+            if !l.waiters.is_empty() {
+                spans.push(Span::raw("  waiting: "));
+            }
+        } else {
+            lines.push(Line::from(spans));
+            spans = vec![Span::raw("waiting: ")];
+            if l.waiters.is_empty() {
+                spans.push(Span::styled("nobody", theme.dim()));
+            }
+        }
+        for pid in &l.waiters {
+            if let Some(p) = run.procs.get(pid) {
+                spans.push(proc_tag(theme, p));
+                spans.push(Span::raw(" "));
+            }
+        }
+        lines.push(Line::from(spans));
     }
-    if run.lock.waiters.is_empty() {
-        waiters.push(Span::styled("nobody", theme.dim()));
-    }
-    lines.push(Line::from(waiters));
+    let acquisitions: u64 = locks.iter().map(|(_, l)| l.acquisitions).sum();
     // A Python program's locks are its own business: only a native run says "off".
     let locked_run = run
         .params
@@ -71,24 +99,23 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         .params
         .iter()
         .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
-    lines.push(if locked_run || run.params.is_empty() {
-        Line::styled(
-            if every {
-                format!("acquisitions: {}", run.lock.acquisitions)
-            } else {
-                format!(
-                    "acquisitions seen: {} (sampled at full speed)",
-                    run.lock.acquisitions
-                )
-            },
-            theme.dim(),
-        )
-    } else {
-        Line::styled(
-            "this run does not use the lock: read and write race",
-            theme.bad(),
-        )
-    });
+    if !many {
+        lines.push(if locked_run || run.params.is_empty() {
+            Line::styled(
+                if every {
+                    format!("acquisitions: {acquisitions}")
+                } else {
+                    format!("acquisitions seen: {acquisitions} (sampled at full speed)")
+                },
+                theme.dim(),
+            )
+        } else {
+            Line::styled(
+                "this run does not use the lock: read and write race",
+                theme.bad(),
+            )
+        });
+    }
     lines
 }
 

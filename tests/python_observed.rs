@@ -1,0 +1,198 @@
+//! What the probe sees of a real program beyond processes: executor work items and
+//! their results or exceptions, Pipe messages by the names the program gives its ends,
+//! locks by name, and only the program's own queues. Under fork, spawn and forkserver.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::python::{have_python, printed, run_script};
+use proclab::engine::protocol::{Event, ObjectKind, Role};
+
+#[test]
+fn executor_work_items_are_followed_from_submit_to_result_or_exception() {
+    if !have_python() {
+        return;
+    }
+    for method in ["fork", "spawn", "forkserver"] {
+        let run = run_script(
+            &format!("executor-{method}"),
+            r#"
+import multiprocessing as mp, os, sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+def f(x):
+    if x == 2:
+        raise ZeroDivisionError("x is two")
+    return (x * x, 'w%d' % x)
+def die(x):
+    os._exit(3)
+if __name__ == '__main__':
+    ctx = mp.get_context(sys.argv[1])
+    with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        for fu in as_completed([ex.submit(f, i) for i in range(4)]):
+            try:
+                print("got", fu.result())
+            except ZeroDivisionError as e:
+                print("raised", e)
+        print("map", list(ex.map(f, [5, 6])))
+    try:
+        with ProcessPoolExecutor(1, mp_context=ctx) as ex:
+            ex.submit(die, 7).result()
+    except Exception as e:
+        print("broken", type(e).__name__)
+"#,
+            &["--", method],
+        );
+        let mut submitted = HashMap::new();
+        let mut ran = HashMap::new();
+        let mut done = HashMap::new();
+        let mut delivered = Vec::new();
+        for f in &run.frames {
+            match &f.event {
+                Event::TaskSubmitted { task, arg } => {
+                    submitted.insert(*task, arg.clone());
+                }
+                Event::TaskStarted { task, arg } => {
+                    ran.insert(*task, (f.pid, arg.clone()));
+                }
+                Event::TaskDone {
+                    task,
+                    result,
+                    raised,
+                } => {
+                    done.insert(*task, (result.clone(), *raised));
+                }
+                Event::ResultDelivered { task, .. } => delivered.push(*task),
+                Event::QueuePut { item, .. } | Event::QueueGet { item, .. } => {
+                    panic!("{method}: the executor's own queues are not the program's: {item}")
+                }
+                _ => {}
+            }
+        }
+        let args: HashSet<&str> = submitted.values().map(String::as_str).collect();
+        for a in ["0", "1", "2", "3", "5", "6", "7"] {
+            assert!(args.contains(a), "{method}: submit({a}) seen: {args:?}");
+        }
+        let workers: HashSet<i32> = run
+            .spawned()
+            .iter()
+            .filter(|s| s.2 != Role::Main && s.2 != Role::Server)
+            .map(|s| s.0)
+            .collect();
+        for (task, (pid, arg)) in &ran {
+            assert!(
+                workers.contains(pid),
+                "{method}: task {arg} ran in a worker"
+            );
+            assert_eq!(
+                submitted.get(task),
+                Some(arg),
+                "{method}: same task, same arg"
+            );
+        }
+        let by_arg = |a: &str| {
+            let task = submitted.iter().find(|(_, v)| *v == a).map(|(t, _)| *t);
+            task.and_then(|t| done.get(&t)).cloned()
+        };
+        assert_eq!(by_arg("3"), Some(("(9, 'w3')".into(), false)), "{method}");
+        assert_eq!(
+            by_arg("2"),
+            Some(("ZeroDivisionError: x is two".into(), true)),
+            "{method}: the exception, its type and message"
+        );
+        assert_eq!(
+            by_arg("6"),
+            Some(("(36, 'w6')".into(), false)),
+            "{method}: map"
+        );
+        let broken = by_arg("7").expect("the killed worker's task");
+        assert!(
+            broken.1 && broken.0.starts_with("BrokenProcessPool"),
+            "{method}: {broken:?}"
+        );
+        assert!(
+            delivered.len() >= 7,
+            "{method}: results handed to the caller"
+        );
+        let out = printed(&run);
+        assert!(
+            out[&run.main_pid()].contains(&"broken BrokenProcessPool".to_string()),
+            "{method}: the program's own result is unchanged: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn pipe_ends_and_locks_are_reported_by_the_names_the_program_gives_them() {
+    if !have_python() {
+        return;
+    }
+    for method in ["fork", "spawn", "forkserver"] {
+        let run = run_script(
+            &format!("named-{method}"),
+            r#"
+import multiprocessing as mp, sys
+def child(conn, lock_a, lock_b):
+    with lock_a:
+        conn.send(("hi", 1))
+    with lock_b:
+        conn.recv()
+    conn.close()
+if __name__ == '__main__':
+    mp.set_start_method(sys.argv[1])
+    parent_conn, child_conn = mp.Pipe()
+    lock_a = mp.Lock()
+    lock_b = mp.RLock()
+    p = mp.Process(target=child, args=(child_conn, lock_a, lock_b))
+    p.start()
+    print("parent got", parent_conn.recv())
+    parent_conn.send({"k": 2})
+    p.join()
+"#,
+            &["--", method],
+        );
+        let mut names = HashMap::new();
+        let mut pipe = Vec::new();
+        let mut held = HashSet::new();
+        for f in &run.frames {
+            match &f.event {
+                Event::Named { kind, id, name } => {
+                    names.insert(*id, (*kind, name.clone()));
+                }
+                Event::PipeSend { conn, item } => pipe.push(format!("{conn} send {item}")),
+                Event::PipeRecv {
+                    conn,
+                    item: Some(item),
+                } => pipe.push(format!("{conn} recv {item}")),
+                Event::LockAcquired { lock, .. } => {
+                    held.insert(*lock);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            pipe,
+            [
+                "child_conn send ('hi', 1)",
+                "parent_conn recv ('hi', 1)",
+                "parent_conn send {'k': 2}",
+                "child_conn recv {'k': 2}"
+            ],
+            "{method}"
+        );
+        let named: HashSet<(ObjectKind, String)> = names.values().cloned().collect();
+        assert!(
+            named.contains(&(ObjectKind::Lock, "lock_a".into())),
+            "{method}: {names:?}"
+        );
+        assert!(
+            named.contains(&(ObjectKind::RLock, "lock_b".into())),
+            "{method}: {names:?}"
+        );
+        // The child's acquisitions carry the ids the parent named.
+        for id in &held {
+            assert!(names.contains_key(id), "{method}: lock {id} has a name");
+        }
+        assert_eq!(held.len(), 2, "{method}: two locks, told apart");
+    }
+}
