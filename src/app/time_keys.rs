@@ -464,8 +464,10 @@ mod tests {
 
     #[test]
     fn a_replay_refuses_every_key_that_would_start_a_process() {
-        let mut app = App::default();
-        app.replay = Some(PathBuf::from("r.rec"));
+        let mut app = App {
+            replay: Some(PathBuf::from("r.rec")),
+            ..App::default()
+        };
         app.on_frame(&started());
         for k in ['r', 'R', 'a', ' ', 's', 'p'] {
             assert!(app.on_key(Key::Char(k)).is_empty(), "{k}");
