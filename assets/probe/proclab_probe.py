@@ -857,7 +857,7 @@ def _patch_process_pool_executor(m):
 
     orig_submit = m.ProcessPoolExecutor.submit
 
-    def submit(self, fn, *args, **kwargs):
+    def submit(self, fn, /, *args, **kwargs):
         future = orig_submit(self, fn, *args, **kwargs)
         try:
             task = _work_id(_queue_id(self._call_queue), self._queue_count - 1)
