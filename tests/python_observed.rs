@@ -196,3 +196,104 @@ if __name__ == '__main__':
         assert_eq!(held.len(), 2, "{method}: two locks, told apart");
     }
 }
+
+#[test]
+fn waits_on_events_semaphores_barriers_conditions_and_joins_are_told_with_who_ends_them() {
+    if !have_python() {
+        return;
+    }
+    for method in ["fork", "spawn", "forkserver"] {
+        let run = run_script(
+            &format!("sync-{method}"),
+            r#"
+import multiprocessing as mp, sys, time
+def worker(ready, sem, bar, cond, jq, hello):
+    hello.put(1)
+    ready.wait()
+    with sem:
+        time.sleep(0.02)
+    bar.wait()
+    with cond:
+        cond.wait(0.05)
+    jq.get(); jq.task_done()
+if __name__ == '__main__':
+    mp.set_start_method(sys.argv[1])
+    ready = mp.Event()
+    sem = mp.Semaphore(1)
+    bar = mp.Barrier(2)
+    cond = mp.Condition()
+    jq = mp.JoinableQueue()
+    hello = mp.Queue()
+    ps = [mp.Process(target=worker, args=(ready, sem, bar, cond, jq, hello)) for i in range(2)]
+    for p in ps: p.start()
+    # Both workers are there (and then waiting) before it is set.
+    hello.get(); hello.get()
+    time.sleep(0.3)
+    ready.set()
+    jq.put(1); jq.put(2)
+    jq.join()
+    with cond:
+        cond.notify_all()
+    for p in ps: p.join()
+    print("done")
+"#,
+            &["--", method],
+        );
+        let mut names: HashMap<u32, (ObjectKind, String)> = HashMap::new();
+        let mut waits: HashMap<u32, HashSet<i32>> = HashMap::new();
+        let mut ended: HashMap<u32, usize> = HashMap::new();
+        let mut actions: Vec<(u32, String)> = Vec::new();
+        for f in &run.frames {
+            match &f.event {
+                Event::Named { kind, id, name } => {
+                    names.insert(*id, (*kind, name.clone()));
+                }
+                Event::SyncWait { id, .. } => {
+                    waits.entry(*id).or_default().insert(f.pid);
+                }
+                Event::SyncDone { id, .. } => *ended.entry(*id).or_default() += 1,
+                Event::SyncAction { id, action, .. } => actions.push((*id, action.clone())),
+                _ => {}
+            }
+        }
+        let id_of = |n: &str| {
+            names
+                .iter()
+                .find(|(_, v)| v.1 == n)
+                .map(|(id, v)| (*id, v.0))
+                .unwrap_or_else(|| panic!("{method}: {n} named: {names:?}"))
+        };
+        let (ready, k) = id_of("ready");
+        assert_eq!(k, ObjectKind::Event);
+        assert_eq!(
+            waits[&ready].len(),
+            2,
+            "{method}: both workers wait for ready"
+        );
+        assert_eq!(ended[&ready], 2, "{method}");
+        assert!(actions.contains(&(ready, "set".into())), "{method}");
+        let (bar, _) = id_of("bar");
+        assert_eq!(waits[&bar].len(), 2, "{method}: both meet at the barrier");
+        let (jq, k) = id_of("jq");
+        assert_eq!(k, ObjectKind::JoinableQueue);
+        assert!(
+            waits[&jq].contains(&run.main_pid()),
+            "{method}: main joins the queue"
+        );
+        let done = actions
+            .iter()
+            .filter(|a| **a == (jq, "task_done".into()))
+            .count();
+        assert_eq!(done, 2, "{method}");
+        let (cond, _) = id_of("cond");
+        assert_eq!(
+            actions.iter().filter(|a| a.0 == cond).collect::<Vec<_>>(),
+            vec![&(cond, "notify_all".to_string())],
+            "{method}: one notify_all, told once"
+        );
+        let (sem, k) = id_of("sem");
+        assert_eq!(k, ObjectKind::Semaphore);
+        assert!(actions.contains(&(sem, "release".into())), "{method}");
+        assert_eq!(printed(&run)[&run.main_pid()], vec!["done"], "{method}");
+    }
+}

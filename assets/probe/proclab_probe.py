@@ -361,6 +361,10 @@ def _install_queue_hooks():
         try:
             if _made_by_program():
                 self._proclab_watched = True
+                f = _program_frame()
+                if isinstance(self, queues.JoinableQueue) and f is not None:
+                    name = _names_at(f, "queue")[0]
+                    emit("named", {"kind": "joinable_queue", "id": _queue_id(self), "name": name})
         except Exception:  # noqa: BLE001
             pass
 
@@ -481,6 +485,10 @@ def _install_lock_hooks():
 
     def _make_methods(self):
         orig_make(self)
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is not None:
+            _watch_semaphore(self, tag)
+            return
         if type(self) not in (synchronize.Lock, synchronize.RLock) or not getattr(
             self, "_proclab_watched", False
         ):
@@ -522,7 +530,7 @@ def _install_lock_hooks():
 
     synchronize.SemLock._make_methods = _make_methods
     # `with lock:` calls SemLock.__enter__, which goes straight to the C lock.
-    for cls in (synchronize.Lock, synchronize.RLock):
+    for cls in (synchronize.Lock, synchronize.RLock, synchronize.Semaphore, synchronize.BoundedSemaphore):
         cls.__enter__ = lambda self: self.acquire()
         cls.__exit__ = lambda self, *exc: self.release()
 
@@ -530,25 +538,224 @@ def _install_lock_hooks():
     orig_getstate = synchronize.SemLock.__getstate__
     orig_setstate = synchronize.SemLock.__setstate__
 
+    for cls in (synchronize.Lock, synchronize.RLock, synchronize.Semaphore, synchronize.BoundedSemaphore):
+        _carry_marks(cls, orig_getstate, orig_setstate)
+
+
+def _carry_marks(cls, orig_getstate, orig_setstate):
+    """Pickle what the probe marked on an object (watched, its synchronisation id) along
+    with its state, so a spawn or forkserver child's copy is marked too."""
+
     def __getstate__(self):
         state = orig_getstate(self)
+        marks = {}
         if getattr(self, "_proclab_watched", False):
-            return (state, "proclab-watched")
-        return state
+            marks["watched"] = True
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is not None:
+            marks["sync"] = tag
+        return (state, ("proclab", marks)) if marks else state
 
     def __setstate__(self, state):
         if (
             isinstance(state, tuple)
             and len(state) == 2
-            and state[1] == "proclab-watched"
+            and isinstance(state[1], tuple)
+            and len(state[1]) == 2
+            and state[1][0] == "proclab"
         ):
-            self._proclab_watched = True
+            marks = state[1][1]
+            if marks.get("watched"):
+                self._proclab_watched = True
+            if "sync" in marks:
+                self._proclab_sync = tuple(marks["sync"])
             state = state[0]
         orig_setstate(self, state)
 
-    for cls in (synchronize.Lock, synchronize.RLock):
-        cls.__getstate__ = __getstate__
-        cls.__setstate__ = __setstate__
+    cls.__getstate__ = __getstate__
+    cls.__setstate__ = __setstate__
+
+
+def _sem_id(sem):
+    """The id of a semaphore: its name under spawn and forkserver (the same in every
+    process), else its address (the same in every forked process)."""
+    name = getattr(sem, "name", None) or ""
+    return zlib.crc32(name.encode()) if name else id(sem) & 0xFFFFFFFF
+
+
+def _sync(kind, tag, **extra):
+    body = {"kind": tag[0], "id": tag[1]}
+    body.update(extra)
+    emit(kind, body)
+
+
+def _acted(tag, action):
+    if _budget("sync"):
+        _sync("sync_action", tag, action=action)
+
+
+def _watch_semaphore(sem, tag):
+    """A program's Semaphore: blocking acquires are waits, releases are actions."""
+    raw_acquire = sem._semlock.acquire
+    raw_release = sem._semlock.release
+
+    def acquire(block=True, timeout=None):
+        if raw_acquire(False):
+            return True
+        if not block:
+            return False
+        _sync("sync_wait", tag)
+        ok = raw_acquire(True, timeout)
+        _sync("sync_done", tag, ok=bool(ok))
+        return ok
+
+    def release():
+        _acted(tag, "release")
+        raw_release()
+
+    sem.acquire = acquire
+    sem.release = release
+
+
+def _install_sync_hooks():
+    """The program's own Events, Semaphores, Barriers and Conditions, and its
+    JoinableQueues' join(): who waits on what, and who sets, releases or notifies."""
+    import multiprocessing
+    from multiprocessing import context, queues, synchronize
+
+    def making(kind, id_of):
+        def wrap(orig):
+            def make(self, *args, **kwargs):
+                obj = orig(self, *args, **kwargs)
+                try:
+                    caller = sys._getframe(1).f_globals.get("__name__", "")
+                    if not caller.startswith(("multiprocessing", "concurrent.")):
+                        obj._proclab_sync = (kind, id_of(obj))
+                        if hasattr(obj, "_make_methods"):
+                            obj._make_methods()
+                        f = _program_frame()
+                        if f is not None:
+                            emit(
+                                "named",
+                                {"kind": kind, "id": obj._proclab_sync[1], "name": _names_at(f, kind)[0]},
+                            )
+                except Exception:  # noqa: BLE001
+                    pass
+                return obj
+
+            return make
+
+        return wrap
+
+    made = {
+        "Event": ("event", lambda e: _sem_id(e._flag._semlock)),
+        "Semaphore": ("semaphore", lambda s: _sem_id(s._semlock)),
+        "BoundedSemaphore": ("semaphore", lambda s: _sem_id(s._semlock)),
+        "Condition": ("condition", lambda c: _sem_id(c._sleeping_count._semlock)),
+        "Barrier": ("barrier", lambda b: _sem_id(b._cond._sleeping_count._semlock)),
+    }
+    for name, (kind, id_of) in made.items():
+        setattr(context.BaseContext, name, making(kind, id_of)(getattr(context.BaseContext, name)))
+        # Bound to the default context when the package loaded.
+        setattr(multiprocessing, name, getattr(context._default_context, name))
+
+    ev = synchronize.Event
+    ev_wait, ev_set, ev_clear = ev.wait, ev.set, ev.clear
+
+    def wait(self, timeout=None):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is None or self.is_set():
+            return ev_wait(self, timeout)
+        _sync("sync_wait", tag)
+        r = ev_wait(self, timeout)
+        _sync("sync_done", tag, ok=bool(r))
+        return r
+
+    def set_(self):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is not None:
+            _acted(tag, "set")
+        return ev_set(self)
+
+    def clear(self):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is not None:
+            _acted(tag, "clear")
+        return ev_clear(self)
+
+    ev.wait, ev.set, ev.clear = wait, set_, clear
+
+    cond = synchronize.Condition
+    c_wait, c_notify, c_notify_all = cond.wait, cond.notify, cond.notify_all
+
+    def cond_wait(self, timeout=None):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is None:
+            return c_wait(self, timeout)
+        _sync("sync_wait", tag)
+        r = c_wait(self, timeout)
+        _sync("sync_done", tag, ok=bool(r))
+        return r
+
+    inner = threading.local()
+
+    def notify(self, n=1):
+        tag = getattr(self, "_proclab_sync", None)
+        # notify_all() calls notify(): one report for it.
+        if tag is not None and not getattr(inner, "all", False):
+            _acted(tag, "notify")
+        return c_notify(self, n)
+
+    def notify_all(self):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is not None:
+            _acted(tag, "notify_all")
+        inner.all = True
+        try:
+            return c_notify_all(self)
+        finally:
+            inner.all = False
+
+    cond.wait, cond.notify, cond.notify_all = cond_wait, notify, notify_all
+    _carry_marks(cond, cond.__getstate__, cond.__setstate__)
+
+    bar = synchronize.Barrier
+    b_wait = bar.wait
+
+    def barrier_wait(self, timeout=None):
+        tag = getattr(self, "_proclab_sync", None)
+        if tag is None:
+            return b_wait(self, timeout)
+        _sync("sync_wait", tag)
+        try:
+            r = b_wait(self, timeout)
+        except BaseException:
+            _sync("sync_done", tag, ok=False)
+            raise
+        _sync("sync_done", tag, ok=True)
+        return r
+
+    bar.wait = barrier_wait
+    _carry_marks(bar, bar.__getstate__, bar.__setstate__)
+
+    jq = queues.JoinableQueue
+    jq_join, jq_done = jq.join, jq.task_done
+
+    def join(self):
+        if not getattr(self, "_proclab_watched", False):
+            return jq_join(self)
+        tag = ("joinable_queue", _queue_id(self))
+        _sync("sync_wait", tag)
+        r = jq_join(self)
+        _sync("sync_done", tag, ok=True)
+        return r
+
+    def task_done(self):
+        if getattr(self, "_proclab_watched", False):
+            _acted(("joinable_queue", _queue_id(self)), "task_done")
+        return jq_done(self)
+
+    jq.join, jq.task_done = join, task_done
 
 
 def _install_pipe_hooks():
@@ -561,8 +768,13 @@ def _install_pipe_hooks():
     def Pipe(duplex=True):
         a, b = orig_pipe(duplex)
         try:
-            f = _program_frame()
-            if f is not None and _made_by_program():
+            # The program's Pipe(): called by it, or by multiprocessing.Pipe for it; a
+            # Queue's or a Pool's own pipes are theirs.
+            f = sys._getframe(1)
+            if f.f_globals.get("__name__") == "multiprocessing.context":
+                f = f.f_back
+            caller = f.f_globals.get("__name__", "") if f is not None else ""
+            if f is not None and not caller.startswith(("multiprocessing", "concurrent.")):
                 a._proclab_name, b._proclab_name = _names_at(f, "conn", 2)
         except Exception:  # noqa: BLE001
             pass
@@ -978,6 +1190,7 @@ def install():
     _install_shared_hooks()
     _install_pool_hooks()
     _install_pipe_hooks()
+    _install_sync_hooks()
     sys.meta_path.insert(
         0, _PatchOnImport({"concurrent.futures.process": _patch_process_pool_executor})
     )

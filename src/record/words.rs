@@ -87,11 +87,19 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
                 s.procs.len()
             )
         }
-        Event::Named { kind, name, .. } => {
+        Event::Named { kind, name, .. } => format!("{who} made {name} (a {})", kind.class()),
+        Event::SyncWait { id, .. } => format!("{who} waits on {}", state.sync_called(*id)),
+        Event::SyncDone { id, ok: true, .. } => {
+            format!("{who} stopped waiting on {}", state.sync_called(*id))
+        }
+        Event::SyncDone { id, ok: false, .. } => {
             format!(
-                "{who} made {name} (a {})",
-                format!("{kind:?}").to_lowercase()
+                "{who} gave up waiting on {} (timeout)",
+                state.sync_called(*id)
             )
+        }
+        Event::SyncAction { id, action, .. } => {
+            format!("{who}: {}.{action}()", state.sync_called(*id))
         }
         Event::User(a) => match a {
             UserAction::Pause => "you paused the run (SIGSTOP)".into(),

@@ -11,6 +11,7 @@ mod procs;
 mod queue;
 mod shared;
 mod size;
+mod sync;
 mod timeline;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -25,6 +26,7 @@ pub use pool::Task;
 pub use procs::Proc;
 pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use shared::Cell;
+pub use sync::SyncView;
 pub use timeline::{Activity, TIMELINE_SECS};
 
 /// Output lines kept for the output pane.
@@ -61,6 +63,8 @@ pub struct RunState {
     pub shared: BTreeMap<String, Vec<Option<Cell>>>,
     /// The run's locks by id (a native demo has one, id 0; a program any number).
     pub locks: BTreeMap<u32, LockView>,
+    /// A program's Events, Semaphores, Barriers, Conditions and joined queues, by id.
+    pub sync: BTreeMap<u32, SyncView>,
     /// The counter's latest value as written (lock demo).
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
@@ -138,6 +142,7 @@ impl RunState {
                 self.on_exited(pid, at, *status);
                 // What it held or waited for goes with it.
                 self.lock_forget(pid);
+                self.sync_forget(pid);
                 self.queue_blocked.remove(&pid);
             }
             Event::Output { stream, line } => self.on_output(pid, *stream, line),
@@ -159,6 +164,12 @@ impl RunState {
                 id,
                 name,
             } => self.on_lock_named(*id, name),
+            Event::Named { kind, id, name } => self.on_sync_named(*kind, *id, name),
+            Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
+            Event::SyncDone { kind, id, ok } => self.on_sync_done(pid, at, *kind, *id, *ok),
+            Event::SyncAction { kind, id, action } => {
+                self.on_sync_action(pid, at, *kind, *id, action)
+            }
             Event::SharedRead { name, value, .. } => self.on_shared_read(pid, at, name, *value),
             Event::SharedWrite { name, index, value } => {
                 self.on_shared_write(pid, at, name, *index, *value)

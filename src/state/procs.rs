@@ -165,7 +165,13 @@ impl RunState {
         let activity = match (s.state, p.activity) {
             ('T' | 't', _) => Activity::Stopped,
             ('Z', _) => Activity::Exited,
-            (_, a @ (Activity::BlockedLock | Activity::BlockedQueue | Activity::Gated)) => a,
+            (
+                _,
+                a @ (Activity::BlockedLock
+                | Activity::BlockedQueue
+                | Activity::BlockedSync
+                | Activity::Gated),
+            ) => a,
             ('R', _) => Activity::Running,
             _ => Activity::Sleeping,
         };

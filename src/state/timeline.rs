@@ -19,6 +19,8 @@ pub enum Activity {
     BlockedLock,
     /// Waiting on a queue (empty on get, full on put).
     BlockedQueue,
+    /// Waiting on an Event, a Semaphore, a Barrier, a Condition or a queue's join().
+    BlockedSync,
     /// Sleeping (kernel state S/D) without a known reason.
     Sleeping,
     /// Waiting at a step gate for the user.

@@ -90,6 +90,7 @@ pub fn activity_cell(theme: &Theme, a: Activity) -> (char, Style) {
         Activity::Running => ('#', theme.fg(Color::Green)),
         Activity::BlockedLock => ('L', theme.fg(Color::Red)),
         Activity::BlockedQueue => ('Q', theme.fg(Color::Yellow)),
+        Activity::BlockedSync => ('W', theme.fg(Color::LightRed)),
         Activity::Sleeping => ('.', theme.dim()),
         Activity::Gated => ('?', theme.fg(Color::Cyan)),
         Activity::Stopped => ('T', theme.fg(Color::Magenta)),

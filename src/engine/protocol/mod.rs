@@ -139,6 +139,17 @@ pub enum Event {
         id: u32,
         name: String,
     },
+    /// The process waits on a synchronisation object: an Event's `wait()`, a Semaphore's
+    /// `acquire()`, a Barrier's or a Condition's `wait()`, a JoinableQueue's `join()`.
+    SyncWait { kind: ObjectKind, id: u32 },
+    /// It stopped waiting: `ok` is false when it timed out (or the barrier broke).
+    SyncDone { kind: ObjectKind, id: u32, ok: bool },
+    /// It acted on one: "set", "clear", "release", "notify", "notify_all", "task_done".
+    SyncAction {
+        kind: ObjectKind,
+        id: u32,
+        action: String,
+    },
 }
 
 /// What kind of object a [`Event::Named`] names.
@@ -147,6 +158,26 @@ pub enum Event {
 pub enum ObjectKind {
     Lock,
     RLock,
+    Event,
+    Semaphore,
+    Barrier,
+    Condition,
+    JoinableQueue,
+}
+
+impl ObjectKind {
+    /// The multiprocessing class it is.
+    pub fn class(self) -> &'static str {
+        match self {
+            ObjectKind::Lock => "Lock",
+            ObjectKind::RLock => "RLock",
+            ObjectKind::Event => "Event",
+            ObjectKind::Semaphore => "Semaphore",
+            ObjectKind::Barrier => "Barrier",
+            ObjectKind::Condition => "Condition",
+            ObjectKind::JoinableQueue => "JoinableQueue",
+        }
+    }
 }
 
 /// What the user did to a running demo.
@@ -585,6 +616,20 @@ pub(crate) mod tests {
                 kind: ObjectKind::RLock,
                 id: 7,
                 name: "counter_lock".into(),
+            },
+            Event::SyncWait {
+                kind: ObjectKind::Barrier,
+                id: 3,
+            },
+            Event::SyncDone {
+                kind: ObjectKind::Event,
+                id: 3,
+                ok: false,
+            },
+            Event::SyncAction {
+                kind: ObjectKind::JoinableQueue,
+                id: 4,
+                action: "task_done".into(),
             },
         ]
     }

@@ -103,7 +103,16 @@ pub fn describe(e: &Event) -> String {
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
         Event::Error { source, message } => format!("ERROR ({source}): {message}"),
-        Event::Named { kind, id, name } => format!("{kind:?} {id} is called {name}"),
+        Event::Named { kind, id, name } => format!("{} {id} is called {name}", kind.class()),
+        Event::SyncWait { kind, id } => format!("waits on {} {id}", kind.class()),
+        Event::SyncDone { kind, id, ok } => format!(
+            "done waiting on {} {id}{}",
+            kind.class(),
+            if *ok { "" } else { " (timed out)" }
+        ),
+        Event::SyncAction { kind, id, action } => {
+            format!("{action} on {} {id}", kind.class())
+        }
         Event::User(a) => match a {
             UserAction::Pause => "user: pause (SIGSTOP to the group)".into(),
             UserAction::Resume => "user: resume (SIGCONT)".into(),

@@ -41,11 +41,14 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     let run = app.shown();
     let mut lines = Vec::new();
     let none = crate::state::LockView::default();
-    let locks: Vec<(&u32, &crate::state::LockView)> = if run.locks.is_empty() {
-        vec![(&0, &none)]
-    } else {
-        run.locks.iter().collect()
-    };
+    // No lock yet: the one the lesson is about, free (a program that uses only Events
+    // and the like has none to show).
+    let locks: Vec<(&u32, &crate::state::LockView)> =
+        match (run.locks.is_empty(), run.sync.is_empty()) {
+            (true, true) => vec![(&0, &none)],
+            (true, false) => vec![],
+            _ => run.locks.iter().collect(),
+        };
     let many = locks.len() > 1;
     for (id, l) in &locks {
         // One lock: "lock: free"; several: each by its name (or id).
@@ -89,6 +92,31 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         }
         lines.push(Line::from(spans));
     }
+    // Events, Semaphores, Barriers, Conditions, joins: what was done last, who waits.
+    for (id, s) in &run.sync {
+        let mut spans = vec![Span::raw(format!("{}: ", run.sync_called(*id)))];
+        match s
+            .last
+            .as_ref()
+            .and_then(|(pid, what)| Some((run.procs.get(pid)?, what)))
+        {
+            Some((p, what)) => {
+                spans.push(Span::styled(format!("{what}() by "), theme.dim()));
+                spans.push(proc_tag(theme, p));
+            }
+            None => spans.push(Span::styled("untouched", theme.dim())),
+        }
+        if !s.waiters.is_empty() {
+            spans.push(Span::raw("  waiting: "));
+            for pid in &s.waiters {
+                if let Some(p) = run.procs.get(pid) {
+                    spans.push(proc_tag(theme, p));
+                    spans.push(Span::raw(" "));
+                }
+            }
+        }
+        lines.push(Line::from(spans));
+    }
     let acquisitions: u64 = locks.iter().map(|(_, l)| l.acquisitions).sum();
     // A Python program's locks are its own business: only a native run says "off".
     let locked_run = run
@@ -99,7 +127,7 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         .params
         .iter()
         .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
-    if !many {
+    if locks.len() == 1 {
         lines.push(if locked_run || run.params.is_empty() {
             Line::styled(
                 if every {

@@ -139,8 +139,9 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Some(s) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
         None => format!("last {span:.1}s"),
     };
-    let title =
-        format!("timeline: {when}  # running  L lock  Q queue  . sleeping  ? step  T paused");
+    let title = format!(
+        "timeline: {when}  # running  L lock  Q queue  W wait  . sleeping  ? step  T paused"
+    );
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
