@@ -297,3 +297,79 @@ if __name__ == '__main__':
         assert_eq!(printed(&run)[&run.main_pid()], vec!["done"], "{method}");
     }
 }
+
+#[test]
+fn manager_proxy_calls_are_told_with_their_object_caller_and_round_trip() {
+    if !have_python() {
+        return;
+    }
+    for method in ["fork", "spawn"] {
+        let run = run_script(
+            &format!("manager-{method}"),
+            r#"
+import multiprocessing as mp, sys
+def work(d, lock, i):
+    for _ in range(3):
+        with lock:
+            d['count'] = d.get('count', 0) + 1
+if __name__ == '__main__':
+    mp.set_start_method(sys.argv[1])
+    with mp.Manager() as manager:
+        d = manager.dict()
+        lock = manager.Lock()
+        ps = [mp.Process(target=work, args=(d, lock, i)) for i in range(2)]
+        for p in ps: p.start()
+        for p in ps: p.join()
+        print("count", d['count'])
+"#,
+            &["--", method],
+        );
+        let mut names = HashMap::new();
+        let mut calls: Vec<(i32, u32, String, String)> = Vec::new();
+        for f in &run.frames {
+            match &f.event {
+                Event::Named {
+                    kind: ObjectKind::Proxy,
+                    id,
+                    name,
+                } => {
+                    names.insert(name.clone(), *id);
+                }
+                Event::ProxyCall {
+                    id, method, arg, ..
+                } => calls.push((f.pid, *id, method.clone(), arg.clone())),
+                _ => {}
+            }
+        }
+        let (d, lock) = (names["d"], names["lock"]);
+        let workers: HashSet<i32> = run
+            .spawned()
+            .iter()
+            .filter(|s| s.2 == Role::Worker)
+            .map(|s| s.0)
+            .collect();
+        let sets: Vec<&(i32, u32, String, String)> = calls
+            .iter()
+            .filter(|c| c.1 == d && c.2 == "__setitem__")
+            .collect();
+        assert_eq!(
+            sets.len(),
+            6,
+            "{method}: each d['count'] = ... is one call: {calls:?}"
+        );
+        assert!(
+            sets.iter().all(|c| workers.contains(&c.0)),
+            "{method}: from the workers"
+        );
+        assert!(
+            sets.iter().any(|c| c.3 == "('count', 6)"),
+            "{method}: {sets:?}"
+        );
+        let acquires = calls
+            .iter()
+            .filter(|c| c.1 == lock && c.2 == "acquire")
+            .count();
+        assert_eq!(acquires, 6, "{method}");
+        assert_eq!(printed(&run)[&run.main_pid()], vec!["count 6"], "{method}");
+    }
+}

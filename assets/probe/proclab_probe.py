@@ -1120,6 +1120,56 @@ def _delivered(task, counter, text, broken=None):
         pass
 
 
+def _proxy_id(token):
+    """A proxied object's id: its id in the Manager's server, the same in every process."""
+    return zlib.crc32(str(token.id).encode())
+
+
+def _patch_managers(m):
+    """multiprocessing.managers, once the program imports it: each proxy call (method,
+    argument, calling process, round trip), and the names the program gives its
+    proxied objects."""
+    orig_call = m.BaseProxy._callmethod
+
+    def _callmethod(self, methodname, args=(), kwds={}):  # noqa: B006
+        t0 = _now_us()
+        try:
+            return orig_call(self, methodname, args, kwds)
+        finally:
+            try:
+                if _budget("proxy"):
+                    arg = _preview(args[0]) if len(args) == 1 and not kwds else (
+                        _preview(args) if args else ""
+                    )
+                    emit(
+                        "proxy_call",
+                        {
+                            "id": _proxy_id(self._token),
+                            "method": methodname,
+                            "arg": arg,
+                            "rtt_us": _now_us() - t0,
+                        },
+                    )
+            except Exception:  # noqa: BLE001
+                pass
+
+    m.BaseProxy._callmethod = _callmethod
+    orig_create = m.BaseManager._create
+
+    def _create(self, typeid, *args, **kwds):
+        token, exposed = orig_create(self, typeid, *args, **kwds)
+        try:
+            f = _program_frame()
+            if f is not None:
+                name = _names_at(f, typeid)[0]
+                emit("named", {"kind": "proxy", "id": _proxy_id(token), "name": name})
+        except Exception:  # noqa: BLE001
+            pass
+        return token, exposed
+
+    m.BaseManager._create = _create
+
+
 class _PatchOnImport:
     """Patches a module right after the program first imports it: the probe imports
     nothing the program does not."""
@@ -1192,6 +1242,12 @@ def install():
     _install_pipe_hooks()
     _install_sync_hooks()
     sys.meta_path.insert(
-        0, _PatchOnImport({"concurrent.futures.process": _patch_process_pool_executor})
+        0,
+        _PatchOnImport(
+            {
+                "concurrent.futures.process": _patch_process_pool_executor,
+                "multiprocessing.managers": _patch_managers,
+            }
+        ),
     )
     _announce_self()

@@ -101,6 +101,15 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
         Event::SyncAction { id, action, .. } => {
             format!("{who}: {}.{action}()", state.sync_called(*id))
         }
+        Event::ProxyCall {
+            id,
+            method,
+            arg,
+            rtt_us,
+        } => format!(
+            "{who}: {}.{method}({arg}) through the Manager: {rtt_us} µs",
+            state.proxy_called(*id)
+        ),
         Event::User(a) => match a {
             UserAction::Pause => "you paused the run (SIGSTOP)".into(),
             UserAction::Resume => "you resumed the run (SIGCONT)".into(),

@@ -8,6 +8,7 @@ mod lock;
 mod pipe;
 mod pool;
 mod procs;
+mod proxy;
 mod queue;
 mod shared;
 mod size;
@@ -24,6 +25,7 @@ pub use lock::LockView;
 pub use pipe::{PIPE_LOG, PipeEntry};
 pub use pool::Task;
 pub use procs::Proc;
+pub use proxy::ProxyView;
 pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use shared::Cell;
 pub use sync::SyncView;
@@ -65,6 +67,8 @@ pub struct RunState {
     pub locks: BTreeMap<u32, LockView>,
     /// A program's Events, Semaphores, Barriers, Conditions and joined queues, by id.
     pub sync: BTreeMap<u32, SyncView>,
+    /// Objects a Manager holds for the program, by id.
+    pub proxies: BTreeMap<u32, ProxyView>,
     /// The counter's latest value as written (lock demo).
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
@@ -164,7 +168,18 @@ impl RunState {
                 id,
                 name,
             } => self.on_lock_named(*id, name),
+            Event::Named {
+                kind: ObjectKind::Proxy,
+                id,
+                name,
+            } => self.on_proxy_named(*id, name),
             Event::Named { kind, id, name } => self.on_sync_named(*kind, *id, name),
+            Event::ProxyCall {
+                id,
+                method,
+                arg,
+                rtt_us,
+            } => self.on_proxy_call(pid, at, *id, method, arg, *rtt_us),
             Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
             Event::SyncDone { kind, id, ok } => self.on_sync_done(pid, at, *kind, *id, *ok),
             Event::SyncAction { kind, id, action } => {

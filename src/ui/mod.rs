@@ -89,7 +89,9 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
         // A student's own program: the pane for what it turns out to use.
         Pane::Demo if app.shown().demo == "script" => {
             let run = app.shown();
-            if run.uses_locks() || !run.sync.is_empty() {
+            if !run.proxies.is_empty() {
+                panes::manager(app, theme, area, buf)
+            } else if run.uses_locks() || !run.sync.is_empty() {
                 panes::lock(app, theme, area, buf)
             } else if run.queue_puts + run.queue_gets > 0 {
                 panes::queue(app, theme, area, buf)

@@ -150,6 +150,14 @@ pub enum Event {
         id: u32,
         action: String,
     },
+    /// A Manager proxy (`id`, see [`Event::Named`]) called `method` in the server process
+    /// for this process: a preview of its argument, and the round trip it took.
+    ProxyCall {
+        id: u32,
+        method: String,
+        arg: String,
+        rtt_us: u64,
+    },
 }
 
 /// What kind of object a [`Event::Named`] names.
@@ -163,6 +171,8 @@ pub enum ObjectKind {
     Barrier,
     Condition,
     JoinableQueue,
+    /// An object a Manager's server process holds, reached through proxies.
+    Proxy,
 }
 
 impl ObjectKind {
@@ -176,6 +186,7 @@ impl ObjectKind {
             ObjectKind::Barrier => "Barrier",
             ObjectKind::Condition => "Condition",
             ObjectKind::JoinableQueue => "JoinableQueue",
+            ObjectKind::Proxy => "proxy",
         }
     }
 }
@@ -630,6 +641,12 @@ pub(crate) mod tests {
                 kind: ObjectKind::JoinableQueue,
                 id: 4,
                 action: "task_done".into(),
+            },
+            Event::ProxyCall {
+                id: 9,
+                method: "__getitem__".into(),
+                arg: "'count'".into(),
+                rtt_us: 23,
             },
         ]
     }

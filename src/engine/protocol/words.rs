@@ -113,6 +113,12 @@ pub fn describe(e: &Event) -> String {
         Event::SyncAction { kind, id, action } => {
             format!("{action} on {} {id}", kind.class())
         }
+        Event::ProxyCall {
+            id,
+            method,
+            arg,
+            rtt_us,
+        } => format!("proxy {id}.{method}({arg}): {rtt_us} µs round trip"),
         Event::User(a) => match a {
             UserAction::Pause => "user: pause (SIGSTOP to the group)".into(),
             UserAction::Resume => "user: resume (SIGCONT)".into(),

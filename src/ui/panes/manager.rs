@@ -37,10 +37,29 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ),
     });
-    lines.push(Line::styled(
-        "d['count'] += c  is  get round trip, then set round trip",
-        theme.dim(),
-    ));
+    // A program's proxied objects: calls, the last one and by whom, the mean round trip.
+    for (id, p) in &run.proxies {
+        let mut spans = vec![Span::raw(format!(
+            "{}: {} calls, {:.0} µs each",
+            run.proxy_called(*id),
+            p.calls,
+            p.mean_rtt_us()
+        ))];
+        if let Some((pid, call)) = &p.last
+            && let Some(q) = run.procs.get(pid)
+        {
+            spans.push(Span::styled("  last ", theme.dim()));
+            spans.push(proc_tag(theme, q));
+            spans.push(Span::raw(format!(" {call}")));
+        }
+        lines.push(Line::from(spans));
+    }
+    if run.proxies.is_empty() {
+        lines.push(Line::styled(
+            "d['count'] += c  is  get round trip, then set round trip",
+            theme.dim(),
+        ));
+    }
     lines.extend(lock_lines(app, theme));
     // Worker i adds i+1 each time: expected = iterations * (1 + 2 + ... + workers).
     let expected_now = param(run, "workers")

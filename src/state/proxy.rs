@@ -1,0 +1,95 @@
+//! Objects a Manager's server process holds, seen through the program's proxies: how often
+//! each was called, the last call, and what a round trip costs.
+
+use super::RunState;
+use super::timeline::Activity;
+
+/// One proxied object.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyView {
+    /// What the program calls it (`d = manager.dict()` is `d`).
+    pub name: Option<String>,
+    pub calls: u64,
+    /// The last call: by whom, and what (`__getitem__('count')`).
+    pub last: Option<(i32, String)>,
+    /// Round trips summed, for the mean.
+    pub rtt_total_us: u64,
+}
+
+impl ProxyView {
+    /// The mean round trip, µs.
+    pub fn mean_rtt_us(&self) -> f64 {
+        self.rtt_total_us as f64 / self.calls.max(1) as f64
+    }
+}
+
+impl RunState {
+    /// How the words call proxy `id`.
+    pub fn proxy_called(&self, id: u32) -> String {
+        self.proxies
+            .get(&id)
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| format!("proxy {id}"))
+    }
+
+    /// The program's name for a proxied object.
+    pub(super) fn on_proxy_named(&mut self, id: u32, name: &str) {
+        self.proxies.entry(id).or_default().name = Some(name.to_string());
+    }
+
+    /// A proxy call made by `pid`.
+    pub(super) fn on_proxy_call(
+        &mut self,
+        pid: i32,
+        at: f64,
+        id: u32,
+        method: &str,
+        arg: &str,
+        rtt_us: u64,
+    ) {
+        let call = format!("{method}({arg})");
+        let p = self.proxies.entry(id).or_default();
+        p.calls += 1;
+        p.rtt_total_us += rtt_us;
+        p.last = Some((pid, call.clone()));
+        let what = format!("{}.{call}: {rtt_us} µs", self.proxy_called(id));
+        self.set_activity(pid, at, Activity::Running, Some(what));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::protocol::{Event, ObjectKind};
+    use crate::state::RunState;
+    use crate::state::tests::f;
+
+    #[test]
+    fn proxy_calls_are_counted_per_object_with_their_round_trips() {
+        let mut s = RunState::new();
+        s.apply(&f(
+            0,
+            1,
+            Event::Named {
+                kind: ObjectKind::Proxy,
+                id: 3,
+                name: "d".into(),
+            },
+        ));
+        for (t, rtt) in [(1, 20), (2, 40)] {
+            s.apply(&f(
+                t,
+                5,
+                Event::ProxyCall {
+                    id: 3,
+                    method: "__getitem__".into(),
+                    arg: "'count'".into(),
+                    rtt_us: rtt,
+                },
+            ));
+        }
+        let p = &s.proxies[&3];
+        assert_eq!(p.calls, 2);
+        assert_eq!(p.mean_rtt_us(), 30.0);
+        assert_eq!(s.procs[&5].doing, "d.__getitem__('count'): 40 µs");
+    }
+}
