@@ -215,7 +215,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.push(settings);
     if area.height > 5 {
         let what = if app.watch.is_some() || app.current_lesson().def.id == "script" {
-            "your program: its processes, queues, locks, values, pool tasks and output, reported by the probe"
+            "your program: its processes, queues, pipes, locks, events, values, pool and executor tasks, manager calls and output, reported by the probe"
         } else {
             d.summary()
         };

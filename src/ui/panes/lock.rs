@@ -23,7 +23,14 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.extend(counter_lines(app, theme, "counter", expected_now));
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
-        .block(block(theme, "lock"))
+        .block(block(
+            theme,
+            if run.sync.is_empty() {
+                "lock"
+            } else {
+                "locks and waits"
+            },
+        ))
         .render(area, buf);
 }
 
