@@ -373,3 +373,82 @@ if __name__ == '__main__':
         assert_eq!(printed(&run)[&run.main_pid()], vec!["count 6"], "{method}");
     }
 }
+
+#[test]
+fn shared_memory_segments_are_followed_read_by_proclab_and_leaks_flagged_and_removed() {
+    if !have_python() {
+        return;
+    }
+    let source = r#"
+import multiprocessing as mp, os, signal, sys, time
+from multiprocessing import shared_memory
+def child(name):
+    s = shared_memory.SharedMemory(name=name)
+    s.buf[:5] = b'hello'
+    time.sleep(0.7)
+    s.close()
+if __name__ == '__main__':
+    mp.set_start_method(sys.argv[1])
+    seg = shared_memory.SharedMemory(create=True, size=64)
+    p = mp.Process(target=child, args=(seg.name,))
+    p.start(); p.join()
+    print(bytes(seg.buf[:5]))
+    seg.close()
+    if sys.argv[2] == "unlink":
+        seg.unlink()
+    elif sys.argv[2] == "crash":
+        # The whole group dies at once, Python's resource tracker too: nothing of
+        # Python's is left to clean the segment up.
+        os.killpg(0, signal.SIGKILL)
+"#;
+    for method in ["fork", "spawn"] {
+        for end in ["unlink", "leak", "crash"] {
+            let run = run_script(
+                &format!("shm-{method}-{end}"),
+                source,
+                &["--samples", "--", method, end],
+            );
+            let mut ops: Vec<(i32, String)> = Vec::new();
+            let mut seen_bytes = Vec::new();
+            let mut leak = None;
+            let mut name = String::new();
+            for f in &run.frames {
+                match &f.event {
+                    Event::SharedMemory { name: n, op, .. } => {
+                        name = n.clone();
+                        ops.push((f.pid, format!("{op:?}")));
+                    }
+                    Event::SharedMemoryBytes { head, .. } => seen_bytes.push(head.clone()),
+                    Event::SharedMemoryLeak { removed, .. } => leak = Some(*removed),
+                    _ => {}
+                }
+            }
+            let main = run.main_pid();
+            assert_eq!(
+                ops.first(),
+                Some(&(main, "Create".to_string())),
+                "{method} {end}"
+            );
+            assert!(
+                ops.iter().any(|(p, op)| *p != main && op == "Attach"),
+                "{method} {end}: the child attaches: {ops:?}"
+            );
+            assert!(
+                seen_bytes.iter().any(|b| b.starts_with(b"hello")),
+                "{method} {end}: proclab read what the child wrote"
+            );
+            match end {
+                "unlink" => {
+                    assert!(ops.contains(&(main, "Unlink".into())));
+                    assert_eq!(leak, None, "{method}: no leak");
+                }
+                "leak" => assert_eq!(leak, Some(false), "{method}: the tracker cleaned up"),
+                _ => assert_eq!(leak, Some(true), "{method}: proclab cleaned up"),
+            }
+            assert!(
+                !std::path::Path::new("/dev/shm").join(&name).exists(),
+                "{method} {end}: {name} is not left behind"
+            );
+        }
+    }
+}

@@ -1170,6 +1170,38 @@ def _patch_managers(m):
     m.BaseManager._create = _create
 
 
+def _patch_shared_memory(m):
+    """multiprocessing.shared_memory, once the program imports it: which process creates,
+    attaches, closes and unlinks which segment (ShareableLists included: each is one).
+    proclab reads the segments' bytes itself, from /dev/shm."""
+    shm = m.SharedMemory
+    orig_init, orig_close, orig_unlink = shm.__init__, shm.close, shm.unlink
+
+    def report(self, op):
+        try:
+            emit("shared_memory", {"name": self.name.lstrip("/"), "op": op, "size": self.size})
+        except Exception:  # noqa: BLE001
+            pass
+
+    def __init__(self, *args, **kwargs):
+        orig_init(self, *args, **kwargs)
+        create = kwargs.get("create", args[1] if len(args) > 1 else False)
+        report(self, "create" if create else "attach")
+
+    def close(self):
+        # Once per mapping: the finaliser closes again what the program closed.
+        if not getattr(self, "_proclab_closed", False):
+            self._proclab_closed = True
+            report(self, "close")
+        return orig_close(self)
+
+    def unlink(self):
+        report(self, "unlink")
+        return orig_unlink(self)
+
+    shm.__init__, shm.close, shm.unlink = __init__, close, unlink
+
+
 class _PatchOnImport:
     """Patches a module right after the program first imports it: the probe imports
     nothing the program does not."""
@@ -1247,6 +1279,7 @@ def install():
             {
                 "concurrent.futures.process": _patch_process_pool_executor,
                 "multiprocessing.managers": _patch_managers,
+                "multiprocessing.shared_memory": _patch_shared_memory,
             }
         ),
     )

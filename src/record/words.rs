@@ -79,6 +79,13 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
         Event::Outcome(_) | Event::Error { .. } | Event::RunEnded(_) => {
             crate::engine::protocol::words::describe(&f.event)
         }
+        Event::SharedMemory { name, op, size } => format!(
+            "{who} {} shared memory {name} ({size} bytes)",
+            crate::engine::protocol::words::shm_verb(*op)
+        ),
+        Event::SharedMemoryBytes { .. } | Event::SharedMemoryLeak { .. } => {
+            crate::engine::protocol::words::describe(&f.event)
+        }
         Event::Sample(s) => {
             let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
             format!(

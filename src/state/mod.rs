@@ -10,6 +10,7 @@ mod pool;
 mod procs;
 mod proxy;
 mod queue;
+mod segments;
 mod shared;
 mod size;
 mod sync;
@@ -27,6 +28,7 @@ pub use pool::Task;
 pub use procs::Proc;
 pub use proxy::ProxyView;
 pub use queue::{QUEUE_CHIPS, QueueItem};
+pub use segments::Segment;
 pub use shared::Cell;
 pub use sync::SyncView;
 pub use timeline::{Activity, TIMELINE_SECS};
@@ -69,6 +71,8 @@ pub struct RunState {
     pub sync: BTreeMap<u32, SyncView>,
     /// Objects a Manager holds for the program, by id.
     pub proxies: BTreeMap<u32, ProxyView>,
+    /// A program's shared memory segments, by name.
+    pub segments: BTreeMap<String, Segment>,
     /// The counter's latest value as written (lock demo).
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
@@ -180,6 +184,9 @@ impl RunState {
                 arg,
                 rtt_us,
             } => self.on_proxy_call(pid, at, *id, method, arg, *rtt_us),
+            Event::SharedMemory { name, op, size } => self.on_shm(pid, at, name, *op, *size),
+            Event::SharedMemoryBytes { name, head } => self.on_shm_bytes(name, head),
+            Event::SharedMemoryLeak { name, .. } => self.on_shm_leak(name),
             Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
             Event::SyncDone { kind, id, ok } => self.on_sync_done(pid, at, *kind, *id, *ok),
             Event::SyncAction { kind, id, action } => {

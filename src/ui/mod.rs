@@ -97,7 +97,7 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
                 panes::queue(app, theme, area, buf)
             } else if !run.tasks.is_empty() {
                 panes::pool(app, theme, area, buf)
-            } else if !run.shared.is_empty() {
+            } else if !run.shared.is_empty() || !run.segments.is_empty() {
                 panes::shared(app, theme, area, buf)
             } else {
                 panes::children(app, theme, area, buf)

@@ -158,6 +158,26 @@ pub enum Event {
         arg: String,
         rtt_us: u64,
     },
+    /// This process created, attached, closed or unlinked a `shared_memory` segment
+    /// (`name` as in /dev/shm, `size` in bytes).
+    SharedMemory { name: String, op: ShmOp, size: u64 },
+    /// proclab read a segment's first bytes from /dev/shm itself (sampled, read-only: the
+    /// program's memory is never touched), when they changed.
+    SharedMemoryBytes { name: String, head: Vec<u8> },
+    /// A segment the program created and never unlinked: still in /dev/shm at the end
+    /// (`removed`: proclab removed it, so nothing is left behind), or already cleaned up by
+    /// Python's resource tracker.
+    SharedMemoryLeak { name: String, removed: bool },
+}
+
+/// What a process did to a shared memory segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShmOp {
+    Create,
+    Attach,
+    Close,
+    Unlink,
 }
 
 /// What kind of object a [`Event::Named`] names.
@@ -647,6 +667,19 @@ pub(crate) mod tests {
                 method: "__getitem__".into(),
                 arg: "'count'".into(),
                 rtt_us: 23,
+            },
+            Event::SharedMemory {
+                name: "psm_1a2b".into(),
+                op: ShmOp::Attach,
+                size: 4096,
+            },
+            Event::SharedMemoryBytes {
+                name: "psm_1a2b".into(),
+                head: vec![0, 1, 255],
+            },
+            Event::SharedMemoryLeak {
+                name: "psm_1a2b".into(),
+                removed: true,
             },
         ]
     }

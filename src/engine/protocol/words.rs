@@ -119,6 +119,22 @@ pub fn describe(e: &Event) -> String {
             arg,
             rtt_us,
         } => format!("proxy {id}.{method}({arg}): {rtt_us} µs round trip"),
+        Event::SharedMemory { name, op, size } => {
+            format!("{} shared memory {name} ({size} bytes)", shm_verb(*op))
+        }
+        Event::SharedMemoryBytes { name, head } => {
+            format!("shared memory {name} starts {}", bytes_preview(head))
+        }
+        Event::SharedMemoryLeak {
+            name,
+            removed: true,
+        } => format!("LEAK: shared memory {name} was never unlinked; proclab removed it"),
+        Event::SharedMemoryLeak {
+            name,
+            removed: false,
+        } => format!(
+            "LEAK: shared memory {name} was never unlinked (the resource tracker removed it)"
+        ),
         Event::User(a) => match a {
             UserAction::Pause => "user: pause (SIGSTOP to the group)".into(),
             UserAction::Resume => "user: resume (SIGCONT)".into(),
@@ -262,4 +278,31 @@ fn describe_outcome(o: &Outcome) -> String {
             format!("orphan {pid}: PPID {ppid_before} before its parent died, {ppid_after} after")
         }
     }
+}
+
+/// The verb for what a process did to a shared memory segment.
+pub fn shm_verb(op: super::ShmOp) -> &'static str {
+    match op {
+        super::ShmOp::Create => "created",
+        super::ShmOp::Attach => "attached",
+        super::ShmOp::Close => "closed",
+        super::ShmOp::Unlink => "unlinked",
+    }
+}
+
+/// Bytes as hex, with their printable ASCII: `68 69 00 ff  hi..`.
+pub fn bytes_preview(head: &[u8]) -> String {
+    let hex: Vec<String> = head.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let text: String = head
+        .iter()
+        .take(16)
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("{}  {text}", hex.join(" "))
 }

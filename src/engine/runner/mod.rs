@@ -134,7 +134,22 @@ struct Shared {
     /// Taken while frames go into the channel, so the user's actions waiting in `user`
     /// enter it before the next frame of the run (a step before what it let happen).
     sending: Mutex<()>,
+    /// The program's shared memory segments, by name.
+    segments: Mutex<std::collections::BTreeMap<String, Segment>>,
 }
+
+/// What the runner knows of a shared memory segment of the program.
+#[derive(Default)]
+struct Segment {
+    /// The program created it (rather than attaching one made elsewhere).
+    created: bool,
+    unlinked: bool,
+    /// Its first bytes as last read, to report only changes.
+    head: Vec<u8>,
+}
+
+/// Bytes of a segment proclab reads and shows.
+const SEGMENT_HEAD: usize = 64;
 
 impl Shared {
     /// Put `frame` into the stream, after the user's actions that came before it.
@@ -176,9 +191,80 @@ impl Shared {
             Event::Error { .. } => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
             }
+            Event::SharedMemory { name, op, .. } => {
+                let mut segs = lock(&self.segments);
+                let s = segs.entry(name.clone()).or_default();
+                match op {
+                    protocol::ShmOp::Create => s.created = true,
+                    protocol::ShmOp::Unlink => s.unlinked = true,
+                    _ => {}
+                }
+            }
             _ => {}
         }
     }
+
+    /// The first bytes of each segment still linked that changed since the last look,
+    /// read from /dev/shm (read-only, without blocking).
+    fn segment_changes(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (name, s) in lock(&self.segments).iter_mut() {
+            if s.unlinked {
+                continue;
+            }
+            if let Some(head) = read_segment(name)
+                && head != s.head
+            {
+                s.head = head.clone();
+                out.push((name.clone(), head));
+            }
+        }
+        out
+    }
+
+    /// Segments the program created and never unlinked: each removed from /dev/shm if it
+    /// is still there (nothing a program under proclab makes is left behind).
+    fn leaked_segments(&self) -> Vec<(String, bool)> {
+        lock(&self.segments)
+            .iter()
+            .filter(|(_, s)| s.created && !s.unlinked)
+            .map(|(name, _)| {
+                let removed = segment_path(name).is_some_and(|p| std::fs::remove_file(p).is_ok());
+                (name.clone(), removed)
+            })
+            .collect()
+    }
+}
+
+/// Where a segment lives, for a name a segment can have: nothing that could point outside
+/// /dev/shm.
+fn segment_path(name: &str) -> Option<std::path::PathBuf> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    ok.then(|| std::path::Path::new("/dev/shm").join(name))
+}
+
+/// A segment's first bytes, read without blocking and without changing it.
+fn read_segment(name: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(segment_path(name)?)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut head = vec![0u8; SEGMENT_HEAD];
+    let n = f.read(&mut head).ok()?;
+    head.truncate(n);
+    Some(head)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -227,6 +313,7 @@ impl Run {
             done: AtomicBool::new(false),
             user: Mutex::new((Vec::new(), false)),
             sending: Mutex::new(()),
+            segments: Mutex::new(Default::default()),
         });
         let grace = opts.grace;
         let python = opts.python.is_some();

@@ -306,6 +306,7 @@ mod tests {
             done: AtomicBool::new(false),
             user: Mutex::new((Vec::new(), false)),
             sending: Mutex::new(()),
+            segments: Mutex::new(Default::default()),
         };
         read_events(r, &tx, &shared);
         writer.join().expect("writer");

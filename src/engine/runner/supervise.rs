@@ -181,6 +181,16 @@ pub(super) fn supervise(
                         event: Event::Sample(sample),
                     },
                 );
+                for (name, head) in shared.segment_changes() {
+                    shared.forward(
+                        &tx,
+                        Frame {
+                            t_us: protocol::now_us(),
+                            pid: 0,
+                            event: Event::SharedMemoryBytes { name, head },
+                        },
+                    );
+                }
                 sleep_unless_done(every, &shared.done);
             }
         })
@@ -221,6 +231,9 @@ pub(super) fn supervise(
     shared.done.store(true, Ordering::SeqCst);
     if let Some(o) = observer {
         let _ = o.join();
+    }
+    for (name, removed) in shared.leaked_segments() {
+        send(&tx, &shared, 0, Event::SharedMemoryLeak { name, removed });
     }
     let summary = RunSummary {
         demo,

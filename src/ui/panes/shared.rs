@@ -39,6 +39,39 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
+    // shared_memory segments: who made, attached, closed and unlinked each, its bytes.
+    for (name, seg) in &run.segments {
+        let mut spans = vec![Span::styled(
+            format!("{name} ({} B)", seg.size),
+            theme.title(),
+        )];
+        let mut who = |label: &str, pids: &mut dyn Iterator<Item = &i32>| {
+            let pids: Vec<&crate::state::Proc> = pids.filter_map(|p| run.procs.get(p)).collect();
+            if !pids.is_empty() {
+                spans.push(Span::styled(format!(" {label} "), theme.dim()));
+                for p in pids {
+                    spans.push(proc_tag(theme, p));
+                }
+            }
+        };
+        who("created by", &mut seg.created_by.iter());
+        who("attached by", &mut seg.attached.iter());
+        who("closed by", &mut seg.closed.iter());
+        who("unlinked by", &mut seg.unlinked_by.iter());
+        if seg.leaked {
+            spans.push(Span::styled("  LEAK: never unlinked", theme.bad()));
+        }
+        lines.push(Line::from(spans));
+        if !seg.head.is_empty() {
+            lines.push(Line::styled(
+                format!(
+                    "  read by proclab: {}",
+                    crate::engine::protocol::words::bytes_preview(&seg.head)
+                ),
+                theme.dim(),
+            ));
+        }
+    }
     if lines.is_empty() {
         lines.push(Line::styled(
             "shared cells appear when a process writes them",
