@@ -1069,13 +1069,20 @@ def _patch_process_pool_executor(m):
 
     orig_submit = m.ProcessPoolExecutor.submit
 
-    def submit(self, fn, /, *args, **kwargs):
-        future = orig_submit(self, fn, *args, **kwargs)
+    def submit(*args, **kwargs):
+        # Whatever the original takes (3.8 still accepts fn= as a keyword), unchanged.
+        future = orig_submit(*args, **kwargs)
         try:
+            self = args[0]
+            if len(args) > 1:
+                fn, call_args, call_kwargs = args[1], args[2:], kwargs
+            else:
+                call_kwargs = dict(kwargs)
+                fn, call_args = call_kwargs.pop("fn", None), ()
             task = _work_id(_queue_id(self._call_queue), self._queue_count - 1)
             future._proclab_task = task
             future._proclab_chunk = _is_chunk(fn)
-            emit("task_submitted", {"task": task, "arg": _work_arg(fn, args, kwargs)})
+            emit("task_submitted", {"task": task, "arg": _work_arg(fn, call_args, call_kwargs)})
         except Exception:  # noqa: BLE001
             pass
         return future
