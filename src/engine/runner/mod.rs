@@ -152,6 +152,20 @@ struct Segment {
 const SEGMENT_HEAD: usize = 64;
 
 impl Shared {
+    /// Nothing seen yet.
+    fn new() -> Self {
+        Shared {
+            live: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(BTreeSet::new()),
+            errors: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+            user: Mutex::new((Vec::new(), false)),
+            sending: Mutex::new(()),
+            segments: Mutex::new(Default::default()),
+        }
+    }
+
     /// Put `frame` into the stream, after the user's actions that came before it.
     fn forward(&self, tx: &SyncSender<Frame>, frame: Frame) {
         self.note(&frame);
@@ -305,16 +319,7 @@ impl Run {
         // SAFETY: prctl with constant arguments.
         unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
 
-        let shared = Arc::new(Shared {
-            live: Mutex::new(BTreeSet::new()),
-            seen: Mutex::new(BTreeSet::new()),
-            errors: AtomicU32::new(0),
-            stopped: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            user: Mutex::new((Vec::new(), false)),
-            sending: Mutex::new(()),
-            segments: Mutex::new(Default::default()),
-        });
+        let shared = Arc::new(Shared::new());
         let grace = opts.grace;
         let python = opts.python.is_some();
         let (started_tx, started_rx) = mpsc::channel();

@@ -271,7 +271,6 @@ pub(super) fn read_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicU32;
 
     #[test]
     fn random_bytes_on_the_event_pipe_give_an_error_event_and_good_frames_survive() {
@@ -298,16 +297,7 @@ mod tests {
                 .expect("write");
         });
         let (tx, rx) = crate::engine::runner::channel();
-        let shared = Shared {
-            live: Mutex::new(BTreeSet::new()),
-            seen: Mutex::new(BTreeSet::new()),
-            errors: AtomicU32::new(0),
-            stopped: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            user: Mutex::new((Vec::new(), false)),
-            sending: Mutex::new(()),
-            segments: Mutex::new(Default::default()),
-        };
+        let shared = Shared::new();
         read_events(r, &tx, &shared);
         writer.join().expect("writer");
         let events: Vec<Event> = rx.try_iter().map(|f| f.event).collect();
