@@ -49,9 +49,26 @@ pub struct PythonProgram {
 pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf, String> {
     // The interpreter itself (sys.executable), not a launcher such as a pyenv shim: a
     // launcher's helpers would show up in the process tree.
-    if let Some(p) = explicit {
+    if let Some(given) = explicit {
+        // A bare name (`--python python3.12`) is looked up on PATH, as a shell would.
+        let on_path = (given.components().count() == 1 && !given.exists())
+            .then(|| {
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                    .map(|dir| dir.join(given))
+                    .find(|c| c.is_file())
+            })
+            .flatten();
+        let bare = given.components().count() == 1;
+        let p = on_path.as_deref().unwrap_or(given);
         if !p.exists() {
-            return Err(format!("{}: no such file (--python)", p.display()));
+            return Err(if bare {
+                format!(
+                    "{}: no such file, nor a program of that name on PATH (--python)",
+                    given.display()
+                )
+            } else {
+                format!("{}: no such file (--python)", given.display())
+            });
         }
         return match version(p) {
             Some(v) => Ok(v.executable),
