@@ -176,8 +176,12 @@ fn a_panic_restores_the_terminal_and_kills_the_demo() {
 
 #[test]
 fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
-    let data = std::env::temp_dir().join(format!("proclab-progress-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    // Removed when the test ends, passed or failed.
+    let tmp = tempfile::Builder::new()
+        .prefix("proclab-progress-")
+        .tempdir()
+        .expect("temp dir");
+    let data = tmp.path();
     let env = [("XDG_DATA_HOME", data.to_str().expect("utf-8 path"))];
     let mut t = Tui::start_with(&["--lesson", "process"], 120, 40, &env);
     t.wait_for("ready: press r");
@@ -204,7 +208,6 @@ fn a_finished_lesson_is_remembered_and_the_app_reopens_at_the_next_one() {
     assert!(s.contains(&format!("1/{n} Process")), "{s}");
     t.keys("q");
     t.wait_exit();
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -217,8 +220,11 @@ fn watch_runs_a_students_program_and_shows_what_each_process_printed() {
         eprintln!("skipped: no python3 on PATH (CI installs it)");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("proclab-watch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let tmp = tempfile::Builder::new()
+        .prefix("proclab-watch-")
+        .tempdir()
+        .expect("temp dir");
+    let dir = tmp.path();
     let script = dir.join("mine.py");
     std::fs::write(
         &script,
@@ -243,5 +249,4 @@ fn watch_runs_a_students_program_and_shows_what_each_process_printed() {
     t.keys("q");
     t.wait_exit();
     assert_group_gone(main as i32);
-    let _ = std::fs::remove_dir_all(&dir);
 }

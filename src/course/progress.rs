@@ -103,15 +103,19 @@ impl Progress {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("proclab-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir.join("proclab").join("progress.json")
+    /// A progress path inside a private folder; the folder goes when the guard does.
+    fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("proclab-test-{name}-"))
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().join("proclab").join("progress.json");
+        (dir, path)
     }
 
     #[test]
     fn progress_survives_a_save_and_load() {
-        let path = scratch("roundtrip");
+        let (_dir, path) = scratch("roundtrip");
         let (mut p, warning) = Progress::load(&path);
         assert_eq!(
             (p.done.len(), warning),
@@ -133,7 +137,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_file_is_kept_as_a_backup_and_progress_resets() {
-        let path = scratch("corrupt");
+        let (_dir, path) = scratch("corrupt");
         std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
         std::fs::write(&path, "{ not json").expect("write");
         let (p, warning) = Progress::load(&path);

@@ -22,14 +22,29 @@ pub fn have_python() -> bool {
     ok
 }
 
-/// Write `source` as a script in a fresh folder and return its path.
-pub fn script(name: &str, source: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proclab-py-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join(format!("{name}.py"));
+/// A script in a folder of its own, removed with everything in it when dropped
+/// (also when the test fails).
+pub struct Script {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for Script {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Write `source` as a script in a fresh folder.
+pub fn script(name: &str, source: &str) -> Script {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("proclab-py-{name}-"))
+        .tempdir()
+        .expect("temp dir");
+    let path = dir.path().join(format!("{name}.py"));
     std::fs::write(&path, source).expect("write");
-    path
+    Script { _dir: dir, path }
 }
 
 pub fn run_script(name: &str, source: &str, extra: &[&str]) -> Finished {

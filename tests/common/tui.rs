@@ -14,8 +14,9 @@ pub struct Tui {
     rx: mpsc::Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
-    /// The private data directory, removed at the end.
-    data: std::path::PathBuf,
+    /// The private data directory of this app alone, removed with the Tui (two apps
+    /// of one size running at once never share it).
+    _data: tempfile::TempDir,
 }
 
 impl Tui {
@@ -47,9 +48,11 @@ impl Tui {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         // Progress goes to a private place, never the user's own.
-        let data =
-            std::env::temp_dir().join(format!("proclab-pty-{}-{cols}x{rows}", std::process::id()));
-        cmd.env("XDG_DATA_HOME", &data);
+        let data = tempfile::Builder::new()
+            .prefix("proclab-pty-")
+            .tempdir()
+            .expect("temp dir");
+        cmd.env("XDG_DATA_HOME", data.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -76,7 +79,7 @@ impl Tui {
             rx,
             writer,
             child,
-            data,
+            _data: data,
         }
     }
 
@@ -145,7 +148,6 @@ impl Tui {
 impl Drop for Tui {
     fn drop(&mut self) {
         let _ = self.child.kill();
-        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 
