@@ -18,6 +18,7 @@ import os
 import re
 import reprlib
 import socket
+import stat
 import struct
 import sys
 import threading
@@ -35,6 +36,9 @@ _BURST = 100.0
 _st = {
     "pid": None,
     "conn": None,
+    # (st_dev, st_ino) of this process's socket: after a fork the child closes its copy
+    # only if the descriptor is still that socket (the program may have reused it).
+    "conn_id": None,
     "off": False,
     "lock": threading.Lock(),
     "buckets": {},
@@ -69,6 +73,32 @@ def _switch_off(err):
         pass
 
 
+def _high_fd(sock):
+    """The same socket on a descriptor far above the program's own, so that the program
+    numbers its files as it would without proclab (its first pipe is fd 3, not 4)."""
+    import fcntl
+
+    try:
+        soft = resource_limit()
+        floor = 512 if soft > 1024 else max(3, soft // 2)
+        fd = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, floor)
+    except OSError:
+        return sock
+    moved = socket.socket(sock.family, sock.type, sock.proto, fileno=fd)
+    moved.settimeout(sock.gettimeout())
+    sock.close()
+    return moved
+
+
+def resource_limit():
+    try:
+        import resource
+
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except Exception:  # noqa: BLE001
+        return 1024
+
+
 def _connection():
     pid = os.getpid()
     if _st["pid"] != pid or _st["conn"] is None:
@@ -76,9 +106,19 @@ def _connection():
         # A stuck reader must not hang the program for ever: give up and switch off.
         s.settimeout(5.0)
         s.connect(_EVENTS)
+        s = _high_fd(s)
         _st["conn"] = s
+        _st["conn_id"] = _fd_id(s.fileno())
         _st["pid"] = pid
     return _st["conn"]
+
+
+def _fd_id(fd):
+    try:
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return None
 
 
 def _budget(kind):
@@ -136,7 +176,13 @@ def _after_fork_in_child():
     _st["held"] = {}
     if conn is not None:
         try:
-            conn.detach()  # leave the parent's socket to the parent
+            # The child's copy of the parent's socket: closed, so that every generation
+            # of forks holds no more descriptors than it would without proclab; left
+            # alone if the program has since put something else on that number.
+            if _fd_id(conn.fileno()) == _st["conn_id"]:
+                conn.close()
+            else:
+                conn.detach()
         except Exception:  # noqa: BLE001
             pass
     # Any fork, os.fork() included, is a new process: announce it at once (a
@@ -163,36 +209,92 @@ def _flush_held():
         emit("shared_write", body)
 
 
+def _pipe_mark(ino):
+    return os.path.join(_DIR, "pipe-%d" % ino)
+
+
+def _mark_pipes(fds):
+    """Remember these descriptors' pipes as proclab's own output pipes."""
+    for fd in fds:
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISFIFO(st.st_mode):
+                with open(_pipe_mark(st.st_ino), "x"):
+                    pass
+        except OSError:
+            pass
+
+
+def _is_ours(fd):
+    """True if `fd` is one of proclab's output pipes: the main process's, or one a process
+    of this program was given. A descriptor the program pointed elsewhere (a file, a pipe
+    of its own, /dev/null) or closed is the program's business and is left alone."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return stat.S_ISFIFO(st.st_mode) and os.path.exists(_pipe_mark(st.st_ino))
+
+
 def _adopt_output():
     """Give this process its own stdout/stderr pipes and hand their read ends to proclab,
-    which then knows which process printed each line."""
+    which then knows which process printed each line. Only a descriptor that still goes
+    to proclab is replaced, so a program that sends its children's output to a file (or
+    closed it) gets exactly what it would get without proclab."""
     if _st["adopted"] == os.getpid():
         return
     _st["adopted"] = os.getpid()
-    r1, w1 = os.pipe()
-    r2, w2 = os.pipe()
+    targets = [fd for fd in (1, 2) if _is_ours(fd)]
+    if not targets:
+        return
+    pipes = [os.pipe() for _ in targets]
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         s.settimeout(5.0)
         s.connect(_OUTPUT)
-        fds = array.array("i", [r1, r2]).tobytes()
+        fds = array.array("i", [r for r, _ in pipes]).tobytes()
+        # Which streams follow: bit 0 stdout, bit 1 stderr.
+        mask = sum(1 << (fd - 1) for fd in targets)
         s.sendmsg(
-            [struct.pack("<i", os.getpid())],
+            [struct.pack("<iB", os.getpid(), mask)],
             [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)],
         )
     finally:
         s.close()
-        os.close(r1)
-        os.close(r2)
+        for r, _ in pipes:
+            os.close(r)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # noqa: BLE001
             pass
-    os.dup2(w1, 1)
-    os.dup2(w2, 2)
-    os.close(w1)
-    os.close(w2)
+    _mark_pipes([w for _, w in pipes])
+    for fd, (_, w) in zip(targets, pipes):
+        if w != fd:
+            os.dup2(w, fd)
+            os.close(w)
+
+
+def _line_buffered_output():
+    """proclab reads the program's output through pipes, which Python would buffer in
+    blocks: lines would show late and all at once. At a terminal Python buffers by line,
+    and so it does here, in every process whose stdout/stderr still goes to proclab: each
+    line shows as it is printed, and text without a newline stays in the buffer as it
+    would (a fork then copies it, as at a terminal). A program that set its own buffering
+    (-u, PYTHONUNBUFFERED, a stream of its own) keeps it."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = getattr(sys, name, None)
+        try:
+            if (
+                stream is not None
+                and stream.fileno() == fd
+                and not stream.line_buffering
+                and not stream.write_through
+                and _is_ours(fd)
+            ):
+                stream.reconfigure(line_buffering=True)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def _cmdline():
@@ -371,23 +473,7 @@ def _install_queue_hooks():
     queues.Queue.__init__ = __init__
 
     # A watched queue handed to a spawn or forkserver child stays watched there.
-    orig_getstate = queues.Queue.__getstate__
-    orig_setstate = queues.Queue.__setstate__
-
-    def __getstate__(self):
-        state = orig_getstate(self)
-        if getattr(self, "_proclab_watched", False):
-            return (state, "proclab-watched")
-        return state
-
-    def __setstate__(self, state):
-        if isinstance(state, tuple) and len(state) == 2 and state[1] == "proclab-watched":
-            self._proclab_watched = True
-            state = state[0]
-        orig_setstate(self, state)
-
-    queues.Queue.__getstate__ = __getstate__
-    queues.Queue.__setstate__ = __setstate__
+    _carry_marks(queues.Queue, queues.Queue.__getstate__, queues.Queue.__setstate__)
 
     for cls in (queues.Queue, queues.JoinableQueue):
         orig_put = cls.put
@@ -543,37 +629,94 @@ def _install_lock_hooks():
 
 
 def _carry_marks(cls, orig_getstate, orig_setstate):
-    """Pickle what the probe marked on an object (watched, its synchronisation id) along
-    with its state, so a spawn or forkserver child's copy is marked too."""
+    """A spawn or forkserver child's copy of an object the probe marked (watched, its
+    synchronisation id) is marked too. The marks travel beside the pickle, in a file of
+    the probe's folder named after the object's semaphore, never in it: the pickled
+    state is exactly the program's own, so a process without the probe (another
+    interpreter, `python -S`, a cleared PYTHONPATH) unpickles it as it would anyway."""
 
     def __getstate__(self):
         state = orig_getstate(self)
-        marks = {}
-        if getattr(self, "_proclab_watched", False):
-            marks["watched"] = True
-        tag = getattr(self, "_proclab_sync", None)
-        if tag is not None:
-            marks["sync"] = tag
-        return (state, ("proclab", marks)) if marks else state
+        try:
+            marks = {}
+            if getattr(self, "_proclab_watched", False):
+                marks["watched"] = True
+            tag = getattr(self, "_proclab_sync", None)
+            if tag is not None:
+                marks["sync"] = list(tag)
+            if marks:
+                _marks_put(_mark_key(self), marks)
+        except Exception:  # noqa: BLE001
+            pass
+        return state
 
     def __setstate__(self, state):
-        if (
-            isinstance(state, tuple)
-            and len(state) == 2
-            and isinstance(state[1], tuple)
-            and len(state[1]) == 2
-            and state[1][0] == "proclab"
-        ):
-            marks = state[1][1]
-            if marks.get("watched"):
-                self._proclab_watched = True
-            if "sync" in marks:
-                self._proclab_sync = tuple(marks["sync"])
-            state = state[0]
+        # A SemLock's state names its semaphore, and its methods are made while the
+        # state is set: its marks must be in place before.
+        early = isinstance(state, tuple) and len(state) == 4 and isinstance(state[3], str)
+        if early:
+            _apply_marks(self, _marks_get("sem" + state[3]))
         orig_setstate(self, state)
+        if not early:
+            _apply_marks(self, _marks_get(_mark_key(self)))
 
     cls.__getstate__ = __getstate__
     cls.__setstate__ = __setstate__
+
+
+def _apply_marks(obj, marks):
+    if not marks:
+        return
+    if marks.get("watched"):
+        obj._proclab_watched = True
+    if "sync" in marks:
+        obj._proclab_sync = tuple(marks["sync"])
+
+
+# Where the semaphore that names an object lives: a Lock/Semaphore's own, a Queue's
+# read lock, a Condition's sleeper count, a Barrier's condition's. The kind keeps the
+# object's marks apart from those of the semaphores inside it.
+_KEY_PATHS = (
+    ("sem", ("_semlock",)),
+    ("queue", ("_rlock", "_semlock")),
+    ("cond", ("_sleeping_count", "_semlock")),
+    ("barrier", ("_cond", "_sleeping_count", "_semlock")),
+)
+
+
+def _mark_key(obj):
+    for kind, path in _KEY_PATHS:
+        o = obj
+        try:
+            for attr in path:
+                o = getattr(o, attr)
+        except AttributeError:
+            continue
+        name = getattr(o, "name", None)
+        if name:
+            return kind + name
+    return None
+
+
+def _mark_file(key):
+    return os.path.join(_DIR, "mark-" + key.replace("/", "-"))
+
+
+def _marks_put(key, marks):
+    if key is None:
+        return
+    with open(_mark_file(key), "w") as f:
+        f.write(json.dumps(marks))
+
+
+def _marks_get(key):
+    if key is None:
+        return None
+    try:
+        with open(_mark_file(key)) as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
 
 
 def _sem_id(sem):
@@ -807,26 +950,43 @@ def _install_pipe_hooks():
 
     base.send = send
     base.recv = recv
-    # A named end handed to a spawn or forkserver child keeps its name there.
+    # A named end handed to a spawn or forkserver child keeps its name there. The name
+    # travels beside the pickle, keyed by the end's pipe or socket (the same inode in
+    # every process): the pickle still says multiprocessing's own rebuild function, so
+    # a process without the probe rebuilds the end as it would anyway.
     orig_reduce = connection.reduce_connection
+    orig_rebuild = connection.rebuild_connection
 
     def reduce_connection(conn):
-        rebuild, args = orig_reduce(conn)
+        reduced = orig_reduce(conn)
         name = getattr(conn, "_proclab_name", None)
-        if name is None:
-            return rebuild, args
-        return _rebuild_named, (name, rebuild, args)
+        if name is not None:
+            try:
+                _marks_put(_conn_key(conn), {"name": name})
+            except Exception:  # noqa: BLE001
+                pass
+        return reduced
 
+    def rebuild_connection(*args):
+        conn = orig_rebuild(*args)
+        try:
+            marks = _marks_get(_conn_key(conn))
+            if marks:
+                conn._proclab_name = marks["name"]
+        except Exception:  # noqa: BLE001
+            pass
+        return conn
+
+    # Pickled by name: the same name as multiprocessing's own.
+    rebuild_connection.__module__ = orig_rebuild.__module__
+    rebuild_connection.__qualname__ = orig_rebuild.__qualname__
+    connection.rebuild_connection = rebuild_connection
     reduction.register(connection.Connection, reduce_connection)
 
 
-def _rebuild_named(name, rebuild, args):
-    conn = rebuild(*args)
-    try:
-        conn._proclab_name = name
-    except Exception:  # noqa: BLE001
-        pass
-    return conn
+def _conn_key(conn):
+    st = os.fstat(conn.fileno())
+    return "conn-%d-%d-%s%s" % (st.st_dev, st.st_ino, "r" * conn.readable, "w" * conn.writable)
 
 
 def _write(body, key):
@@ -1253,6 +1413,9 @@ def _announce_self():
         role, label = "server", "resource_tracker"
     elif str(os.getppid()) == os.environ.get("PROCLAB_RUNNER_PID"):
         role, label = "main", "main"
+        # The pipes proclab started the program with: a child whose stdout still goes
+        # there gets a pipe of its own; one the program pointed elsewhere is left alone.
+        _mark_pipes([1, 2])
     else:
         role, label = "worker", "python"
     emit(
@@ -1291,3 +1454,4 @@ def install():
         ),
     )
     _announce_self()
+    _line_buffered_output()

@@ -29,6 +29,7 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
         ),
         Event::Exited { status } => format!("{who} exited: {status}"),
         Event::Output { line, .. } => format!("{who} printed: {line}"),
+        Event::OutputPart { text, .. } => format!("{who} printed (no newline yet): {text}"),
         Event::Phase { name } => format!("phase: {name}"),
         Event::StepPoint { detail, .. } => format!("{who} waits to {detail}"),
         Event::QueuePut { item, size, .. } => {

@@ -90,6 +90,10 @@ pub struct RunState {
     pub output: VecDeque<(i32, Stream, String)>,
     /// Output lines dropped from the front to stay within [`OUTPUT_LINES`].
     pub output_dropped: u64,
+    /// Lines still being written (no newline yet), by process and stream: where each
+    /// stands in `output`, counted from the first line ever kept, so the whole line
+    /// replaces its start in place.
+    output_partial: HashMap<(i32, Stream), u64>,
     pub phase: Option<String>,
     pub outcomes: Vec<Outcome>,
     /// The run's error reports, the first [`ERRORS_KEPT`] of them.
@@ -153,7 +157,11 @@ impl RunState {
                 self.sync_forget(pid);
                 self.queue_blocked.remove(&pid);
             }
-            Event::Output { stream, line } => self.on_output(pid, *stream, line),
+            Event::Output { stream, line } => {
+                self.on_output(pid, *stream, line);
+                self.output_partial.remove(&(pid, *stream));
+            }
+            Event::OutputPart { stream, text } => self.on_output_part(pid, *stream, text),
             Event::Phase { name } => self.phase = Some(name.clone()),
             Event::StepPoint { op, detail } => self.on_step_point(pid, at, *op, detail),
             Event::QueuePut { item, size, .. } => self.on_queue_put(pid, at, item, *size),
@@ -246,11 +254,33 @@ impl RunState {
 
     /// A line a process printed; the oldest go beyond [`OUTPUT_LINES`].
     fn on_output(&mut self, pid: i32, stream: Stream, line: &str) {
+        if let Some(at) = self.partial_slot(pid, stream) {
+            *at = line.to_string();
+            return;
+        }
         self.output.push_back((pid, stream, line.to_string()));
         while self.output.len() > OUTPUT_LINES {
             self.output.pop_front();
             self.output_dropped += 1;
         }
+    }
+
+    fn on_output_part(&mut self, pid: i32, stream: Stream, text: &str) {
+        if let Some(at) = self.partial_slot(pid, stream) {
+            *at = text.to_string();
+            return;
+        }
+        self.on_output(pid, stream, text);
+        let index = self.output_dropped + self.output.len() as u64 - 1;
+        self.output_partial.insert((pid, stream), index);
+    }
+
+    /// The output line that holds this process's unfinished line on this stream, if it is
+    /// still kept.
+    fn partial_slot(&mut self, pid: i32, stream: Stream) -> Option<&mut String> {
+        let index = *self.output_partial.get(&(pid, stream))?;
+        let at = index.checked_sub(self.output_dropped)? as usize;
+        self.output.get_mut(at).map(|o| &mut o.2)
     }
 
     /// True for a run of a Python program (the probe's events).
@@ -304,6 +334,26 @@ mod tests {
                 start_method: "fork".into(),
             },
         )
+    }
+
+    #[test]
+    fn an_unfinished_line_shows_where_it_was_written_and_becomes_the_whole_line() {
+        let mut s = RunState::new();
+        let part = |text: &str| Event::OutputPart {
+            stream: Stream::Stderr,
+            text: text.into(),
+        };
+        let line = |stream, text: &str| Event::Output {
+            stream,
+            line: text.into(),
+        };
+        s.apply(&f(0, 3, part("test_a ... ")));
+        s.apply(&f(1, 4, line(Stream::Stdout, "other process")));
+        s.apply(&f(2, 3, part("test_a ... still")));
+        s.apply(&f(3, 3, line(Stream::Stderr, "test_a ... ok")));
+        s.apply(&f(4, 3, line(Stream::Stderr, "next line")));
+        let texts: Vec<&str> = s.output.iter().map(|o| o.2.as_str()).collect();
+        assert_eq!(texts, ["test_a ... ok", "other process", "next line"]);
     }
 
     #[test]

@@ -168,6 +168,11 @@ pub enum Event {
     /// (`removed`: proclab removed it, so nothing is left behind), or already cleaned up by
     /// Python's resource tracker.
     SharedMemoryLeak { name: String, removed: bool },
+    /// The start of a line a process wrote without its newline yet (a prompt, a test
+    /// runner's `test_x ... `), sent once its pipe has been quiet for a moment so it shows
+    /// as it is written; `text` is all of the line so far. The whole line still follows as
+    /// one [`Event::Output`], so the Output events alone are exactly the lines printed.
+    OutputPart { stream: Stream, text: String },
 }
 
 /// What a process did to a shared memory segment.
@@ -266,7 +271,7 @@ pub enum Op {
 }
 
 /// Which standard stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stream {
     Stdout,

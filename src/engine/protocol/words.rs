@@ -38,6 +38,14 @@ pub fn describe(e: &Event) -> String {
             stream: Stream::Stderr,
             line,
         } => format!("! {line}"),
+        Event::OutputPart {
+            stream: Stream::Stdout,
+            text,
+        } => format!("| {text}… (no newline yet)"),
+        Event::OutputPart {
+            stream: Stream::Stderr,
+            text,
+        } => format!("! {text}… (no newline yet)"),
         Event::Phase { name } => format!("== {name}"),
         Event::StepPoint { op, detail } => format!("waits to {op:?}: {detail}"),
         Event::QueuePut { item, size, .. } => format!("put {item} (size {size})"),

@@ -3,7 +3,7 @@
 //! events back in time order.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender};
@@ -199,40 +199,50 @@ pub(super) fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) 
 pub(super) fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Arc<Shared>) {
     let mut readers = Vec::new();
     loop {
-        let mut pid_bytes = [0u8; 4];
-        let mut iov = [std::io::IoSliceMut::new(&mut pid_bytes)];
+        // The sender's PID, then (from the probe) which streams it sends: bit 0 stdout,
+        // bit 1 stderr; a bare PID sends both.
+        let mut head = [0u8; 5];
         let mut space = nix::cmsg_space!([RawFd; 2]);
-        let msg = match recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Ok(m) => m,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => break,
-        };
-        if msg.bytes == 0 {
-            break; // every sender has gone
-        }
-        let mut received: Vec<RawFd> = Vec::new();
-        if let Ok(cmsgs) = msg.cmsgs() {
-            for c in cmsgs {
-                if let ControlMessageOwned::ScmRights(fds) = c {
-                    received.extend(fds);
+        let (bytes, received) = {
+            let mut iov = [std::io::IoSliceMut::new(&mut head)];
+            let msg = match recvmsg::<()>(
+                sock.as_raw_fd(),
+                &mut iov,
+                Some(&mut space),
+                MsgFlags::MSG_CMSG_CLOEXEC,
+            ) {
+                Ok(m) => m,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            };
+            let mut received: Vec<RawFd> = Vec::new();
+            if let Ok(cmsgs) = msg.cmsgs() {
+                for c in cmsgs {
+                    if let ControlMessageOwned::ScmRights(fds) = c {
+                        received.extend(fds);
+                    }
                 }
             }
-        }
+            (msg.bytes, received)
+        };
         // SAFETY: SCM_RIGHTS installed these descriptors in our table; we own them now.
         let owned: Vec<OwnedFd> = received
             .into_iter()
             .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
             .collect();
-        let pid = i32::from_le_bytes(pid_bytes);
-        for (fd, stream) in owned.into_iter().zip([Stream::Stdout, Stream::Stderr]) {
+        let pid = i32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        if bytes == 0 {
+            break; // every sender has gone
+        }
+        let mask = if bytes >= 5 { head[4] } else { 0b11 };
+        let streams = [(1u8, Stream::Stdout), (2u8, Stream::Stderr)]
+            .into_iter()
+            .filter(|(bit, _)| mask & bit != 0)
+            .map(|(_, s)| s);
+        for (fd, stream) in owned.into_iter().zip(streams) {
             let (tx, shared) = (tx.clone(), shared.clone());
             readers.push(spawn_named("proclab-output", move || {
-                read_lines(std::fs::File::from(fd), pid, stream, &tx, &shared)
+                read_lines(fd, pid, stream, &tx, &shared)
             }));
         }
     }
@@ -241,30 +251,77 @@ pub(super) fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Ar
     }
 }
 
-/// Forward each line of `src` as an Output event attributed to `pid`.
+/// How long a pipe must be quiet before a line without its newline yet is shown.
+const PARTIAL_AFTER_MS: u16 = 100;
+/// A "line" longer than this without a newline is sent as a line of its own, so memory
+/// stays bounded whatever a program writes.
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// Read one output pipe line by line until it closes. A line without its newline yet (a
+/// prompt, a test runner's `test_x ... ` before its result) is sent as
+/// [`Event::OutputPart`] once the pipe has been quiet for [`PARTIAL_AFTER_MS`], so it
+/// shows as it is written, not only when the line or the process ends.
 pub(super) fn read_lines(
-    src: impl Read,
+    src: impl Into<OwnedFd>,
     pid: i32,
     stream: Stream,
     tx: &SyncSender<Frame>,
     shared: &Shared,
 ) {
-    let mut reader = BufReader::new(src);
-    let mut line = Vec::new();
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+
+    let mut file = std::fs::File::from(src.into());
+    let mut pending: Vec<u8> = Vec::new();
+    // Bytes of `pending` already shown as a part.
+    let mut shown = 0;
+    let mut buf = vec![0u8; 16 * 1024];
+    let line_event = |bytes: &[u8]| {
+        let mut bytes = bytes;
+        while let [rest @ .., b'\n' | b'\r'] = bytes {
+            bytes = rest;
+        }
+        Event::Output {
+            stream,
+            line: protocol::clip(&String::from_utf8_lossy(bytes), MAX_TEXT),
+        }
+    };
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {
-                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    line.pop();
+        if pending.len() > shown {
+            let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(PARTIAL_AFTER_MS)) {
+                Ok(0) => {
+                    let text = protocol::clip(&String::from_utf8_lossy(&pending), MAX_TEXT);
+                    send(tx, shared, pid, Event::OutputPart { stream, text });
+                    shown = pending.len();
+                    continue;
                 }
-                let text = protocol::clip(&String::from_utf8_lossy(&line), MAX_TEXT);
-                send(tx, shared, pid, Event::Output { stream, line: text });
+                Err(nix::errno::Errno::EINTR) => continue,
+                _ => {}
             }
+        }
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
+        };
+        pending.extend_from_slice(&buf[..n]);
+        let mut start = 0;
+        while let Some(i) = pending[start..].iter().position(|b| *b == b'\n') {
+            send(tx, shared, pid, line_event(&pending[start..start + i]));
+            start += i + 1;
+            shown = 0;
         }
+        pending.drain(..start);
+        if pending.len() > LONGEST_LINE {
+            send(tx, shared, pid, line_event(&pending));
+            pending.clear();
+            shown = 0;
+        }
+    }
+    if !pending.is_empty() {
+        send(tx, shared, pid, line_event(&pending));
     }
 }
 

@@ -73,7 +73,8 @@ pub(super) fn spawn_main(
     Ok(child)
 }
 
-/// Start the script under the probe: `python -u script args`, its own process group, the
+/// Start the script under the probe: `python script args` (its own buffering: the probe
+/// buffers pipes by line, as a terminal does), its own process group, the
 /// probe's folder first on PYTHONPATH, dying with proclab like the native main does.
 pub(super) fn spawn_python(
     py: &crate::engine::python::PythonProgram,
@@ -86,8 +87,7 @@ pub(super) fn spawn_python(
     }
     let parent = std::process::id() as i32;
     let mut cmd = Command::new(&py.python);
-    cmd.arg("-u")
-        .arg(&py.script)
+    cmd.arg(&py.script)
         .args(&py.args)
         .env("PYTHONPATH", pythonpath)
         // No __pycache__ beside the student's files.
