@@ -79,7 +79,7 @@ struct WatchArgs {
     /// The Python interpreter (default: the first python3 on PATH).
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
-    /// Stop the program if it starts more than this many processes.
+    /// Stop the program if more than this many of its processes are alive at once.
     #[arg(long, default_value_t = crate::engine::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
     max_procs: u32,
     /// Record every run to this file (the second run to FILE-2, ...).
@@ -181,7 +181,8 @@ struct RunArgs {
     /// The Python interpreter (default: the first python3 on PATH).
     #[arg(long, value_name = "PATH")]
     python: Option<std::path::PathBuf>,
-    /// Python runner: stop the program if it starts more than this many processes.
+    /// Python runner: stop the program if more than this many of its processes are alive
+    /// at once.
     #[arg(long, default_value_t = crate::engine::runner::MAX_PROCS, value_parser = clap::value_parser!(u32).range(1..))]
     max_procs: u32,
     /// Python runner: arguments for the program, after `--`.

@@ -517,3 +517,187 @@ fn the_lock_lessons_program_loses_updates_without_the_lock_and_not_with_it() {
     let (expected, actual) = lock_program(&["--lock"]);
     assert_eq!((expected, actual), (80000, 80000));
 }
+
+#[test]
+fn the_limit_counts_processes_alive_at_once_not_all_ever_started() {
+    if !have_python() {
+        return;
+    }
+    // Thirty short-lived children, one at a time: never more than two processes at once.
+    let run = run_script(
+        "oneatatime",
+        "import multiprocessing as mp\ndef f(i):\n    pass\nif __name__ == '__main__':\n    for i in range(30):\n        p = mp.Process(target=f, args=(i,))\n        p.start()\n        p.join()\n    print('all done')\n",
+        &["--max-procs", "5"],
+    );
+    assert_eq!(run.code, Some(0), "{:?}", run.errors());
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    assert_eq!(printed(&run)[&run.main_pid()], ["all done"]);
+    let children = run
+        .spawned()
+        .iter()
+        .filter(|s| s.2 == Role::Worker)
+        .map(|s| s.0)
+        .collect::<HashSet<_>>();
+    assert_eq!(children.len(), 30);
+}
+
+/// The names a program printed on a line starting with `tag`, after the tag.
+fn named(run_frames: &[proclab::engine::protocol::Frame], tag: &str) -> Vec<String> {
+    run_frames
+        .iter()
+        .find_map(|f| match &f.event {
+            Event::Output { line, .. } if line.starts_with(tag) => Some(
+                line.split_whitespace()
+                    .skip(1)
+                    .map(String::from)
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the program printed no {tag:?} line"))
+}
+
+/// What of a program is still there: /dev/shm entries (`sem.NAME` for a semaphore
+/// `/NAME`, `NAME` for a segment), folders and live processes, waiting up to 3 s for
+/// them to go.
+fn left_of(shm: &[String], dirs: &[String], pids: &[i32]) -> Vec<String> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let mut left: Vec<String> = shm
+            .iter()
+            .map(|n| match n.strip_prefix('/') {
+                Some(sem) => format!("/dev/shm/sem.{sem}"),
+                None => format!("/dev/shm/{n}"),
+            })
+            .chain(dirs.iter().cloned())
+            .filter(|p| std::path::Path::new(p).exists())
+            .collect();
+        for pid in pids {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if stat
+                .rsplit_once(')')
+                .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
+            {
+                left.push(format!("process {pid}"));
+            }
+        }
+        if left.is_empty() || std::time::Instant::now() > until {
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A program with what a killed run would leave: a process that left the group, a
+/// shared memory segment, a spawn Queue's semaphores and a Manager's pymp- folder.
+const LEAVES: &str = r#"
+import multiprocessing as mp, os, sys, time
+from multiprocessing import shared_memory
+def daemon(q):
+    os.setsid()
+    q.put(os.getpid())
+    time.sleep(60)
+if __name__ == "__main__":
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    manager = ctx.Manager()
+    shm = shared_memory.SharedMemory(create=True, size=64)
+    p = ctx.Process(target=daemon, args=(q,))
+    p.start()
+    print("pids", q.get(timeout=30), flush=True)
+    sems = [l._semlock.name for l in (q._rlock, q._wlock, q._sem) if l is not None]
+    print("shm", shm.name, *sems, flush=True)
+    print("dirs", mp.util.get_temp_dir(), flush=True)
+    print("running", flush=True)
+    try:
+        time.sleep(60)
+    finally:
+        print("cleanup ran", flush=True)
+"#;
+
+fn leaves_of(frames: &[proclab::engine::protocol::Frame]) -> (Vec<String>, Vec<String>, Vec<i32>) {
+    let pids = named(frames, "pids ")
+        .iter()
+        .map(|p| p.parse().expect("pid"))
+        .collect();
+    (named(frames, "shm "), named(frames, "dirs "), pids)
+}
+
+#[test]
+fn after_kill_9_of_proclab_nothing_of_the_program_is_left() {
+    if !have_python() {
+        return;
+    }
+    let path = script("leaves", LEAVES);
+    let (mut live, main) = until_running(&path);
+    let (shm, dirs, pids) = leaves_of(&live.frames);
+    assert_eq!(
+        left_of(&shm, &dirs, &pids).len(),
+        shm.len() + dirs.len() + pids.len()
+    );
+    // SAFETY: signalling the proclab we started.
+    unsafe { libc::kill(live.child.id() as i32, libc::SIGKILL) };
+    let _ = live.child.wait();
+    assert_group_gone(main);
+    assert_eq!(left_of(&shm, &dirs, &pids), Vec::<String>::new());
+}
+
+#[test]
+fn a_stop_lets_the_program_clean_up_also_when_proclab_was_started_ignoring_sigint() {
+    if !have_python() {
+        return;
+    }
+    let path = script("cleanup", LEAVES);
+    let mut live = Live::start_ignoring_sigint(&["--file", path.to_str().expect("utf-8")]);
+    let main = live.main_pid();
+    live.until(
+        "the program's 'running'",
+        |f| matches!(&f.event, Event::Output { line, .. } if line == "running"),
+    );
+    let (shm, dirs, pids) = leaves_of(&live.frames);
+    // SAFETY: signalling the proclab we started.
+    unsafe { libc::kill(live.child.id() as i32, libc::SIGTERM) };
+    live.rest();
+    assert_eq!(live.child.wait().expect("wait").code(), Some(130));
+    // The program got the Ctrl-C a terminal would give it and ran its own cleanup.
+    assert!(
+        live.frames.iter().any(|f| f.pid == main
+            && matches!(&f.event, Event::Output { line, .. } if line == "cleanup ran")),
+        "the program's finally block ran"
+    );
+    assert_group_gone(main);
+    assert_eq!(left_of(&shm, &dirs, &pids), Vec::<String>::new());
+}
+
+#[test]
+fn a_program_stopped_at_the_limit_leaves_no_semaphores() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script(
+        "spawnbomb",
+        r#"
+import multiprocessing as mp, time
+if __name__ == "__main__":
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    print("shm", *[l._semlock.name for l in (q._rlock, q._wlock, q._sem)], flush=True)
+    ps = [ctx.Process(target=time.sleep, args=(30,)) for _ in range(12)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+"#,
+        &["--max-procs", "4"],
+    );
+    assert!(
+        run.errors()
+            .iter()
+            .any(|e| e.contains("more than 4 processes")),
+        "{:?}",
+        run.errors()
+    );
+    let shm = named(&run.frames, "shm ");
+    assert_eq!(shm.len(), 3);
+    assert_eq!(left_of(&shm, &[], &[]), Vec::<String>::new());
+}

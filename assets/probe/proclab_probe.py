@@ -137,6 +137,8 @@ def emit(kind, body, pid=None):
     """Send one event about `pid` (this process by default)."""
     if _st["off"] or not _DIR:
         return
+    if kind == "spawned" and pid is None:
+        _note_alive()
     try:
         line = json.dumps(
             {"t_us": _now_us(), "pid": pid or os.getpid(), "event": {kind: body}},
@@ -147,6 +149,36 @@ def emit(kind, body, pid=None):
             _connection().sendall(data)
     except Exception as e:  # noqa: BLE001
         _switch_off(e)
+
+
+def _leave_note(kind, value, content=""):
+    """Tell proclab, through a file in the probe's folder, of something of the program's
+    that must not outlive the run: a process (`pid`, with its start time so a reused PID
+    is never taken for it), a shared memory segment (`shm`), a named semaphore (`sem`),
+    a temp folder (`tmp`). If proclab itself is killed, its guard reads these to end the
+    processes, also those that left the process group, and remove the rest."""
+    if not _DIR:
+        return
+    try:
+        path = os.path.join(_DIR, "note-%s-%s" % (kind, value.encode().hex()))
+        with open(path, "w") as f:
+            f.write(content)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _note_alive():
+    pid = os.getpid()
+    if _st.get("noted") == pid:
+        return
+    _st["noted"] = pid
+    try:
+        with open("/proc/self/stat") as f:
+            # The start time, field 22, counted after the command's closing parenthesis.
+            start = f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        start = ""
+    _leave_note("pid", str(pid), start)
 
 
 def _preview(obj):
@@ -532,6 +564,30 @@ def _install_lock_hooks():
     from multiprocessing import context, synchronize
 
     orig_make = synchronize.SemLock._make_methods
+    orig_semlock_init = synchronize.SemLock.__init__
+
+    def semlock_init(self, *args, **kwargs):
+        orig_semlock_init(self, *args, **kwargs)
+        # Under spawn and forkserver a semaphore has a name (/dev/shm/sem.mp-...) until
+        # the program's cleanup unlinks it: proclab removes it if the program is killed.
+        name = getattr(self._semlock, "name", None)
+        if name:
+            _leave_note("sem", name.lstrip("/"))
+
+    synchronize.SemLock.__init__ = semlock_init
+
+    from multiprocessing import util
+
+    orig_temp_dir = util.get_temp_dir
+
+    def get_temp_dir():
+        path = orig_temp_dir()
+        if _st.get("temp_dir") != path:
+            _st["temp_dir"] = path
+            _leave_note("tmp", path)
+        return path
+
+    util.get_temp_dir = get_temp_dir
 
     def watching(orig):
         def make(self, *args, **kwargs):
@@ -1353,6 +1409,8 @@ def _patch_shared_memory(m):
     def __init__(self, *args, **kwargs):
         orig_init(self, *args, **kwargs)
         create = kwargs.get("create", args[1] if len(args) > 1 else False)
+        if create:
+            _leave_note("shm", self._name.lstrip("/"))
         report(self, "create" if create else "attach")
 
     def close(self):

@@ -180,15 +180,33 @@ impl Live {
 
     /// Start `proclab run <args> --json` with stdin piped.
     pub fn start(args: &[&str]) -> Live {
-        let mut child = Command::new(bin())
-            .arg("run")
+        Self::start_cmd(args, false)
+    }
+
+    /// The same, with SIGINT ignored, as a shell script's `proclab ... &` starts it.
+    pub fn start_ignoring_sigint(args: &[&str]) -> Live {
+        Self::start_cmd(args, true)
+    }
+
+    fn start_cmd(args: &[&str], ignore_sigint: bool) -> Live {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(bin());
+        cmd.arg("run")
             .args(args)
             .arg("--json")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("proclab starts");
+            .stderr(Stdio::piped());
+        if ignore_sigint {
+            // SAFETY: signal() is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::signal(libc::SIGINT, libc::SIG_IGN);
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn().expect("proclab starts");
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         // A test that waits for an event that never comes must fail, not hang CI: after a
         // minute the run is interrupted (SIGINT ends it cleanly, so the reads end too).

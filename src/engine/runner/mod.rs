@@ -7,9 +7,12 @@
 //!   the same towards its parent, so `kill -9` of proclab takes the whole tree down;
 //! - proclab is a child subreaper (`PR_SET_CHILD_SUBREAPER`), so workers orphaned by a
 //!   crashed demo main are re-parented here, reaped and reported;
-//! - stop sends SIGTERM (and SIGCONT, in case it is paused) to the group, then SIGKILL to
-//!   the group and every known PID after a grace period; the run ends only when
-//!   `waitpid` says no child is left.
+//! - stop goes in steps a grace period apart (a Python program: SIGINT, SIGTERM, SIGKILL;
+//!   a native demo: SIGTERM, SIGKILL), to the group and every known PID, so the program's
+//!   own cleanup runs; the run ends only when `waitpid` says no child is left;
+//! - a Python program's processes, segments, semaphores and temp folders are noted by
+//!   the probe (`sweep`): what is still there at the end is ended or removed, by proclab
+//!   or, if proclab was killed, by its guard.
 //!
 //! `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, so the demo is
 //! spawned by the supervisor thread, which lives until everything is reaped.
@@ -20,6 +23,7 @@
 mod readers;
 mod spawn;
 mod supervise;
+mod sweep;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -66,7 +70,7 @@ pub struct RunOptions {
     pub params: Params,
     /// Emit observer samples every this many ms (None: no samples). At least 250.
     pub sample_every: Option<Duration>,
-    /// Time between SIGTERM and SIGKILL when stopping.
+    /// Time between the steps of a stop (SIGINT, SIGTERM, SIGKILL).
     pub grace: Duration,
     /// Run this Python program under the probe instead of the native demo.
     pub python: Option<crate::engine::python::PythonProgram>,
@@ -446,8 +450,8 @@ impl Run {
         }
     }
 
-    /// Ask the demo to end: SIGTERM now, SIGKILL to whatever is left after the grace
-    /// period. Returns at once; [`Run::wait`] waits for the end.
+    /// Ask the demo to end, in steps (see [`stop_in_steps`]). Returns at once;
+    /// [`Run::wait`] waits for the end.
     pub fn stop(&self) {
         self.stop_as(true);
     }
@@ -466,29 +470,7 @@ impl Run {
         if by_user {
             self.user(0, UserAction::Stop);
         }
-        // A Python program gets what Ctrl-C in its terminal would give it (SIGINT to the
-        // group: KeyboardInterrupt, its cleanup runs); a native demo gets SIGTERM.
-        self.signal_group(if self.python {
-            libc::SIGINT
-        } else {
-            libc::SIGTERM
-        });
-        self.signal_group(libc::SIGCONT);
-        let shared = self.shared.clone();
-        let pgid = self.main_pid;
-        let grace = self.grace;
-        let _ = std::thread::Builder::new()
-            .name("proclab-stop".into())
-            .spawn(move || {
-                let until = Instant::now() + grace;
-                while Instant::now() < until {
-                    if shared.done.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                kill_everything(pgid, &shared);
-            });
+        stop_in_steps(self.main_pid, self.shared.clone(), self.python, self.grace);
     }
 
     /// Wait for the run to end and return its summary.
@@ -527,15 +509,53 @@ impl Drop for Run {
     }
 }
 
-/// SIGKILL the group, and every known PID in case one left the group.
-fn kill_everything(pgid: i32, shared: &Shared) {
+/// Send `sig` to the group, and to every known PID that left the group (`os.setsid()`).
+/// Once each: a second SIGINT would interrupt the cleanup the first one started.
+fn signal_everything(pgid: i32, shared: &Shared, sig: i32) {
     // SAFETY: signalling the demo's own processes.
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    unsafe { libc::kill(-pgid, sig) };
     for pid in lock(&shared.live).iter() {
         // SAFETY: as above; a PID already reaped by us cannot have been reused while we
         // still list it, because we remove it when we report its exit.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
+        unsafe {
+            if libc::getpgid(*pid) != pgid {
+                libc::kill(*pid, sig);
+            }
+        }
     }
+}
+
+/// End the run in steps, a grace period apart, so the program's own cleanup runs: a
+/// Python program first gets what Ctrl-C in its terminal would give it (SIGINT:
+/// KeyboardInterrupt, its `finally` blocks and exit handlers, its resource tracker
+/// unlinking semaphores), then SIGTERM; a native demo SIGTERM; whatever is left, SIGKILL.
+/// Each step goes to the group and to every known PID, and SIGCONT with the first in
+/// case the run is paused. Returns at once; stops stepping when the run is over.
+fn stop_in_steps(pgid: i32, shared: Arc<Shared>, python: bool, grace: Duration) {
+    let steps: &[i32] = if python {
+        &[libc::SIGINT, libc::SIGTERM, libc::SIGKILL]
+    } else {
+        &[libc::SIGTERM, libc::SIGKILL]
+    };
+    if shared.done.load(Ordering::SeqCst) {
+        return;
+    }
+    signal_everything(pgid, &shared, steps[0]);
+    signal_everything(pgid, &shared, libc::SIGCONT);
+    let _ = std::thread::Builder::new()
+        .name("proclab-stop".into())
+        .spawn(move || {
+            for sig in &steps[1..] {
+                let until = Instant::now() + grace;
+                while Instant::now() < until {
+                    if shared.done.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                signal_everything(pgid, &shared, *sig);
+            }
+        });
 }
 
 fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {

@@ -14,14 +14,15 @@ use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
 
 use crate::engine::protocol::{self, Decoder, Event, Frame, MAX_TEXT, Stream};
 
-use super::{Shared, kill_everything, lock, send, spawn_named};
+use super::{Shared, lock, send, spawn_named};
 
 /// Accept the probe's connections until the run is reaped, reading events and output
-/// from each; stop the run if it starts more than `limit` processes.
+/// from each; stop the run (in steps, `grace` apart) if more than `limit` of its
+/// processes are alive at once.
 pub(super) fn serve_probe(
     dir: crate::engine::python::ProbeDir,
     pgid: i32,
-    limit: usize,
+    (limit, grace): (usize, Duration),
     tx: &SyncSender<Frame>,
     shared: &Arc<Shared>,
     reaped: &AtomicBool,
@@ -31,7 +32,8 @@ pub(super) fn serve_probe(
         Err(_) => return,
     };
     let over = Arc::new(AtomicBool::new(false));
-    let spawned = Arc::new(Mutex::new(BTreeSet::new()));
+    // The program's processes announced and not yet reported ended.
+    let alive = Arc::new(Mutex::new(BTreeSet::new()));
     // Each process has its own connection, read by its own thread: a get can arrive
     // before the put that preceded it. `tx` is the sequencer, which restores time order.
     let mut readers = Vec::new();
@@ -61,17 +63,29 @@ pub(super) fn serve_probe(
             && let Some(conn) = crate::engine::python::accept(&events)
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
-            let spawned = spawned.clone();
+            let alive = alive.clone();
             readers.push(spawn_named("proclab-probe-events", move || {
                 let file = std::fs::File::from(conn);
                 crate::engine::python::read_probe_lines(file, |r| match r {
                     Ok(frame) => {
                         let n = {
-                            let mut s = lock(&spawned);
-                            if let Event::Spawned { .. } = frame.event {
-                                s.insert(frame.pid);
+                            let mut a = lock(&alive);
+                            match frame.event {
+                                Event::Spawned { .. } => {
+                                    a.insert(frame.pid);
+                                }
+                                Event::Exited { .. } => {
+                                    a.remove(&frame.pid);
+                                }
+                                _ => {}
                             }
-                            s.len()
+                            // An exit the probe could not see (a child reaped by
+                            // os.wait(), or never reaped): ask the kernel before
+                            // counting it against the limit.
+                            if a.len() > limit {
+                                a.retain(|pid| super::sweep::start_time(*pid).is_some());
+                            }
+                            a.len()
                         };
                         shared.forward(&tx, frame);
                         if n > limit && !over.swap(true, Ordering::SeqCst) {
@@ -82,12 +96,12 @@ pub(super) fn serve_probe(
                                 Event::Error {
                                     source: "limit".into(),
                                     message: format!(
-                                        "the program started more than {limit} processes: proclab stopped it"
+                                        "the program had more than {limit} processes alive at once: proclab stopped it"
                                     ),
                                 },
                             );
                             shared.stopped.store(true, Ordering::SeqCst);
-                            kill_everything(pgid, &shared);
+                            super::stop_in_steps(pgid, shared.clone(), true, grace);
                         }
                     }
                     Err(message) => send(

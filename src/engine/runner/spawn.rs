@@ -102,6 +102,10 @@ pub(super) fn spawn_python(
     unsafe {
         cmd.pre_exec(move || {
             tie_to_parent(parent, libc::SIGKILL, true);
+            // A proclab started with SIGINT ignored (`proclab ... &` in a script) would
+            // pass that on through exec, and Python would then ignore the SIGINT a stop
+            // starts with, skipping its cleanup: the program starts as from a terminal.
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
             Ok(())
         });
     }
@@ -188,6 +192,15 @@ pub fn guard_main(pgid: &str, dir: &std::path::Path) -> i32 {
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with("proclab-probe-"));
     if ours {
+        // Processes that left the group (os.setsid()), then what their cleanup, killed
+        // with them, never removed: the probe noted each in its folder.
+        let notes = super::sweep::read_notes(dir);
+        super::sweep::signal_noted(&notes, libc::SIGKILL);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while super::sweep::signal_noted(&notes, 0) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        super::sweep::remove_leftovers(&notes);
         let _ = std::fs::remove_dir_all(dir);
     }
     0

@@ -16,6 +16,7 @@ use crate::engine::protocol::{self, Event, Frame, RunSummary, Stream};
 
 use super::readers::{read_events, read_lines, receive_outputs, sequence, serve_probe};
 use super::spawn::{spawn_guard, spawn_main, spawn_python};
+use super::sweep;
 use super::{MIN_SAMPLE, QUEUE, RunError, RunOptions, Shared, lock, send, spawn_named};
 
 pub(super) fn supervise(
@@ -146,9 +147,10 @@ pub(super) fn supervise(
         let (tx, shared) = (tx.clone(), shared.clone());
         move || receive_outputs(out_mine, &tx, &shared)
     }));
+    let notes_dir = probe.as_ref().map(|d| d.path.clone());
     if let Some(dir) = probe {
         let (tx, shared, reaped) = (tx.clone(), shared.clone(), reaped.clone());
-        let limit = opts.max_procs;
+        let limit = (opts.max_procs, opts.grace);
         readers.push(spawn_named("proclab-probe", move || {
             serve_probe(dir, main_pid, limit, &tx, &shared, &reaped)
         }));
@@ -219,6 +221,12 @@ pub(super) fn supervise(
             _ => break, // ECHILD: nothing left
         }
     }
+    // The group is gone; a process that left it (os.setsid()) would outlive the run and
+    // keep its output pipes open: it ends now, SIGTERM then SIGKILL.
+    let notes = notes_dir.as_deref().map(sweep::read_notes);
+    if let Some(notes) = &notes {
+        end_survivors(notes, opts.grace);
+    }
     reaped.store(true, Ordering::SeqCst);
     if let Some(mut g) = guard {
         let _ = g.kill();
@@ -234,6 +242,11 @@ pub(super) fn supervise(
     }
     for (name, removed) in shared.leaked_segments() {
         send(&tx, &shared, 0, Event::SharedMemoryLeak { name, removed });
+    }
+    // What a stopped program's cleanup never ran for: named semaphores, segments, its
+    // pymp-* folder (after a clean exit its resource tracker has removed them already).
+    if let Some(notes) = &notes {
+        sweep::remove_leftovers(notes);
     }
     let summary = RunSummary {
         demo,
@@ -263,5 +276,31 @@ fn sleep_unless_done(total: Duration, done: &AtomicBool) {
     let until = Instant::now() + total;
     while Instant::now() < until && !done.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(25).min(total));
+    }
+}
+
+/// End the noted processes that are still alive after the group is reaped, and reap
+/// those re-parented to us.
+fn end_survivors(notes: &sweep::Notes, grace: Duration) {
+    if sweep::signal_noted(notes, libc::SIGTERM) == 0 {
+        return;
+    }
+    let until = Instant::now() + grace;
+    loop {
+        for (pid, _) in &notes.pids {
+            let mut status = 0;
+            // SAFETY: reaping a process of the program if it is our child; harmless if not.
+            unsafe { libc::waitpid(*pid, &mut status, libc::WNOHANG | libc::__WALL) };
+        }
+        if sweep::signal_noted(notes, 0) == 0 {
+            return;
+        }
+        if Instant::now() >= until {
+            sweep::signal_noted(notes, libc::SIGKILL);
+        }
+        if Instant::now() >= until + grace {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
