@@ -277,6 +277,12 @@ struct BenchArgs {
 impl RunArgs {
     /// True when a native demo option was given.
     fn any_demo_option(&self) -> bool {
+        self.any_native_option() || self.tempo > 0 || self.step
+    }
+
+    /// Options only the native demos take (tempo and step mode hold a Python program's
+    /// operations too).
+    fn any_native_option(&self) -> bool {
         self.workers.is_some()
             || self.iterations.is_some()
             || self.tasks.is_some()
@@ -291,8 +297,6 @@ impl RunArgs {
             || self.zombie_ms.is_some()
             || self.kill.is_some()
             || self.panic.is_some()
-            || self.tempo > 0
-            || self.step
     }
 
     fn params(&self) -> Params {
@@ -486,9 +490,9 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::engine::python::Python
     if args.runner == Some(Runner::Native) {
         return Err("--file runs a Python program: it needs the python runner".into());
     }
-    if args.any_demo_option() {
+    if args.any_native_option() {
         return Err(
-            "the native demos' options do not apply to a Python program; give the program its arguments after --"
+            "the native demos' options do not apply to a Python program (--tempo and --step do); give the program its arguments after --"
                 .into(),
         );
     }

@@ -701,3 +701,115 @@ if __name__ == "__main__":
     assert_eq!(shm.len(), 3);
     assert_eq!(left_of(&shm, &[], &[]), Vec::<String>::new());
 }
+
+/// Two workers add 1 to one Value, once each; main prints the counter.
+const TWO_INCREMENTS: &str = r#"
+import multiprocessing as mp
+def work(v):
+    v.value += 1
+if __name__ == "__main__":
+    v = mp.Value("i", 0)
+    ps = [mp.Process(target=work, args=(v,)) for _ in range(2)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print("counter =", v.value)
+"#;
+
+#[test]
+fn in_step_mode_a_lost_update_is_made_by_hand_in_real_cpython() {
+    if !have_python() {
+        return;
+    }
+    use std::io::Write;
+    let path = script("handrace", TWO_INCREMENTS);
+    let mut live = Live::start(&["--file", path.to_str().expect("utf-8"), "--step"]);
+    let main = live.main_pid();
+    let mut waiting = Vec::new();
+    while waiting.len() < 2 {
+        let f = live.until("two workers at a step point", |f| {
+            f.pid != main && matches!(f.event, Event::StepPoint { .. })
+        });
+        assert!(matches!(
+            f.event,
+            Event::StepPoint {
+                op: proclab::engine::protocol::Op::Read,
+                ..
+            }
+        ));
+        waiting.push(f.pid);
+    }
+    let (a, b) = (waiting[0], waiting[1]);
+    let mut stdin = live.child.stdin.take().expect("stdin");
+    // A reads, B reads, A writes, B writes: each waits for the user before each.
+    for (pid, op) in [
+        (a, proclab::engine::protocol::Op::Write),
+        (b, proclab::engine::protocol::Op::Write),
+    ] {
+        writeln!(stdin, "{pid}").expect("step");
+        live.until("the read, then the write's step point", |f| {
+            f.pid == pid && matches!(f.event, Event::StepPoint { op: o, .. } if o == op)
+        });
+    }
+    for pid in [a, b] {
+        writeln!(stdin, "{pid}").expect("step");
+        live.until("the write", |f| {
+            f.pid == pid && matches!(f.event, Event::SharedWrite { .. })
+        });
+    }
+    writeln!(stdin, "go").expect("leave step mode");
+    live.rest();
+    let reads: Vec<(i32, String)> = live
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::SharedRead { value, .. } if f.pid != main => Some((f.pid, value.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reads, [(a, "0".to_string()), (b, "0".to_string())]);
+    let out: Vec<&str> = live
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::Output { line, .. } if f.pid == main => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(out, ["counter = 1"], "two increments, one lost");
+}
+
+#[test]
+fn at_a_tempo_every_read_and_write_of_a_python_program_is_reported() {
+    if !have_python() {
+        return;
+    }
+    let run = run_script("tempo", TWO_INCREMENTS, &["--tempo", "20"]);
+    let main = run.main_pid();
+    let workers: HashSet<i32> = run
+        .spawned()
+        .iter()
+        .filter(|s| s.2 == Role::Worker)
+        .map(|s| s.0)
+        .collect();
+    for kind in ["read", "write"] {
+        let by: HashSet<i32> = run
+            .frames
+            .iter()
+            .filter(|f| f.pid != main)
+            .filter(|f| match kind {
+                "read" => matches!(f.event, Event::SharedRead { .. }),
+                _ => matches!(f.event, Event::SharedWrite { .. }),
+            })
+            .map(|f| f.pid)
+            .collect();
+        assert_eq!(by, workers, "every worker's {kind}");
+    }
+    // Full speed reports no reads: they would slow the race they show.
+    let fast = run_script("fast", TWO_INCREMENTS, &[]);
+    assert!(
+        !fast
+            .frames
+            .iter()
+            .any(|f| matches!(f.event, Event::SharedRead { .. }))
+    );
+}

@@ -151,6 +151,114 @@ def emit(kind, body, pid=None):
         _switch_off(e)
 
 
+# The control block proclab writes (a file in the probe's folder, mapped): tempo_ms u32
+# at 0, stepping u32 at 4, then gates of (pid i32, permits u32, waiting u32) from 8.
+_GATES = 1024
+_ctl = {"map": None, "gate": None, "lock": threading.Lock()}
+
+
+def _control():
+    m = _ctl["map"]
+    if m is None:
+        m = False
+        try:
+            import mmap
+
+            fd = os.open(os.path.join(_DIR, "control"), os.O_RDWR | os.O_CLOEXEC)
+            try:
+                # The mapping outlives the descriptor: the program keeps its numbers.
+                m = mmap.mmap(fd, 8 + 12 * _GATES)
+            finally:
+                os.close(fd)
+        except Exception:  # noqa: BLE001
+            pass
+        _ctl["map"] = m
+    return m or None
+
+
+def _detailed():
+    """True in step mode or at a tempo: then every operation is reported, reads too."""
+    m = _control()
+    return m is not None and struct.unpack_from("<II", m, 0) != (0, 0)
+
+
+def _my_gate(m):
+    """This process's gate: its own, else a free one (or one of a process now gone),
+    claimed under a file lock so two processes never take the same."""
+    pid = os.getpid()
+    mine = _ctl["gate"]
+    if mine is not None and mine[0] == pid:
+        return mine[1]
+    import fcntl
+
+    fd = os.open(os.path.join(_DIR, "control"), os.O_RDWR | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        found = None
+        for i in range(_GATES):
+            off = 8 + 12 * i
+            owner = struct.unpack_from("<i", m, off)[0]
+            if owner == pid:
+                found = off
+                break
+            if found is None and (owner == 0 or not _alive(owner)):
+                found = off
+        if found is not None:
+            struct.pack_into("<iII", m, found, pid, 0, 0)
+    finally:
+        os.close(fd)
+    if found is not None:
+        _ctl["gate"] = (pid, found)
+    return found
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+
+
+def _gate(op, detail):
+    """Before an operation of the program on what its processes share: at a tempo, wait
+    the tempo; in step mode, say what comes next (`step_point`) and hold this process
+    until proclab lets it go (the user's step), or step mode ends. `detail` is a
+    function, called only then. Threads of one process take turns at its one gate."""
+    m = _control()
+    if m is None or _st["off"]:
+        return
+    tempo, stepping = struct.unpack_from("<II", m, 0)
+    if not stepping:
+        if tempo:
+            time.sleep(tempo / 1000.0)
+        return
+    try:
+        with _ctl["lock"]:
+            g = _my_gate(m)
+            if g is None:
+                return
+            struct.pack_into("<I", m, g + 8, 1)
+            emit("step_point", {"op": op, "detail": detail()})
+            # A step comes at a person's pace: look often at first, then every 20 ms,
+            # so a process held for minutes costs next to no CPU.
+            pause = 0.001
+            while True:
+                if struct.unpack_from("<I", m, g + 4)[0]:
+                    struct.pack_into("<I", m, g + 8, 0)
+                    struct.pack_into("<I", m, g + 4, 0)
+                    return
+                if not struct.unpack_from("<I", m, 4)[0]:
+                    struct.pack_into("<I", m, g + 8, 0)
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
+    except Exception as e:  # noqa: BLE001
+        _switch_off(e)
+
+
 def _leave_note(kind, value, content=""):
     """Tell proclab, through a file in the probe's folder, of something of the program's
     that must not outlive the run: a process (`pid`, with its start time so a reused PID
@@ -201,6 +309,7 @@ def _scalar(v):
 def _after_fork_in_child():
     # The parent's connection and lock are not ours: start afresh.
     _st["lock"] = threading.Lock()
+    _ctl["lock"] = threading.Lock()
     conn = _st["conn"]
     _st["conn"] = None
     _st["pid"] = None
@@ -514,6 +623,7 @@ def _install_queue_hooks():
         def put(self, obj, block=True, timeout=None, _orig=orig_put):
             if not getattr(self, "_proclab_watched", False):
                 return _orig(self, obj, block, timeout)
+            _gate("put", lambda: "put %s on the queue" % _preview(obj))
             report = _budget("queue")
             full = False
             if report:
@@ -534,6 +644,7 @@ def _install_queue_hooks():
         def get(self, block=True, timeout=None, _orig=orig_get):
             if not getattr(self, "_proclab_watched", False):
                 return _orig(self, block, timeout)
+            _gate("get", lambda: "get from the queue")
             if block and not _st["off"]:
                 try:
                     if self.empty() and _budget("queue"):
@@ -644,6 +755,7 @@ def _install_lock_hooks():
             # An RLock taken again by its owner: not an acquisition others see.
             if type(self) is synchronize.RLock and self._semlock._is_mine():
                 return raw_acquire(block, timeout)
+            _gate("acquire", lambda: "acquire the lock")
             # One decision per acquire, so a reported acquire has its reported release.
             report[0] = _budget("lock")
             if raw_acquire(False):
@@ -662,6 +774,7 @@ def _install_lock_hooks():
             return True
 
         def release():
+            _gate("release", lambda: "release the lock")
             # An RLock's inner release of a nested acquire is not the one others see.
             if report[0] and (type(self) is synchronize.Lock or self._semlock._count() == 1):
                 emit("lock_released", {"lock": lock_id})
@@ -799,6 +912,7 @@ def _watch_semaphore(sem, tag):
     raw_release = sem._semlock.release
 
     def acquire(block=True, timeout=None):
+        _gate("wait", lambda: "acquire the %s" % tag[0])
         if raw_acquire(False):
             return True
         if not block:
@@ -863,7 +977,10 @@ def _install_sync_hooks():
 
     def wait(self, timeout=None):
         tag = getattr(self, "_proclab_sync", None)
-        if tag is None or self.is_set():
+        if tag is None:
+            return ev_wait(self, timeout)
+        _gate("wait", lambda: "wait on the event")
+        if self.is_set():
             return ev_wait(self, timeout)
         _sync("sync_wait", tag)
         r = ev_wait(self, timeout)
@@ -891,6 +1008,7 @@ def _install_sync_hooks():
         tag = getattr(self, "_proclab_sync", None)
         if tag is None:
             return c_wait(self, timeout)
+        _gate("wait", lambda: "wait on the condition")
         _sync("sync_wait", tag)
         r = c_wait(self, timeout)
         _sync("sync_done", tag, ok=bool(r))
@@ -925,6 +1043,7 @@ def _install_sync_hooks():
         tag = getattr(self, "_proclab_sync", None)
         if tag is None:
             return b_wait(self, timeout)
+        _gate("wait", lambda: "wait at the barrier")
         _sync("sync_wait", tag)
         try:
             r = b_wait(self, timeout)
@@ -986,6 +1105,8 @@ def _install_pipe_hooks():
 
     def send(self, obj):
         name = getattr(self, "_proclab_name", None)
+        if name is not None:
+            _gate("send", lambda: "send %s on %s" % (_preview(obj), name))
         # Reported before the bytes go in, so a receive is never seen first.
         if name is not None and _budget("pipe"):
             emit("pipe_send", {"conn": name, "item": _preview(obj)})
@@ -995,6 +1116,7 @@ def _install_pipe_hooks():
         name = getattr(self, "_proclab_name", None)
         if name is None:
             return orig_recv(self)
+        _gate("recv", lambda: "recv on %s" % name)
         try:
             obj = orig_recv(self)
         except EOFError:
@@ -1060,19 +1182,50 @@ def _install_shared_hooks():
     cls = sharedctypes.Synchronized
     prop = cls.value
 
+    def value_name(self):
+        return "Value('%s')" % getattr(self._obj, "_type_", "?")
+
+    def get_value(self):
+        _gate("read", lambda: "read %s" % value_name(self))
+        v = prop.fget(self)
+        if _detailed():
+            s = _scalar(v)
+            if s is not None:
+                emit("shared_read", {"name": value_name(self), "index": 0, "value": s})
+        return v
+
     def set_value(self, v):
+        _gate("write", lambda: "write %s = %s" % (value_name(self), _preview(v)))
         prop.fset(self, v)
         s = _scalar(v)
         if s is not None:
-            tc = getattr(self._obj, "_type_", "?")
-            _write({"name": "Value('%s')" % tc, "index": 0, "value": s}, id(self._obj))
+            _write({"name": value_name(self), "index": 0, "value": s}, id(self._obj))
 
-    cls.value = property(prop.fget, set_value)
+    cls.value = property(get_value, set_value)
 
     arr = sharedctypes.SynchronizedArray
     orig_setitem = arr.__setitem__
+    orig_getitem = arr.__getitem__
+
+    def array_name(self):
+        return "Array('%s')" % getattr(getattr(self._obj, "_type_", None), "_type_", "?")
+
+    def __getitem__(self, i):
+        if not isinstance(i, int):
+            return orig_getitem(self, i)
+        _gate("read", lambda: "read %s[%d]" % (array_name(self), i))
+        v = orig_getitem(self, i)
+        if _detailed():
+            s = _scalar(v)
+            if s is not None:
+                emit("shared_read", {"name": array_name(self), "index": i % len(self), "value": s})
+        return v
+
+    arr.__getitem__ = __getitem__
 
     def __setitem__(self, i, v):
+        if isinstance(i, int):
+            _gate("write", lambda: "write %s[%d] = %s" % (array_name(self), i, _preview(v)))
         orig_setitem(self, i, v)
         if isinstance(i, int):
             s = _scalar(v)

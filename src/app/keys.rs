@@ -196,11 +196,6 @@ impl App {
                 match self.python_program() {
                     Some(program) => {
                         self.run_python = true;
-                        if self.stepping || self.current().tempo > 0 {
-                            self.message = Some(
-                                "step mode and tempo slow the native demos; a Python program runs at its own pace".into(),
-                            );
-                        }
                         vec![Command::StartPython(program)]
                     }
                     None => {
@@ -231,9 +226,16 @@ impl App {
                 }
                 vec![]
             }
-            Key::Char('+' | '=' | '-' | '[' | ']' | 'm' | 'l' | ' ') if self.python_chosen() => {
+            Key::Char('+' | '=' | '-' | 'm') if self.python_chosen() => {
                 self.message = Some(
                     "that key sets up the native demo; a Python program runs as written (R: native)"
+                        .into(),
+                );
+                vec![]
+            }
+            Key::Char('l') if self.python_chosen() && self.python_lock_arg().is_none() => {
+                self.message = Some(
+                    "a Python program has its own lock; this one has no switch for it (R: native)"
                         .into(),
                 );
                 vec![]
@@ -270,10 +272,13 @@ impl App {
                 }
                 let s = self.current_mut();
                 s.lock = !s.lock;
-                self.message = Some(format!(
-                    "lock {} for the next run (press r)",
-                    if self.current().lock { "ON" } else { "OFF" }
-                ));
+                let on = if self.current().lock { "ON" } else { "OFF" };
+                self.message = Some(match self.python_lock_arg() {
+                    Some(arg) if self.python_chosen() && self.current().lock => {
+                        format!("lock {on} for the next run: demo.py {arg} (press r)")
+                    }
+                    _ => format!("lock {on} for the next run (press r)"),
+                });
                 vec![]
             }
             Key::Char('+') | Key::Char('=') => self.change_workers(1),

@@ -124,8 +124,22 @@ impl App {
                     args.join(" ")
                 )
             }
-            None => format!("the lesson's demo.py under {python}"),
+            None => match self.python_lock_arg() {
+                Some(arg) if self.current().lock => {
+                    format!("the lesson's demo.py {arg} under {python}")
+                }
+                _ => format!("the lesson's demo.py under {python}"),
+            },
         })
+    }
+
+    /// The argument that turns the lesson's demo.py lock on, if it has one (never for a
+    /// program of the user's own).
+    pub fn python_lock_arg(&self) -> Option<&str> {
+        if self.watch.is_some() {
+            return None;
+        }
+        self.current_lesson().def.python.lock_arg.as_deref()
     }
 
     /// The Python program `r` runs now, if the Python runner is chosen.
@@ -144,11 +158,15 @@ impl App {
             });
         }
         let lesson = self.current_lesson();
+        let args = match self.python_lock_arg() {
+            Some(arg) if self.current().lock => vec![arg.to_string()],
+            _ => Vec::new(),
+        };
         Some(PythonProgram {
             python,
             script: std::path::PathBuf::from("demo.py"),
             script_text: Some(lesson.demo_py.clone()),
-            args: Vec::new(),
+            args,
             name: lesson.demo.name().to_string(),
         })
     }
@@ -202,6 +220,32 @@ mod tests {
         app.on_key(Key::Char('R'));
         let cmds = app.on_key(Key::Char('r'));
         assert!(matches!(cmds.first(), Some(Command::Start(_))), "{cmds:?}");
+    }
+
+    #[test]
+    fn under_the_python_runner_step_tempo_and_the_lessons_lock_switch_apply() {
+        let mut app = App::default();
+        app.select(DemoKind::Lock);
+        app.python = Some("/usr/bin/python3".into());
+        app.on_key(Key::Char('R'));
+        assert_eq!(app.on_key(Key::Char(' ')), vec![Command::SetStepping(true)]);
+        assert_eq!(app.on_key(Key::Char(']')), vec![Command::SetTempo(20)]);
+        // The tempo and step mode go with the Python run's options.
+        assert!(app.params().step);
+        assert_eq!(app.params().tempo_ms, 20);
+        // l runs demo.py with the argument lesson.toml names.
+        app.on_key(Key::Char('l'));
+        assert_eq!(app.python_program().expect("python").args, ["--lock"]);
+        app.on_key(Key::Char('l'));
+        assert!(app.python_program().expect("python").args.is_empty());
+        // What only the native demo has stays refused.
+        app.on_key(Key::Char('+'));
+        assert!(app.message.as_deref().unwrap_or("").contains("native demo"));
+        // A lesson whose program has no lock switch says so.
+        app.select(DemoKind::Pipe);
+        app.use_python = true;
+        app.on_key(Key::Char('l'));
+        assert!(app.python_program().expect("python").args.is_empty());
     }
 
     #[test]

@@ -189,6 +189,9 @@ pub struct PythonResults {
     pub counter: Option<String>,
     /// e.g. `"{variant} {seconds} s"` (a name, then a number of seconds).
     pub timing: Option<String>,
+    /// The argument that turns demo.py's lock on (`"--lock"`): with it, `l` switches
+    /// the lock for the lesson's own program too.
+    pub lock_arg: Option<String>,
 }
 
 impl PythonResults {

@@ -331,14 +331,10 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
                     retire(current.take());
                     run_id += 1;
                     let started = match c {
-                        Command::StartPython(program) => start(
-                            crate::engine::demos::Params::new(
-                                crate::engine::demos::DemoKind::Process,
-                            ),
-                            Some((program, max_procs)),
-                            run_id,
-                            &tx,
-                        ),
+                        // Tempo and step mode hold a Python program's operations too.
+                        Command::StartPython(program) => {
+                            start(app.params(), Some((program, max_procs)), run_id, &tx)
+                        }
                         Command::Start(params) => start(params, None, run_id, &tx),
                         _ => unreachable!("matched above"),
                     };

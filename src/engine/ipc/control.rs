@@ -54,6 +54,24 @@ impl Control {
         })
     }
 
+    /// A new control block in a file (made by the runner for a Python program, whose
+    /// probe maps the file: Python cannot be handed a descriptor without the program
+    /// seeing one more). Same layout, little-endian: tempo_ms u32 at 0, stepping u32 at
+    /// 4, then [`MAX_GATES`] gates of (pid i32, permits u32, waiting u32) from 8.
+    pub fn in_file(path: &std::path::Path) -> io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        file.set_len(std::mem::size_of::<Block>() as u64)?;
+        Ok(Self {
+            map: Mapping::from_fd(OwnedFd::from(file))?,
+        })
+    }
+
     /// Map the block the runner passed down.
     pub fn from_fd(fd: OwnedFd) -> io::Result<Self> {
         let map = Mapping::from_fd(fd)?;

@@ -268,6 +268,12 @@ pub enum Op {
     Put,
     Get,
     Print,
+    /// A Pipe connection's send (Python runner).
+    Send,
+    /// A Pipe connection's recv (Python runner).
+    Recv,
+    /// A wait on an Event, Barrier, Condition or Semaphore (Python runner).
+    Wait,
 }
 
 /// Which standard stream a line came from.

@@ -309,7 +309,20 @@ impl Run {
         let setup = |what| move |source| RunError::Setup { what, source };
         let (ev_read, ev_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
             .map_err(|e| setup("event pipe")(e.into()))?;
-        let control = Arc::new(Control::new().map_err(setup("control block"))?);
+        // A Python program's probe folder is made first: its control block is a file there.
+        let probe = match opts.python {
+            Some(_) => {
+                Some(crate::engine::python::ProbeDir::create().map_err(setup("probe folder"))?)
+            }
+            None => None,
+        };
+        let control = Arc::new(
+            match &probe {
+                Some(dir) => Control::in_file(&dir.path.join("control")),
+                None => Control::new(),
+            }
+            .map_err(setup("control block"))?,
+        );
         control.set_tempo_ms(opts.params.tempo_ms);
         control.set_stepping(opts.params.step);
         let (out_mine, out_theirs) = socketpair(
@@ -334,6 +347,7 @@ impl Run {
             .spawn(move || {
                 supervise(
                     opts,
+                    probe,
                     tx,
                     sup_shared,
                     sup_control,

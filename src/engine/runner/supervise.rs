@@ -21,6 +21,7 @@ use super::{MIN_SAMPLE, QUEUE, RunError, RunOptions, Shared, lock, send, spawn_n
 
 pub(super) fn supervise(
     opts: RunOptions,
+    probe: Option<crate::engine::python::ProbeDir>,
     tx: SyncSender<Frame>,
     shared: Arc<Shared>,
     control: Arc<Control>,
@@ -32,26 +33,6 @@ pub(super) fn supervise(
         None => opts.params.demo.name().to_string(),
     };
     let t0 = Instant::now();
-    let probe = match &opts.python {
-        Some(_) => match crate::engine::python::ProbeDir::create() {
-            Ok(p) => Some(p),
-            Err(source) => {
-                let _ = started.send(Err(RunError::Setup {
-                    what: "probe folder",
-                    source,
-                }));
-                return RunSummary {
-                    demo,
-                    main_status: None,
-                    wall_ms: 0.0,
-                    processes: 0,
-                    stopped: false,
-                    errors: 1,
-                };
-            }
-        },
-        None => None,
-    };
     let spawned = match (&opts.python, &probe) {
         (Some(py), Some(dir)) => {
             drop(ev_write);
