@@ -147,7 +147,9 @@ if __name__ == "__main__":
         .filter(|s| s.2 == Role::PoolWorker)
         .map(|s| s.0)
         .collect();
-    assert_eq!(workers.len(), 2);
+    // On a loaded machine one worker can take all eight tasks before the other has run
+    // a line; leaving the `with` block then terminates it unannounced.
+    assert!((1..=2).contains(&workers.len()), "{workers:?}");
     let mut ran: Vec<(i32, i64)> = run
         .frames
         .iter()

@@ -813,3 +813,29 @@ fn a_watched_programs_demo_pane_follows_what_it_uses() {
     );
     assert!(text.contains(" PYTHON "), "{text}");
 }
+
+#[test]
+fn a_warning_is_marked_as_proclabs_in_the_output_and_named_on_the_header() {
+    let mut s = Script::new("script", &[("runner", "python")]);
+    s.workers(Role::Worker, &["Process-1", "Process-2"])
+        .say(201, "working")
+        .at(
+            202,
+            Event::Warning {
+                code: "value-race".into(),
+                message: "read Value('i') = 41, then another process wrote 42 before this write of 42 with no lock held: that update is lost".into(),
+                count: 3,
+            },
+        );
+    let app = app_with(DemoKind::Lock, &s);
+    let shown = screen(&app, 160, 40);
+    assert!(shown.contains("WARNING value-race (3 warnings)"), "{shown}");
+    // Its words in full, wrapped between words, in the output pane, marked as proclab's.
+    for piece in [
+        "WARNING value-race: read",
+        "another process wrote 42",
+        "update is lost (×3)",
+    ] {
+        assert!(shown.contains(piece), "{piece:?} in\n{shown}");
+    }
+}

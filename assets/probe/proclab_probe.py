@@ -45,6 +45,12 @@ _st = {
     # The newest write of each shared cell that the rate limit held back, reported at the
     # next chance or when the process ends, so the last value shown is the real one.
     "held": {},
+    # Warnings not sent yet: (code, place) -> (count, newest message).
+    "warnings": {},
+    # Values and Array cells this process read and has not written since: key -> value.
+    "reads": {},
+    # The program's locks this process holds now.
+    "locks_held": 0,
     "adopted": None,
 }
 
@@ -315,6 +321,9 @@ def _after_fork_in_child():
     _st["pid"] = None
     _st["buckets"] = {}
     _st["held"] = {}
+    _st["warnings"] = {}
+    _st["reads"] = {}
+    _st["locks_held"] = 0
     if conn is not None:
         try:
             # The child's copy of the parent's socket: closed, so that every generation
@@ -348,6 +357,174 @@ def _flush_held():
     _st["held"] = {}
     for body in held.values():
         emit("shared_write", body)
+    _flush_warnings()
+
+
+def _warn(code, message, where=None):
+    """A classic mistake, seen as it happens. Sent at the rate the budget allows; what
+    happened in between is counted (per code and place) in the next one sent, or at the
+    process's end, so the counts are exact."""
+    k = (code, where)
+    pending = _st["warnings"]
+    n, _ = pending.get(k, (0, None))
+    pending[k] = (n + 1, message)
+    if _budget("warning"):
+        del pending[k]
+        emit("warning", {"code": code, "message": message, "count": n + 1})
+
+
+def _flush_warnings():
+    pending = _st["warnings"]
+    _st["warnings"] = {}
+    for (code, _), (n, message) in pending.items():
+        emit("warning", {"code": code, "message": message, "count": n})
+
+
+def _install_warnings():
+    """The classic mistakes: no main guard under spawn/forkserver, join() before get()
+    on a child whose queue data is stuck in the pipe, results asked of a terminated pool
+    or work given to a closed one, and what pickle cannot send. (`value-race` is seen by
+    the Value and Array hooks.)"""
+    from multiprocessing import pool, process, queues, reduction, spawn
+
+    orig_check = spawn._check_not_importing_main
+
+    def check_not_importing_main():
+        if getattr(process.current_process(), "_inheriting", False):
+            _warn(
+                "no-main-guard",
+                "this child re-ran the main module and it started a process while being "
+                "imported: under spawn and forkserver every child imports the main module, "
+                "so the code that starts processes must be under "
+                "`if __name__ == '__main__':`",
+            )
+            _flush_warnings()
+        return orig_check()
+
+    spawn._check_not_importing_main = check_not_importing_main
+
+    # join-before-get: the parent notes which child it is joining; a child whose queue
+    # feeder still cannot hand its data to the pipe a second into its exit, while its
+    # parent waits for it, will never end.
+    orig_join = process.BaseProcess.join
+
+    def join(self, timeout=None):
+        mark = None
+        pid = getattr(self, "pid", None)
+        if pid and _DIR:
+            mark = os.path.join(_DIR, "joining-%d" % pid)
+            try:
+                open(mark, "w").close()
+            except OSError:
+                mark = None
+        try:
+            return orig_join(self, timeout)
+        finally:
+            if mark:
+                try:
+                    os.unlink(mark)
+                except OSError:
+                    pass
+
+    process.BaseProcess.join = join
+    orig_finalize_join = queues.Queue._finalize_join
+
+    def _finalize_join(twr):
+        thread = twr()
+        if thread is not None and thread.is_alive():
+            thread.join(1.0)
+            if thread.is_alive() and os.path.exists(
+                os.path.join(_DIR, "joining-%d" % os.getpid())
+            ):
+                _warn(
+                    "join-before-get",
+                    "cannot end: what it put on a queue is still in the pipe, and its "
+                    "parent waits in join() instead of taking it: get() the results "
+                    "before join()",
+                )
+                _flush_warnings()
+        return orig_finalize_join(twr)
+
+    queues.Queue._finalize_join = staticmethod(_finalize_join)
+
+    # pool-after-close
+    def terminated(result):
+        p = getattr(result, "_pool", None)
+        return p is not None and getattr(p, "_state", None) == pool.TERMINATE
+
+    def said_never(result):
+        _warn(
+            "pool-after-close",
+            "waits for a result of a pool that was terminated (leaving its `with` block "
+            "terminates it): that result never comes; collect results inside the block",
+        )
+        _flush_warnings()
+
+    orig_wait = pool.ApplyResult.wait
+
+    def wait(self, timeout=None):
+        if not self.ready() and terminated(self):
+            said_never(self)
+        return orig_wait(self, timeout)
+
+    pool.ApplyResult.wait = wait
+    orig_next = pool.IMapIterator.next
+
+    def next_(self, timeout=None):
+        if terminated(self):
+            said_never(self)
+        return orig_next(self, timeout)
+
+    pool.IMapIterator.next = next_
+    pool.IMapIterator.__next__ = next_
+    orig_check_running = pool.Pool._check_running
+
+    def _check_running(self):
+        if getattr(self, "_state", None) != pool.RUN:
+            _warn(
+                "pool-after-close",
+                "work was given to a pool after close() or after its `with` block ended: "
+                "the pool no longer takes work",
+            )
+            _flush_warnings()
+        return orig_check_running(self)
+
+    pool.Pool._check_running = _check_running
+
+    # unpicklable
+    fp = reduction.ForkingPickler
+    orig_dumps = fp.dumps.__func__
+    orig_dump = reduction.dump
+
+    def cannot_pickle(e):
+        import pickle
+
+        if isinstance(e, (pickle.PicklingError, AttributeError, TypeError)) and "pickle" in str(e):
+            _warn(
+                "unpicklable",
+                "%s: only what pickle can copy goes to another process (not a lambda, a "
+                "function defined inside another function, a lock or an open file); "
+                "define the function at module level" % e,
+                str(e)[:80],
+            )
+            _flush_warnings()
+
+    def dumps(cls, obj, protocol=None):
+        try:
+            return orig_dumps(cls, obj, protocol)
+        except Exception as e:  # noqa: BLE001
+            cannot_pickle(e)
+            raise
+
+    def dump(obj, file, protocol=None):
+        try:
+            return orig_dump(obj, file, protocol)
+        except Exception as e:  # noqa: BLE001
+            cannot_pickle(e)
+            raise
+
+    fp.dumps = classmethod(dumps)
+    reduction.dump = dump
 
 
 def _pipe_mark(ino):
@@ -769,6 +946,7 @@ def _install_lock_hooks():
                 if not raw_acquire(True, timeout):
                     return False
                 waited = _now_us() - t0
+            _st["locks_held"] += 1
             if report[0]:
                 emit("lock_acquired", {"lock": lock_id, "waited_us": waited})
             return True
@@ -776,7 +954,10 @@ def _install_lock_hooks():
         def release():
             _gate("release", lambda: "release the lock")
             # An RLock's inner release of a nested acquire is not the one others see.
-            if report[0] and (type(self) is synchronize.Lock or self._semlock._count() == 1):
+            outer = type(self) is synchronize.Lock or self._semlock._count() == 1
+            if outer:
+                _st["locks_held"] = max(0, _st["locks_held"] - 1)
+            if report[0] and outer:
                 emit("lock_released", {"lock": lock_id})
             raw_release()
 
@@ -1176,6 +1357,26 @@ def _write(body, key):
         _st["held"][key] = body
 
 
+def _check_race(key, current, name, new):
+    """value-race: this process read the cell, and before its write another process
+    wrote it (its value is no longer what was read), with no lock of the program held:
+    this write throws that update away."""
+    read = _st["reads"].pop(key, _st)
+    if read is _st or _st["locks_held"]:
+        return
+    try:
+        now = current()
+    except Exception:  # noqa: BLE001
+        return
+    if now != read:
+        _warn(
+            "value-race",
+            "read %s = %s, then another process wrote %s before this write of %s "
+            "with no lock held: that update is lost" % (name, read, now, _preview(new)),
+            name,
+        )
+
+
 def _install_shared_hooks():
     from multiprocessing import sharedctypes
 
@@ -1188,6 +1389,7 @@ def _install_shared_hooks():
     def get_value(self):
         _gate("read", lambda: "read %s" % value_name(self))
         v = prop.fget(self)
+        _st["reads"][id(self._obj)] = v
         if _detailed():
             s = _scalar(v)
             if s is not None:
@@ -1196,6 +1398,7 @@ def _install_shared_hooks():
 
     def set_value(self, v):
         _gate("write", lambda: "write %s = %s" % (value_name(self), _preview(v)))
+        _check_race(id(self._obj), lambda: self._obj.value, value_name(self), v)
         prop.fset(self, v)
         s = _scalar(v)
         if s is not None:
@@ -1215,6 +1418,7 @@ def _install_shared_hooks():
             return orig_getitem(self, i)
         _gate("read", lambda: "read %s[%d]" % (array_name(self), i))
         v = orig_getitem(self, i)
+        _st["reads"][(id(self._obj), i % len(self))] = v
         if _detailed():
             s = _scalar(v)
             if s is not None:
@@ -1226,6 +1430,10 @@ def _install_shared_hooks():
     def __setitem__(self, i, v):
         if isinstance(i, int):
             _gate("write", lambda: "write %s[%d] = %s" % (array_name(self), i, _preview(v)))
+            n = i % len(self)
+            _check_race(
+                (id(self._obj), n), lambda: self._obj[n], "%s[%d]" % (array_name(self), n), v
+            )
         orig_setitem(self, i, v)
         if isinstance(i, int):
             s = _scalar(v)
@@ -1654,6 +1862,7 @@ def install():
     _install_pool_hooks()
     _install_pipe_hooks()
     _install_sync_hooks()
+    _install_warnings()
     sys.meta_path.insert(
         0,
         _PatchOnImport(

@@ -30,6 +30,14 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
         Event::Exited { status } => format!("{who} exited: {status}"),
         Event::Output { line, .. } => format!("{who} printed: {line}"),
         Event::OutputPart { text, .. } => format!("{who} printed (no newline yet): {text}"),
+        Event::Warning {
+            code,
+            message,
+            count,
+        } => format!(
+            "{who}: WARNING {code}: {message}{}",
+            crate::engine::protocol::words::times(*count)
+        ),
         Event::Phase { name } => format!("phase: {name}"),
         Event::StepPoint { detail, .. } => format!("{who} waits to {detail}"),
         Event::QueuePut { item, size, .. } => {

@@ -33,6 +33,24 @@ pub use shared::Cell;
 pub use sync::SyncView;
 pub use timeline::{Activity, TIMELINE_SECS};
 
+/// What a line of the output pane is: what a process printed on stdout or stderr, or a
+/// warning proclab gives about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutKind {
+    Stdout,
+    Stderr,
+    Warning,
+}
+
+impl From<Stream> for OutKind {
+    fn from(s: Stream) -> Self {
+        match s {
+            Stream::Stdout => OutKind::Stdout,
+            Stream::Stderr => OutKind::Stderr,
+        }
+    }
+}
+
 /// Output lines kept for the output pane.
 pub const OUTPUT_LINES: usize = 500;
 
@@ -87,13 +105,17 @@ pub struct RunState {
     pub pipe_received: u64,
     /// Requests server processes (Manager, forkserver) handled.
     pub served: u64,
-    pub output: VecDeque<(i32, Stream, String)>,
+    pub output: VecDeque<(i32, OutKind, String)>,
     /// Output lines dropped from the front to stay within [`OUTPUT_LINES`].
     pub output_dropped: u64,
     /// Lines still being written (no newline yet), by process and stream: where each
     /// stands in `output`, counted from the first line ever kept, so the whole line
     /// replaces its start in place.
     output_partial: HashMap<(i32, Stream), u64>,
+    /// Classic mistakes seen, by code: how many times.
+    pub warnings: BTreeMap<String, u64>,
+    /// The code of the newest warning.
+    pub last_warning: Option<String>,
     pub phase: Option<String>,
     pub outcomes: Vec<Outcome>,
     /// The run's error reports, the first [`ERRORS_KEPT`] of them.
@@ -162,6 +184,19 @@ impl RunState {
                 self.output_partial.remove(&(pid, *stream));
             }
             Event::OutputPart { stream, text } => self.on_output_part(pid, *stream, text),
+            Event::Warning {
+                code,
+                message,
+                count,
+            } => {
+                *self.warnings.entry(code.clone()).or_default() += u64::from(*count).max(1);
+                self.last_warning = Some(code.clone());
+                let text = format!(
+                    "{code}: {message}{}",
+                    crate::engine::protocol::words::times(*count)
+                );
+                self.push_output(pid, OutKind::Warning, text);
+            }
             Event::Phase { name } => self.phase = Some(name.clone()),
             Event::StepPoint { op, detail } => self.on_step_point(pid, at, *op, detail),
             Event::QueuePut { item, size, .. } => self.on_queue_put(pid, at, item, *size),
@@ -258,7 +293,11 @@ impl RunState {
             *at = line.to_string();
             return;
         }
-        self.output.push_back((pid, stream, line.to_string()));
+        self.push_output(pid, stream.into(), line.to_string());
+    }
+
+    fn push_output(&mut self, pid: i32, kind: OutKind, text: String) {
+        self.output.push_back((pid, kind, text));
         while self.output.len() > OUTPUT_LINES {
             self.output.pop_front();
             self.output_dropped += 1;

@@ -301,6 +301,21 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.bad().add_modifier(Modifier::BOLD),
         ));
     }
+    // A classic mistake the program made: its code here, its words in the output pane.
+    if let Some(code) = &run.last_warning {
+        let total: u64 = run.warnings.values().sum();
+        spans.push(Span::styled(
+            format!(
+                "  WARNING {code}{}",
+                if total > 1 {
+                    format!(" ({total} warnings)")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.bad().add_modifier(Modifier::BOLD),
+        ));
+    }
     Line::from(spans).render(area, buf);
 }
 

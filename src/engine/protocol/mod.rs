@@ -173,6 +173,15 @@ pub enum Event {
     /// as it is written; `text` is all of the line so far. The whole line still follows as
     /// one [`Event::Output`], so the Output events alone are exactly the lines printed.
     OutputPart { stream: Stream, text: String },
+    /// A classic multiprocessing mistake, seen as it happened (Python runner). `code` is
+    /// stable (`value-race`, `no-main-guard`, `join-before-get`, `pool-after-close`,
+    /// `unpicklable`; see the README); `count` is how many times it happened in this
+    /// process since its last warning of that code was sent (at least 1).
+    Warning {
+        code: String,
+        message: String,
+        count: u32,
+    },
 }
 
 /// What a process did to a shared memory segment.

@@ -3,6 +3,15 @@
 
 use super::{Event, Outcome, Role, Stream, UserAction};
 
+/// " (×N)" for a warning that happened N > 1 times.
+pub fn times(count: u32) -> String {
+    if count > 1 {
+        format!(" (×{count})")
+    } else {
+        String::new()
+    }
+}
+
 /// One readable line for an event.
 pub fn describe(e: &Event) -> String {
     match e {
@@ -38,6 +47,11 @@ pub fn describe(e: &Event) -> String {
             stream: Stream::Stderr,
             line,
         } => format!("! {line}"),
+        Event::Warning {
+            code,
+            message,
+            count,
+        } => format!("WARNING {code}: {message}{}", times(*count)),
         Event::OutputPart {
             stream: Stream::Stdout,
             text,

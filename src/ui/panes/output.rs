@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
-use crate::engine::protocol::Stream;
+use crate::state::OutKind;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
@@ -31,12 +31,23 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Some(p) => (proc_tag(theme, p), theme.proc(p)),
             None => (Span::raw("?"), Style::default()),
         };
-        let text_style = if *stream == Stream::Stderr {
-            theme.bad()
-        } else {
-            Style::default()
+        let (text_style, line) = match stream {
+            OutKind::Stderr => (theme.bad(), line.clone()),
+            // proclab's own words, not the program's: marked so they are never taken for
+            // something it printed.
+            OutKind::Warning => (
+                theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
+                format!("WARNING {line}"),
+            ),
+            OutKind::Stdout => (Style::default(), line.clone()),
         };
-        let pieces = wrap(line, text_w);
+        // A program's output is cut where the width ends, as a terminal does; proclab's
+        // own words wrap between words.
+        let pieces = if *stream == OutKind::Warning {
+            wrap_words(&line, text_w)
+        } else {
+            wrap(&line, text_w)
+        };
         let mut entry: Vec<Line> = pieces
             .into_iter()
             .enumerate()
@@ -58,6 +69,36 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines.split_off(skip))
         .block(block(theme, "output"))
         .render(area, buf);
+}
+
+/// Cut `text` into lines of at most `width` columns, between words where it can (a word
+/// longer than a line is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let need = if cur.is_empty() {
+            word.width()
+        } else {
+            cur.width() + 1 + word.width()
+        };
+        if need <= width {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        let mut pieces = wrap(word, width);
+        cur = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+    }
+    out.push(cur);
+    out
 }
 
 /// Cut `text` into pieces of at most `width` terminal columns (wide characters count 2).
