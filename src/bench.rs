@@ -11,7 +11,10 @@
 //! - flood (`--flood`): a real queue demo putting a million items as fast as it can,
 //!   headless and recorded to a file: how fast, how much memory at the peak.
 //!
-//! Run with `cargo run --release -- bench` (and `-- bench --flood`). Figures are printed, not asserted: the
+//! - probe (`--probe`): what the Python runner's probe costs a program, 20 000 Queue
+//!   put/get pairs between two processes, plain and under proclab.
+//!
+//! Run with `cargo run --release -- bench` (and `-- bench --flood`, `-- bench --probe`). Figures are printed, not asserted: the
 //! machines are noisy.
 
 use std::io::{Read, Write};
@@ -525,5 +528,106 @@ pub fn flood(n: u64) -> i32 {
         };
         println!("{line}");
     }
+    0
+}
+
+/// The program `bench --probe` measures: 20 000 put/get pairs between two processes over
+/// two Queues, timed by the program itself (its start-up is not what is compared).
+const QUEUE_PAIRS: &str = r#"import multiprocessing as mp, time
+N = 20000
+def echo(q_in, q_out):
+    for _ in range(N):
+        q_out.put(q_in.get())
+if __name__ == "__main__":
+    a, b = mp.Queue(), mp.Queue()
+    p = mp.Process(target=echo, args=(a, b))
+    p.start()
+    t = time.perf_counter()
+    for i in range(N):
+        a.put(i)
+        b.get()
+    dt = time.perf_counter() - t
+    p.join()
+    print("pairs %.4f" % dt)
+"#;
+
+/// `proclab bench --probe ROUNDS`: what watching a Python program costs it. The same
+/// program (20 000 Queue put/get pairs between two processes) runs plain under python3
+/// and under `proclab run --runner python`, alternately, ROUNDS times each; prints each
+/// time the program measured and the ratio of the medians.
+pub fn probe_cost(rounds: u32) -> i32 {
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("bench: cannot find the proclab executable");
+        return 1;
+    };
+    let python = match crate::engine::python::find_python(None) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return 1;
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("proclab-bench-probe-{}", std::process::id()));
+    let script = dir.join("queue_pairs.py");
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&script, QUEUE_PAIRS))
+    {
+        eprintln!("bench: cannot write the program: {e}");
+        return 1;
+    }
+    println!(
+        "probe: 20000 Queue put/get pairs between two processes, {} plain and under proclab, {rounds} rounds",
+        python.display()
+    );
+    let time_of = |probed: bool| -> Option<f64> {
+        let mut cmd = if probed {
+            let mut c = std::process::Command::new(&exe);
+            c.args(["run", "--runner", "python", "--python"])
+                .arg(&python)
+                .arg("--file")
+                .arg(&script);
+            c
+        } else {
+            let mut c = std::process::Command::new(&python);
+            c.arg(&script);
+            c
+        };
+        // The interpreter's own buffering in both runs, whatever this shell sets.
+        let out = cmd
+            .env_remove("PYTHONUNBUFFERED")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find_map(|l| l.split("pairs ").nth(1))
+            .and_then(|s| s.trim().parse().ok())
+    };
+    let (mut plain, mut probed) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        match (time_of(false), time_of(true)) {
+            (Some(a), Some(b)) => {
+                println!("round {round}: plain {a:.3} s, under proclab {b:.3} s");
+                plain.push(a);
+                probed.push(b);
+            }
+            _ => {
+                eprintln!("bench: the program did not report its time");
+                let _ = std::fs::remove_dir_all(&dir);
+                return 1;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, b) = (median(&mut plain), median(&mut probed));
+    println!(
+        "median: plain {a:.3} s, under proclab {b:.3} s: {:.2}x the plain run time",
+        b / a
+    );
     0
 }

@@ -272,6 +272,11 @@ struct BenchArgs {
     /// wall time, events per second, peak memory, bytes per event.
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "125000")]
     flood: Option<u64>,
+    /// Instead, measure what the Python runner's probe costs a program: 20 000 Queue
+    /// put/get pairs between two processes, plain and under proclab, ROUNDS times each
+    /// (needs python3).
+    #[arg(long, value_name = "ROUNDS", num_args = 0..=1, default_missing_value = "7", conflicts_with = "flood")]
+    probe: Option<u32>,
 }
 
 impl RunArgs {
@@ -345,9 +350,10 @@ pub fn main() -> i32 {
         Some(Command::Lessons(LessonsCommand::Check { dir })) => {
             crate::course::check::check_command(&dir)
         }
-        Some(Command::Bench(b)) => match b.flood {
-            Some(n) => crate::bench::flood(n),
-            None => crate::bench::run(b.frames, b.samples),
+        Some(Command::Bench(b)) => match (b.flood, b.probe) {
+            (Some(n), _) => crate::bench::flood(n),
+            (None, Some(rounds)) => crate::bench::probe_cost(rounds.max(1)),
+            (None, None) => crate::bench::run(b.frames, b.samples),
         },
         Some(Command::Replay(r)) => replay(r),
         Some(Command::Export(x)) => crate::ui::export::export(&crate::ui::export::Export {
