@@ -712,3 +712,33 @@ fn lifecycle_zombies_show_in_state_z_until_joined() {
         "a sample shows both finished, unjoined children in state Z"
     );
 }
+
+/// Position of the first output line starting with `prefix`.
+fn said_at(lines: &[String], prefix: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?} in {lines:#?}"))
+}
+
+#[test]
+fn a_workers_last_words_come_before_its_parent_says_it_joined_it() {
+    // Each line is stamped in the process that says it, in the one stream of events: the
+    // order on screen is the order things happened, however busy the machine.
+    for _ in 0..3 {
+        let run = run_json(&["process", "--workers", "8", "--iterations", "1000"]);
+        let lines: Vec<String> = run
+            .frames
+            .iter()
+            .filter_map(|f| match &f.event {
+                Event::Output { line, .. } => Some(line.clone()),
+                _ => None,
+            })
+            .collect();
+        for i in 0..8 {
+            let done = said_at(&lines, &format!("worker {i}: job done"));
+            let joined = said_at(&lines, &format!("main: joined worker {i} "));
+            assert!(done < joined, "worker {i}: {lines:#?}");
+        }
+    }
+}

@@ -815,3 +815,31 @@ fn at_a_tempo_every_read_and_write_of_a_python_program_is_reported() {
             .any(|f| matches!(f.event, Event::SharedRead { .. }))
     );
 }
+
+#[test]
+fn a_python_workers_last_line_comes_before_its_parent_says_it_joined_it() {
+    if !have_python() {
+        return;
+    }
+    // A line is read from its process's own pipe, stamped when read but never after the
+    // process's exit; later events wait for an exited process's pipes to end.
+    let prog = "import multiprocessing as mp\ndef work(i):\n    print('worker', i, 'done')\nif __name__ == '__main__':\n    ps = [mp.Process(target=work, args=(i,)) for i in range(12)]\n    for p in ps: p.start()\n    for i, p in enumerate(ps):\n        p.join()\n        print('joined', i)\n";
+    for _ in 0..2 {
+        let run = run_script("lastwords", prog, &[]);
+        let lines: Vec<String> = run
+            .frames
+            .iter()
+            .filter_map(|f| match &f.event {
+                Event::Output { line, .. } => Some(line.clone()),
+                _ => None,
+            })
+            .collect();
+        for i in 0..12 {
+            let at = |s: String| lines.iter().position(|l| *l == s).expect("printed");
+            assert!(
+                at(format!("worker {i} done")) < at(format!("joined {i}")),
+                "{lines:#?}"
+            );
+        }
+    }
+}

@@ -123,13 +123,16 @@ impl Ctx {
         })
     }
 
-    /// Print one line on this process's stdout (captured by the runner).
+    /// Print one line of this process's output. It travels as an Output event on the event
+    /// pipe, stamped here when it is said, so it takes its place among the events in the
+    /// order things happened: through the stdout pipe it would be stamped only when the
+    /// runner reads it, and could show after its effects ("joined worker 0" before worker
+    /// 0's "job done"). The stdout and stderr pipes still carry anything else (a panic).
     pub fn say(&self, line: &str) {
-        let mut text = protocol::clip(line, MAX_TEXT);
-        text.push('\n');
-        let mut out = io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        self.emit(Event::Output {
+            stream: protocol::Stream::Stdout,
+            line: protocol::clip(line, MAX_TEXT),
+        });
     }
 
     /// Announce this process: its real PID and PPID as the kernel reports them.

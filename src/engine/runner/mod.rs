@@ -140,7 +140,22 @@ struct Shared {
     sending: Mutex<()>,
     /// The program's shared memory segments, by name.
     segments: Mutex<std::collections::BTreeMap<String, Segment>>,
+    /// Each process's output pipes still open, and when it exited (see
+    /// [`Shared::exit_barrier`]).
+    outputs: Mutex<std::collections::HashMap<i32, OutputPipes>>,
 }
+
+/// A process's output pipes, for putting its lines before its exit.
+#[derive(Default)]
+struct OutputPipes {
+    /// Pipes still being read.
+    open: u32,
+    /// When it exited (CLOCK_MONOTONIC µs) and when proclab heard of it.
+    exited: Option<(u64, Instant)>,
+}
+
+/// How long the sequencer waits for an exited process's last lines.
+const EXIT_DRAIN: Duration = Duration::from_millis(300);
 
 /// What the runner knows of a shared memory segment of the program.
 #[derive(Default)]
@@ -167,7 +182,48 @@ impl Shared {
             user: Mutex::new((Vec::new(), false)),
             sending: Mutex::new(()),
             segments: Mutex::new(Default::default()),
+            outputs: Mutex::new(Default::default()),
         }
+    }
+
+    /// `n` more output pipes of `pid` are being read.
+    fn outputs_opened(&self, pid: i32, n: u32) {
+        lock(&self.outputs).entry(pid).or_default().open += n;
+    }
+
+    /// One output pipe of `pid` reached its end.
+    fn output_closed(&self, pid: i32) {
+        if let Some(o) = lock(&self.outputs).get_mut(&pid) {
+            o.open = o.open.saturating_sub(1);
+        }
+    }
+
+    /// `pid` exited at `t_us` (its Exited event reached the sequencer).
+    fn exit_seen(&self, pid: i32, t_us: u64) {
+        lock(&self.outputs).entry(pid).or_default().exited = Some((t_us, Instant::now()));
+    }
+
+    /// The time to stamp a line of `pid` read now: now, or just before its exit if it has
+    /// exited (it wrote the line before it ended, whenever proclab got to read it).
+    fn output_stamp(&self, pid: i32) -> u64 {
+        let now = protocol::now_us();
+        match lock(&self.outputs).get(&pid).and_then(|o| o.exited) {
+            Some((t, _)) => now.min(t.saturating_sub(1)),
+            None => now,
+        }
+    }
+
+    /// Frames after this time wait: a process exited then and its pipes may still hold
+    /// lines it wrote before (each waits until its pipes end, at most [`EXIT_DRAIN`]). So
+    /// "joined worker 0" never shows before worker 0's last words.
+    fn exit_barrier(&self) -> Option<u64> {
+        lock(&self.outputs)
+            .values()
+            .filter(|o| o.open > 0)
+            .filter_map(|o| o.exited)
+            .filter(|(_, heard)| heard.elapsed() < EXIT_DRAIN)
+            .map(|(t, _)| t.saturating_sub(1))
+            .min()
     }
 
     /// Put `frame` into the stream, after the user's actions that came before it.

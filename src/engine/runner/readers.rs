@@ -158,6 +158,9 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
     loop {
         match rx.recv_timeout(Duration::from_millis(10)) {
             Ok(f) => {
+                if let Event::Exited { .. } = f.event {
+                    shared.exit_seen(f.pid, f.t_us);
+                }
                 heap.push(Reverse((f.t_us, n)));
                 held.insert(n, f);
                 n += 1;
@@ -166,6 +169,7 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
+        let cutoff = shared.exit_barrier().map_or(cutoff, |b| cutoff.min(b));
         release(&mut heap, &mut held, cutoff);
     }
     release(&mut heap, &mut held, u64::MAX);
@@ -253,7 +257,9 @@ pub(super) fn receive_outputs(sock: OwnedFd, tx: &SyncSender<Frame>, shared: &Ar
             .into_iter()
             .filter(|(bit, _)| mask & bit != 0)
             .map(|(_, s)| s);
-        for (fd, stream) in owned.into_iter().zip(streams) {
+        let pipes: Vec<(OwnedFd, Stream)> = owned.into_iter().zip(streams).collect();
+        shared.outputs_opened(pid, pipes.len() as u32);
+        for (fd, stream) in pipes {
             let (tx, shared) = (tx.clone(), shared.clone());
             readers.push(spawn_named("proclab-output", move || {
                 read_lines(fd, pid, stream, &tx, &shared)
@@ -290,6 +296,17 @@ pub(super) fn read_lines(
     // Bytes of `pending` already shown as a part.
     let mut shown = 0;
     let mut buf = vec![0u8; 16 * 1024];
+    // Stamped when read, or just before the process's exit if it has exited.
+    let say = |event: Event| {
+        shared.forward(
+            tx,
+            Frame {
+                t_us: shared.output_stamp(pid),
+                pid,
+                event,
+            },
+        )
+    };
     let line_event = |bytes: &[u8]| {
         let mut bytes = bytes;
         while let [rest @ .., b'\n' | b'\r'] = bytes {
@@ -306,7 +323,7 @@ pub(super) fn read_lines(
             match poll(&mut fds, PollTimeout::from(PARTIAL_AFTER_MS)) {
                 Ok(0) => {
                     let text = protocol::clip(&String::from_utf8_lossy(&pending), MAX_TEXT);
-                    send(tx, shared, pid, Event::OutputPart { stream, text });
+                    say(Event::OutputPart { stream, text });
                     shown = pending.len();
                     continue;
                 }
@@ -323,20 +340,21 @@ pub(super) fn read_lines(
         pending.extend_from_slice(&buf[..n]);
         let mut start = 0;
         while let Some(i) = pending[start..].iter().position(|b| *b == b'\n') {
-            send(tx, shared, pid, line_event(&pending[start..start + i]));
+            say(line_event(&pending[start..start + i]));
             start += i + 1;
             shown = 0;
         }
         pending.drain(..start);
         if pending.len() > LONGEST_LINE {
-            send(tx, shared, pid, line_event(&pending));
+            say(line_event(&pending));
             pending.clear();
             shown = 0;
         }
     }
     if !pending.is_empty() {
-        send(tx, shared, pid, line_event(&pending));
+        say(line_event(&pending));
     }
+    shared.output_closed(pid);
 }
 
 #[cfg(test)]

@@ -136,6 +136,10 @@ pub(super) fn supervise(
             serve_probe(dir, main_pid, limit, &tx, &shared, &reaped)
         }));
     }
+    shared.outputs_opened(
+        main_pid,
+        u32::from(child.stdout.is_some()) + u32::from(child.stderr.is_some()),
+    );
     if let Some(out) = child.stdout.take() {
         let (tx, shared) = (tx.clone(), shared.clone());
         readers.push(spawn_named("proclab-main-out", move || {
