@@ -1398,18 +1398,22 @@ def _install_shared_hooks():
     def value_name(self):
         return "Value('%s')" % getattr(self._obj, "_type_", "?")
 
+    # On the hot path of `v.value += 1`: one look at the control block per operation.
     def get_value(self):
-        _gate("read", lambda: "read %s" % value_name(self))
+        slow = _detailed()
+        if slow:
+            _gate("read", lambda: "read %s" % value_name(self))
         v = prop.fget(self)
         _st["reads"][id(self._obj)] = v
-        if _detailed():
+        if slow:
             s = _scalar(v)
             if s is not None:
                 emit("shared_read", {"name": value_name(self), "index": 0, "value": s})
         return v
 
     def set_value(self, v):
-        _gate("write", lambda: "write %s = %s" % (value_name(self), _preview(v)))
+        if _detailed():
+            _gate("write", lambda: "write %s = %s" % (value_name(self), _preview(v)))
         _check_race(id(self._obj), lambda: self._obj.value, value_name(self), v)
         prop.fset(self, v)
         s = _scalar(v)
