@@ -160,6 +160,22 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
             Ok(f) => {
                 if let Event::Exited { .. } = f.event {
                     shared.exit_seen(f.pid, f.t_us);
+                    // Lines of that process already here, read after it exited, were
+                    // written before: they go just before its exit.
+                    let before = f.t_us.saturating_sub(1);
+                    let mut moved = false;
+                    for g in held.values_mut() {
+                        if g.pid == f.pid
+                            && g.t_us > before
+                            && matches!(g.event, Event::Output { .. } | Event::OutputPart { .. })
+                        {
+                            g.t_us = before;
+                            moved = true;
+                        }
+                    }
+                    if moved {
+                        heap = held.iter().map(|(k, g)| Reverse((g.t_us, *k))).collect();
+                    }
                 }
                 heap.push(Reverse((f.t_us, n)));
                 held.insert(n, f);
