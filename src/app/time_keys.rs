@@ -200,7 +200,7 @@ impl App {
     fn rerun_schedule(&mut self) -> Vec<Command> {
         if self.python_chosen() {
             self.message = Some(
-                "a Python program cannot be stepped yet: R switches to the native demo".into(),
+                "a recorded schedule re-runs on the native demo (R switches); a Python program is stepped by hand (space)".into(),
             );
             return vec![];
         }

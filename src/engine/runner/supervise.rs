@@ -84,6 +84,13 @@ pub(super) fn supervise(
                     if !py.args.is_empty() {
                         p.push(("args".to_string(), py.args.join(" ")));
                     }
+                    // Held operations are reported one by one, as in a native run.
+                    if opts.params.tempo_ms > 0 {
+                        p.push(("tempo_ms".to_string(), opts.params.tempo_ms.to_string()));
+                    }
+                    if opts.params.step {
+                        p.push(("step".to_string(), "true".to_string()));
+                    }
                     // Paths and arguments can be any length; the first event (and a
                     // recording's header, made from it) keeps a readable start of each.
                     for (_, v) in &mut p {
