@@ -590,11 +590,9 @@ def _adopt_output():
         s.close()
         for r, _ in pipes:
             os.close(r)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001
-            pass
+    # What a forked child inherited in its buffers is its own output now: it is left
+    # there, to reach this process's new pipes when the child flushes (as it would reach
+    # the terminal twice without proclab).
     _mark_pipes([w for _, w in pipes])
     for fd, (_, w) in zip(targets, pipes):
         if w != fd:
@@ -1107,6 +1105,8 @@ def _watch_semaphore(sem, tag):
     def acquire(block=True, timeout=None):
         _gate("wait", lambda: "acquire the %s" % tag[0])
         if raw_acquire(False):
+            # Taken at once: no wait, but who holds a slot is what the pane shows.
+            _acted(tag, "acquire")
             return True
         if not block:
             return False

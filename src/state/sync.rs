@@ -55,7 +55,18 @@ impl RunState {
 
     /// It stopped waiting.
     pub(super) fn on_sync_done(&mut self, pid: i32, at: f64, kind: ObjectKind, id: u32, ok: bool) {
-        self.sync_mut(kind, id).waiters.remove(&pid);
+        let s = self.sync_mut(kind, id);
+        s.waiters.remove(&pid);
+        // Passing a Barrier or getting a Semaphore slot is the news on those (an Event's
+        // or a Condition's is who set or notified it, which stays).
+        let did = match kind {
+            ObjectKind::Barrier => Some("wait"),
+            ObjectKind::Semaphore => Some("acquire"),
+            _ => None,
+        };
+        if let (true, Some(did)) = (ok, did) {
+            s.last = Some((pid, did.to_string()));
+        }
         let what = if ok {
             format!("done waiting on {}", self.sync_called(id))
         } else {
@@ -91,6 +102,42 @@ mod tests {
     use crate::engine::protocol::{Event, ObjectKind};
     use crate::state::tests::f;
     use crate::state::{Activity, RunState};
+
+    #[test]
+    fn a_barrier_all_passed_and_a_semaphore_taken_at_once_are_not_untouched() {
+        let mut s = RunState::new();
+        for pid in [5, 6] {
+            s.apply(&f(
+                1,
+                pid,
+                Event::SyncWait {
+                    kind: ObjectKind::Barrier,
+                    id: 1,
+                },
+            ));
+        }
+        s.apply(&f(
+            2,
+            6,
+            Event::SyncDone {
+                kind: ObjectKind::Barrier,
+                id: 1,
+                ok: true,
+            },
+        ));
+        assert_eq!(s.sync[&1].last, Some((6, "wait".to_string())));
+        assert_eq!(s.sync[&1].waiters.iter().copied().collect::<Vec<_>>(), [5]);
+        s.apply(&f(
+            3,
+            7,
+            Event::SyncAction {
+                kind: ObjectKind::Semaphore,
+                id: 2,
+                action: "acquire".into(),
+            },
+        ));
+        assert_eq!(s.sync[&2].last, Some((7, "acquire".to_string())));
+    }
 
     #[test]
     fn waiters_on_an_event_are_kept_until_it_is_set() {

@@ -610,7 +610,14 @@ fn stop_in_steps(pgid: i32, shared: Arc<Shared>, python: bool, grace: Duration) 
     if shared.done.load(Ordering::SeqCst) {
         return;
     }
-    signal_everything(pgid, &shared, steps[0]);
+    if steps[0] == libc::SIGINT {
+        // What Ctrl-C in the program's terminal sends: its group only (a process that
+        // left it with os.setsid() would not get it), and the next steps reach that one.
+        // SAFETY: signalling the demo's own process group.
+        unsafe { libc::kill(-pgid, libc::SIGINT) };
+    } else {
+        signal_everything(pgid, &shared, steps[0]);
+    }
     signal_everything(pgid, &shared, libc::SIGCONT);
     let _ = std::thread::Builder::new()
         .name("proclab-stop".into())

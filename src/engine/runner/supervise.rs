@@ -159,22 +159,30 @@ pub(super) fn supervise(
             read_lines(err, main_pid, Stream::Stderr, &tx, &shared)
         }));
     }
-    let observer = opts.sample_every.map(|every| {
+    // A Python program's shared memory segments are read even when no process samples
+    // are asked for: their contents are part of what the run did.
+    let observe = opts
+        .sample_every
+        .map(|every| (every, true))
+        .or(opts.python.is_some().then_some((MIN_SAMPLE, false)));
+    let observer = observe.map(|(every, samples)| {
         let every = every.max(MIN_SAMPLE);
         let (tx, shared) = (tx.clone(), shared.clone());
         spawn_named("proclab-observer", move || {
             let mut obs = Observer::new(main_pid);
             while !shared.done.load(Ordering::SeqCst) {
-                let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
-                let sample = obs.sample(&known);
-                shared.forward(
-                    &tx,
-                    Frame {
-                        t_us: protocol::now_us(),
-                        pid: 0,
-                        event: Event::Sample(sample),
-                    },
-                );
+                if samples {
+                    let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
+                    let sample = obs.sample(&known);
+                    shared.forward(
+                        &tx,
+                        Frame {
+                            t_us: protocol::now_us(),
+                            pid: 0,
+                            event: Event::Sample(sample),
+                        },
+                    );
+                }
                 for (name, head) in shared.segment_changes() {
                     shared.forward(
                         &tx,

@@ -17,7 +17,11 @@ use super::{proc_tag, waiting_list};
 pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
     let mut lines = waiting_list(app, theme);
-    let server = run.rows().into_iter().find(|p| p.role == Role::Server);
+    // The Manager's own server: Python also starts a resource tracker and, under
+    // forkserver, a fork server, which are servers of another kind.
+    let server = run.rows().into_iter().find(|p| {
+        p.role == Role::Server && !matches!(p.label.as_str(), "resource_tracker" | "forkserver")
+    });
     lines.push(match server {
         Some(p) => Line::from(vec![
             Span::raw("server: "),
