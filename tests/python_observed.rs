@@ -453,3 +453,40 @@ if __name__ == '__main__':
         }
     }
 }
+
+#[test]
+fn a_shareable_lists_values_are_read_by_proclab_as_python_prints_them() {
+    if !have_python() {
+        return;
+    }
+    let source = r#"
+import multiprocessing as mp, time
+from multiprocessing import shared_memory
+def child(name, i):
+    sl = shared_memory.ShareableList(name=name)
+    sl[i] = i * 10 + 1
+    if i == 1:
+        sl[3] = "w%d" % i
+    time.sleep(0.8)
+    sl.shm.close()
+if __name__ == "__main__":
+    sl = shared_memory.ShareableList([0, 0, 2.5, "start", None, True, b"raw"])
+    ps = [mp.Process(target=child, args=(sl.shm.name, i)) for i in range(2)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print(list(sl))
+    sl.shm.close()
+    sl.shm.unlink()
+"#;
+    let run = run_script("shareable", source, &[]);
+    let printed_list = printed(&run)[&run.main_pid()][0].clone();
+    let seen: Vec<String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::ShareableList { values, .. } => Some(format!("[{}]", values.join(", "))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen.last(), Some(&printed_list), "{seen:?}");
+}

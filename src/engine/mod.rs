@@ -8,3 +8,4 @@ pub mod observer;
 pub mod protocol;
 pub mod python;
 pub mod runner;
+pub mod shareable_list;

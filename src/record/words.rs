@@ -92,9 +92,9 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
             "{who} {} shared memory {name} ({size} bytes)",
             crate::engine::protocol::words::shm_verb(*op)
         ),
-        Event::SharedMemoryBytes { .. } | Event::SharedMemoryLeak { .. } => {
-            crate::engine::protocol::words::describe(&f.event)
-        }
+        Event::SharedMemoryBytes { .. }
+        | Event::SharedMemoryLeak { .. }
+        | Event::ShareableList { .. } => crate::engine::protocol::words::describe(&f.event),
         Event::Sample(s) => {
             let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
             format!(

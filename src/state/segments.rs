@@ -21,6 +21,8 @@ pub struct Segment {
     pub head: Vec<u8>,
     /// Never unlinked by the program.
     pub leaked: bool,
+    /// Its values, when it holds a ShareableList (decoded by proclab from its bytes).
+    pub list: Option<Vec<String>>,
 }
 
 impl RunState {
@@ -50,6 +52,11 @@ impl RunState {
     /// proclab read a segment's first bytes.
     pub(super) fn on_shm_bytes(&mut self, name: &str, head: &[u8]) {
         self.segments.entry(name.to_string()).or_default().head = head.to_vec();
+    }
+
+    /// proclab read a ShareableList's values.
+    pub(super) fn on_shareable_list(&mut self, name: &str, values: &[String]) {
+        self.segments.entry(name.to_string()).or_default().list = Some(values.to_vec());
     }
 
     /// A segment was never unlinked.

@@ -182,6 +182,9 @@ pub enum Event {
         message: String,
         count: u32,
     },
+    /// A segment that holds a `ShareableList`: its values as proclab read and decoded
+    /// them from /dev/shm (sampled, read-only), in Python's notation, when they changed.
+    ShareableList { name: String, values: Vec<String> },
 }
 
 /// What a process did to a shared memory segment.

@@ -144,6 +144,12 @@ pub fn describe(e: &Event) -> String {
         Event::SharedMemory { name, op, size } => {
             format!("{} shared memory {name} ({size} bytes)", shm_verb(*op))
         }
+        Event::ShareableList { name, values } => {
+            format!(
+                "shared memory {name} holds ShareableList([{}])",
+                values.join(", ")
+            )
+        }
         Event::SharedMemoryBytes { name, head } => {
             format!("shared memory {name} starts {}", bytes_preview(head))
         }

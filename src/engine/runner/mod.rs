@@ -165,10 +165,14 @@ struct Segment {
     unlinked: bool,
     /// Its first bytes as last read, to report only changes.
     head: Vec<u8>,
+    /// Its values, if it holds a ShareableList, as last read.
+    list: Option<Vec<String>>,
 }
 
 /// Bytes of a segment proclab reads and shows.
 const SEGMENT_HEAD: usize = 64;
+/// Segments up to this size are read whole, to decode a ShareableList in one.
+const SEGMENT_WHOLE: usize = 64 * 1024;
 
 impl Shared {
     /// Nothing seen yet.
@@ -278,19 +282,41 @@ impl Shared {
         }
     }
 
-    /// The first bytes of each segment still linked that changed since the last look,
-    /// read from /dev/shm (read-only, without blocking).
-    fn segment_changes(&self) -> Vec<(String, Vec<u8>)> {
+    /// What changed since the last look in each segment still linked, read from /dev/shm
+    /// (read-only, without blocking): its first bytes, and its values if it holds a
+    /// ShareableList.
+    fn segment_changes(&self) -> Vec<Event> {
         let mut out = Vec::new();
         for (name, s) in lock(&self.segments).iter_mut() {
             if s.unlinked {
                 continue;
             }
-            if let Some(head) = read_segment(name)
-                && head != s.head
-            {
+            let Some(bytes) = read_segment(name) else {
+                continue;
+            };
+            let head = bytes[..bytes.len().min(SEGMENT_HEAD)].to_vec();
+            if head != s.head {
                 s.head = head.clone();
-                out.push((name.clone(), head));
+                out.push(Event::SharedMemoryBytes {
+                    name: name.clone(),
+                    head,
+                });
+            }
+            // A readable start of a long list: an event stays small.
+            let list = crate::engine::shareable_list::decode(&bytes).map(|v| {
+                let mut shown: Vec<String> =
+                    v.iter().take(32).map(|x| protocol::clip(x, 40)).collect();
+                if v.len() > 32 {
+                    shown.push(format!("… {} more", v.len() - 32));
+                }
+                shown
+            });
+            if list.is_some() && list != s.list {
+                s.list = list.clone();
+                out.push(Event::ShareableList {
+                    name: name.clone(),
+                    values: list.unwrap_or_default(),
+                });
             }
         }
         out
@@ -335,10 +361,24 @@ fn read_segment(name: &str) -> Option<Vec<u8>> {
     if !f.metadata().ok()?.is_file() {
         return None;
     }
-    let mut head = vec![0u8; SEGMENT_HEAD];
-    let n = f.read(&mut head).ok()?;
-    head.truncate(n);
-    Some(head)
+    // A small segment whole (a ShareableList is decoded from all of it), a large one only
+    // its head.
+    let len = f.metadata().ok()?.len() as usize;
+    let want = if len <= SEGMENT_WHOLE {
+        len
+    } else {
+        SEGMENT_HEAD
+    };
+    let mut bytes = vec![0u8; want];
+    let mut got = 0;
+    while got < want {
+        match f.read(&mut bytes[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    bytes.truncate(got);
+    Some(bytes)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -183,13 +183,13 @@ pub(super) fn supervise(
                         },
                     );
                 }
-                for (name, head) in shared.segment_changes() {
+                for event in shared.segment_changes() {
                     shared.forward(
                         &tx,
                         Frame {
                             t_us: protocol::now_us(),
                             pid: 0,
-                            event: Event::SharedMemoryBytes { name, head },
+                            event,
                         },
                     );
                 }

@@ -62,6 +62,12 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled("  LEAK: never unlinked", theme.bad()));
         }
         lines.push(Line::from(spans));
+        if let Some(values) = &seg.list {
+            lines.push(Line::styled(
+                format!("  ShareableList([{}])", values.join(", ")),
+                theme.good(),
+            ));
+        }
         if !seg.head.is_empty() {
             lines.push(Line::styled(
                 format!(
