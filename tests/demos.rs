@@ -727,14 +727,7 @@ fn a_workers_last_words_come_before_its_parent_says_it_joined_it() {
     // order on screen is the order things happened, however busy the machine.
     for _ in 0..3 {
         let run = run_json(&["process", "--workers", "8", "--iterations", "1000"]);
-        let lines: Vec<String> = run
-            .frames
-            .iter()
-            .filter_map(|f| match &f.event {
-                Event::Output { line, .. } => Some(line.clone()),
-                _ => None,
-            })
-            .collect();
+        let lines = run.output_lines();
         for i in 0..8 {
             let done = said_at(&lines, &format!("worker {i}: job done"));
             let joined = said_at(&lines, &format!("main: joined worker {i} "));

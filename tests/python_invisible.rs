@@ -50,17 +50,6 @@ fn probed(path: &Path, args: &[&str]) -> Finished {
     run
 }
 
-/// Every line any process printed, in the order proclab shows them.
-fn all_lines(run: &Finished) -> Vec<String> {
-    run.frames
-        .iter()
-        .filter_map(|f| match &f.event {
-            Event::Output { line, .. } => Some(line.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -103,9 +92,9 @@ fn a_parent_that_points_stdout_at_a_file_gets_its_childrens_lines_there() {
         assert_eq!(read("probed.txt"), expected, "under {method}");
         // What went to the file did not also reach proclab's output pane.
         assert!(
-            !all_lines(&run).iter().any(|l| l.starts_with("child ")),
+            !run.output_lines().iter().any(|l| l.starts_with("child ")),
             "under {method}: {:?}",
-            all_lines(&run)
+            run.output_lines()
         );
     }
 }
@@ -126,8 +115,8 @@ fn text_not_yet_flushed_is_copied_by_fork_as_at_a_terminal() {
     let run = probed(&prog, &[]);
     // Each copy is shown as the output of the process that wrote it: the child's
     // inherited "x" and the parent's own.
-    let all = all_lines(&run).concat();
-    assert_eq!(all.matches('x').count(), 2, "{:?}", all_lines(&run));
+    let all = run.output_lines().concat();
+    assert_eq!(all.matches('x').count(), 2, "{:?}", run.output_lines());
     let main = run.main_pid();
     let child = run
         .spawned()
@@ -173,7 +162,7 @@ fn descriptors_are_numbered_and_inherited_as_without_proclab() {
         (first, gens)
     };
     let (plain_first, plain_gens) = parse(plain(&prog, &[]).lines().map(String::from).collect());
-    let (first, gens) = parse(all_lines(&probed(&prog, &[])));
+    let (first, gens) = parse(probed(&prog, &[]).output_lines());
     assert_eq!(first, plain_first, "the program's first pipe");
     assert_eq!(gens.len(), 4, "{gens:?}");
     let growth = |g: &[i64]| g.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>();
@@ -249,7 +238,7 @@ fn a_line_without_its_newline_yet_is_shown_as_it_is_written() {
         .expect("then the whole line");
     assert!(part < whole);
     // The Output events alone are still exactly the lines printed.
-    assert_eq!(all_lines(&run), ["test_x ... ok"]);
+    assert_eq!(run.output_lines(), ["test_x ... ok"]);
 }
 
 #[test]

@@ -826,14 +826,7 @@ fn a_python_workers_last_line_comes_before_its_parent_says_it_joined_it() {
     let prog = "import multiprocessing as mp\ndef work(i):\n    print('worker', i, 'done')\nif __name__ == '__main__':\n    ps = [mp.Process(target=work, args=(i,)) for i in range(12)]\n    for p in ps: p.start()\n    for i, p in enumerate(ps):\n        p.join()\n        print('joined', i)\n";
     for _ in 0..2 {
         let run = run_script("lastwords", prog, &[]);
-        let lines: Vec<String> = run
-            .frames
-            .iter()
-            .filter_map(|f| match &f.event {
-                Event::Output { line, .. } => Some(line.clone()),
-                _ => None,
-            })
-            .collect();
+        let lines = run.output_lines();
         for i in 0..12 {
             let at = |s: String| lines.iter().position(|l| *l == s).expect("printed");
             assert!(

@@ -50,6 +50,17 @@ pub fn run_json(args: &[&str]) -> Finished {
 }
 
 impl Finished {
+    /// Every line any process printed, in the order proclab shows them.
+    pub fn output_lines(&self) -> Vec<String> {
+        self.frames
+            .iter()
+            .filter_map(|f| match &f.event {
+                Event::Output { line, .. } => Some(line.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The demo's main PID (from the first event).
     pub fn main_pid(&self) -> i32 {
         match &self.frames.first().map(|f| &f.event) {
