@@ -836,3 +836,26 @@ fn a_python_workers_last_line_comes_before_its_parent_says_it_joined_it() {
         }
     }
 }
+
+#[test]
+fn in_readable_lines_each_process_starts_once() {
+    if !have_python() {
+        return;
+    }
+    let path = script("startsonce", TWO_INCREMENTS);
+    let out = Command::new(bin())
+        .args(["run", "--file", path.to_str().expect("utf-8")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut started: HashMap<String, usize> = HashMap::new();
+    for l in text.lines().filter(|l| l.contains(" started: ")) {
+        let pid = l.split_whitespace().nth(2).unwrap_or_default().to_string();
+        *started.entry(pid).or_default() += 1;
+    }
+    assert_eq!(started.len(), 3, "{text}");
+    assert!(started.values().all(|n| *n == 1), "{text}");
+    // The fork, then the name its Process gives it.
+    assert_eq!(text.matches("is Process-").count(), 2, "{text}");
+}

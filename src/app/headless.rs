@@ -346,8 +346,14 @@ impl Printer {
     }
 
     fn print(&mut self, f: &Frame) -> io::Result<()> {
-        if let Event::Spawned { label, .. } = &f.event {
-            self.labels.insert(f.pid, label.clone());
+        // A forked Python child is announced at the fork, then named by its Process: the
+        // second time is said as its name, not as a second start.
+        let mut renamed = None;
+        if let Event::Spawned { label, .. } = &f.event
+            && let Some(old) = self.labels.insert(f.pid, label.clone())
+            && old != *label
+        {
+            renamed = Some(old);
         }
         if self.json {
             writeln!(self.out, "{}", protocol::to_json_line(f))?;
@@ -360,11 +366,14 @@ impl Printer {
             } else {
                 String::new()
             };
-            writeln!(
-                self.out,
-                "{t:8.3}s {who:<14} {pid:>7}  {}",
-                describe(&f.event)
-            )?;
+            let what = match (&renamed, &f.event) {
+                (Some(old), Event::Spawned { label, role, .. }) => format!(
+                    "is {label} ({}), started above as {old}",
+                    crate::engine::protocol::words::role_name(*role)
+                ),
+                _ => describe(&f.event),
+            };
+            writeln!(self.out, "{t:8.3}s {who:<14} {pid:>7}  {what}")?;
         }
         Ok(())
     }

@@ -191,7 +191,8 @@ pub fn describe(e: &Event) -> String {
     }
 }
 
-fn role_name(r: Role) -> &'static str {
+/// A role in words ("pool worker").
+pub fn role_name(r: Role) -> &'static str {
     use Role::*;
     match r {
         Main => "main",
