@@ -859,3 +859,31 @@ fn in_readable_lines_each_process_starts_once() {
     // The fork, then the name its Process gives it.
     assert_eq!(text.matches("is Process-").count(), 2, "{text}");
 }
+
+#[test]
+fn a_resource_tracker_is_announced_with_the_parent_that_started_it() {
+    if !have_python() {
+        return;
+    }
+    // main starts the tracker and ends at once: the tracker's interpreter is still
+    // starting when its parent is gone.
+    let prog = "import os\nfrom multiprocessing import resource_tracker\nresource_tracker.ensure_running()\npid = resource_tracker._resource_tracker._pid\nppid = [l for l in open('/proc/%d/status' % pid) if l.startswith('PPid')][0].split()[1]\nprint(pid, ppid)\n";
+    let run = run_script("tracker", prog, &[]);
+    let main = run.main_pid();
+    let said: Vec<i32> = printed(&run)[&main][0]
+        .split_whitespace()
+        .map(|s| s.parse().expect("pid"))
+        .collect();
+    assert_eq!(said[1], main);
+    let announced: Vec<(i32, i32)> = run
+        .spawned()
+        .into_iter()
+        .filter(|s| s.3 == "resource_tracker")
+        .map(|s| (s.0, s.1))
+        .collect();
+    assert!(!announced.is_empty(), "{:?}", run.spawned());
+    assert!(
+        announced.iter().all(|a| *a == (said[0], main)),
+        "{announced:?}"
+    );
+}

@@ -887,6 +887,34 @@ def _install_lock_hooks():
 
     util.get_temp_dir = get_temp_dir
 
+    # The resource tracker and the fork server are exec'd by the process that needs them,
+    # which says so at once: the new interpreter takes a moment to start, and by then
+    # its parent may have ended (getppid() would name proclab, which adopted it).
+    orig_spawnv = util.spawnv_passfds
+
+    def spawnv_passfds(path, args, passfds):
+        pid = orig_spawnv(path, args, passfds)
+        try:
+            text = " ".join(str(a) for a in args)
+            label = (
+                "resource_tracker"
+                if "multiprocessing.resource_tracker" in text
+                else "forkserver"
+                if "multiprocessing.forkserver" in text
+                else None
+            )
+            if label and pid > 0:
+                emit(
+                    "spawned",
+                    {"ppid": os.getpid(), "role": "server", "label": label, "start_method": "exec"},
+                    pid=pid,
+                )
+        except Exception:  # noqa: BLE001
+            pass
+        return pid
+
+    util.spawnv_passfds = spawnv_passfds
+
     def watching(orig):
         def make(self, *args, **kwargs):
             lock = orig(self, *args, **kwargs)
@@ -1853,10 +1881,15 @@ def _announce_self():
         _mark_pipes([1, 2])
     else:
         role, label = "worker", "python"
-    emit(
-        "spawned",
-        {"ppid": os.getppid(), "role": role, "label": label, "start_method": "exec"},
-    )
+    if role == "server" and str(os.getppid()) == os.environ.get("PROCLAB_RUNNER_PID"):
+        # Its parent has ended since it started it, and announced it then, with itself
+        # as the parent: the kernel's answer now (proclab) would be the wrong one.
+        _note_alive()
+    else:
+        emit(
+            "spawned",
+            {"ppid": os.getppid(), "role": role, "label": label, "start_method": "exec"},
+        )
     if role == "server":
         try:
             _adopt_output()

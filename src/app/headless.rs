@@ -351,8 +351,11 @@ impl Printer {
         let mut renamed = None;
         if let Event::Spawned { label, .. } = &f.event
             && let Some(old) = self.labels.insert(f.pid, label.clone())
-            && old != *label
         {
+            if old == *label && !self.json {
+                // Announced by its parent and by itself: once is enough in words.
+                return Ok(());
+            }
             renamed = Some(old);
         }
         if self.json {
