@@ -490,3 +490,30 @@ if __name__ == "__main__":
         .collect();
     assert_eq!(seen.last(), Some(&printed_list), "{seen:?}");
 }
+
+#[test]
+fn a_failed_task_taken_with_exception_is_delivered_too() {
+    if !have_python() {
+        return;
+    }
+    let source = "from concurrent.futures import ProcessPoolExecutor, as_completed\ndef f(x):\n    if x % 2:\n        raise ValueError('odd %d' % x)\n    return x * 10\nif __name__ == '__main__':\n    with ProcessPoolExecutor(2) as ex:\n        fs = [ex.submit(f, i) for i in range(4)]\n        for fu in as_completed(fs):\n            e = fu.exception()\n            print(repr(e) if e else fu.result())\n";
+    let run = run_script("exception", source, &[]);
+    let mut delivered: Vec<String> = run
+        .frames
+        .iter()
+        .filter_map(|f| match &f.event {
+            Event::ResultDelivered { result, .. } => Some(result.clone()),
+            _ => None,
+        })
+        .collect();
+    delivered.sort();
+    assert_eq!(
+        delivered,
+        [
+            "0",
+            "20",
+            "raised ValueError: odd 1",
+            "raised ValueError: odd 3"
+        ]
+    );
+}

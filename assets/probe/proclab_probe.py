@@ -1735,6 +1735,18 @@ def _patch_process_pool_executor(m):
         return value
 
     future_cls.result = result
+    orig_exception = future_cls.exception
+
+    # A program may take a failed task's exception instead of calling result().
+    def exception(self, timeout=None):
+        e = orig_exception(self, timeout)
+        task = getattr(self, "_proclab_task", None)
+        if e is not None and task is not None and not getattr(self, "_proclab_told", False):
+            self._proclab_told = True
+            _delivered(task, delivered, "raised " + _exception(e), broken=e)
+        return e
+
+    future_cls.exception = exception
 
 
 def _delivered(task, counter, text, broken=None):
