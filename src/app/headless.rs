@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::engine::demos::{DemoKind, Params};
-use crate::engine::protocol::words::describe;
+use crate::engine::protocol::words::describe_named;
 use crate::engine::protocol::{self, Event, Frame};
 use crate::engine::python::PythonProgram;
 use crate::engine::runner::{self, Run, RunOptions};
@@ -332,6 +332,8 @@ struct Printer {
     json: bool,
     start_us: Option<u64>,
     labels: HashMap<i32, String>,
+    /// The names the program gave its objects, by id.
+    names: HashMap<u32, String>,
     out: io::BufWriter<io::Stdout>,
 }
 
@@ -341,11 +343,15 @@ impl Printer {
             json,
             start_us: None,
             labels: HashMap::new(),
+            names: HashMap::new(),
             out: io::BufWriter::new(io::stdout()),
         }
     }
 
     fn print(&mut self, f: &Frame) -> io::Result<()> {
+        if let Event::Named { id, name, .. } = &f.event {
+            self.names.insert(*id, name.clone());
+        }
         // A forked Python child is announced at the fork, then named by its Process: the
         // second time is said as its name, not as a second start.
         let mut renamed = None;
@@ -374,7 +380,7 @@ impl Printer {
                     "is {label} ({}), started above as {old}",
                     crate::engine::protocol::words::role_name(*role)
                 ),
-                _ => describe(&f.event),
+                _ => describe_named(&f.event, |id| self.names.get(&id).map(String::as_str)),
             };
             writeln!(self.out, "{t:8.3}s {who:<14} {pid:>7}  {what}")?;
         }

@@ -12,6 +12,25 @@ pub fn times(count: u32) -> String {
     }
 }
 
+/// [`describe`], with the names the program gave its objects (from [`Event::Named`])
+/// in place of their ids where one is known: "waits on Event ready".
+pub fn describe_named<'a>(e: &Event, name_of: impl Fn(u32) -> Option<&'a str>) -> String {
+    let called = |kind: &super::ObjectKind, id: u32| match name_of(id) {
+        Some(name) => format!("{} {name}", kind.class()),
+        None => format!("{} {id}", kind.class()),
+    };
+    match e {
+        Event::SyncWait { kind, id } => format!("waits on {}", called(kind, *id)),
+        Event::SyncDone { kind, id, ok } => format!(
+            "done waiting on {}{}",
+            called(kind, *id),
+            if *ok { "" } else { " (timed out)" }
+        ),
+        Event::SyncAction { kind, id, action } => format!("{action} on {}", called(kind, *id)),
+        _ => describe(e),
+    }
+}
+
 /// One readable line for an event.
 pub fn describe(e: &Event) -> String {
     match e {
@@ -334,4 +353,24 @@ pub fn bytes_preview(head: &[u8]) -> String {
         })
         .collect();
     format!("{}  {text}", hex.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::protocol::ObjectKind;
+
+    #[test]
+    fn a_named_object_is_told_by_its_name_and_an_unnamed_one_by_its_id() {
+        let wait = Event::SyncWait {
+            kind: ObjectKind::Event,
+            id: 7,
+        };
+        assert_eq!(
+            describe_named(&wait, |id| (id == 7).then_some("ready")),
+            "waits on Event ready"
+        );
+        assert_eq!(describe_named(&wait, |_| None), "waits on Event 7");
+        assert_eq!(describe_named(&wait, |_| None), describe(&wait));
+    }
 }
