@@ -88,6 +88,20 @@ fn starting_a_process_without_a_main_guard_under_spawn_is_told() {
     let run = run_script("noguard", unguarded, &[]);
     assert_eq!(codes(&run), ["no-main-guard"]);
     assert!(said(&run, "no-main-guard").contains("__name__ == '__main__'"));
+    // Said by the child itself, announced although it never got to run its Process.
+    let child = run
+        .frames
+        .iter()
+        .find(|f| matches!(&f.event, Event::Warning { .. }))
+        .map(|f| f.pid)
+        .expect("a warning");
+    assert!(
+        run.spawned()
+            .iter()
+            .any(|s| s.0 == child && s.1 == run.main_pid()),
+        "{:?}",
+        run.spawned()
+    );
     let guarded = "import multiprocessing as mp\ndef f():\n    pass\nif __name__ == '__main__':\n    mp.set_start_method('spawn', force=True)\n    p = mp.Process(target=f)\n    p.start()\n    p.join()\n";
     assert!(codes(&run_script("guard", guarded, &[])).is_empty());
     // Under fork no child imports the main module: no guard needed, nothing said.

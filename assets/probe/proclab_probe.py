@@ -1881,7 +1881,18 @@ class _PatchOnImport:
 def _announce_self():
     cmd = _cmdline()
     if "multiprocessing.spawn" in cmd:
-        return  # a spawn child: its Process announces it, with its name
+        # A spawn child: announced at once, with its own output, so that one that fails
+        # before its Process starts (a main module without a main guard) is seen, and
+        # said, as itself; its Process then gives it its name.
+        try:
+            _adopt_output()
+        except Exception:  # noqa: BLE001
+            pass
+        emit(
+            "spawned",
+            {"ppid": os.getppid(), "role": "worker", "label": "spawn child", "start_method": "spawn"},
+        )
+        return
     if "multiprocessing.forkserver" in cmd:
         role, label = "server", "forkserver"
     elif "multiprocessing.resource_tracker" in cmd:
