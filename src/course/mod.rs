@@ -148,15 +148,23 @@ pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
     let en = format!(
         "# {name}\n\nproclab runs your program under python3 with a small probe loaded through a \
          private `sitecustomize`. Every process of it appears in the tree with its real PID and \
-         PPID, whatever the start method; queue puts and gets, `Lock` acquire and release, \
-         `Value`/`Array` writes and pool tasks are reported (at most a few hundred a second \
-         per kind), and each process's output is shown against its PID.\n"
+         PPID, whatever the start method; queue puts and gets, its locks, events, barriers and \
+         semaphores, pipe messages, `Value`/`Array` writes, shared memory, manager calls and \
+         pool and executor tasks are reported (at most a few hundred a second per kind), and \
+         each process's output is shown against its PID. Classic mistakes (a lost update on a \
+         `Value`, a missing main guard, join before get, a pool used after its `with` block, a \
+         lambda sent to a pool) are told as WARNING lines.\n\nPress space for step mode: each \
+         process then waits before every operation on what it shares until you let it go \
+         (Tab or 1-9 chooses, Enter steps) — make `v.value += 1` lose an update by hand.\n"
     );
     let zh = format!(
         "# {name}\n\nproclab 用 python3 运行你的程序，并通过私有的 `sitecustomize` 加载一个小探针。\
          无论用哪种启动方式，程序的每个进程都以真实的 PID 和 PPID 出现在进程树里；队列的 put 和 get、\
-         `Lock` 的获取和释放、`Value`/`Array` 的写入以及进程池任务都会上报（每类每秒最多几百条），\
-         每个进程的输出都标着它的 PID。\n"
+         锁、Event、Barrier、Semaphore、Pipe 消息、`Value`/`Array` 的写入、共享内存、Manager 调用\
+         以及进程池和 executor 的任务都会上报（每类每秒最多几百条），每个进程的输出都标着它的 PID。\
+         常见错误（`Value` 上丢失的更新、缺少 main 保护、先 join 后 get、在 `with` 块之后使用进程池、\
+         把 lambda 发给进程池）会以 WARNING 行提示。\n\n按空格进入单步模式：每个进程在操作共享的东西之前\
+         都会停下，直到你放行（Tab 或 1-9 选择，Enter 单步）——亲手让 `v.value += 1` 丢失一次更新。\n"
     );
     Lesson {
         dir: path.display().to_string(),
