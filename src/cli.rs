@@ -2,6 +2,9 @@
 //! hidden `proclab __demo` that the runner re-executes as a demo's main process. Parsing
 //! and dispatch only: `run` goes to [`crate::app::headless`], the app to
 //! [`crate::ui::terminal`].
+//!
+//! One file on purpose: every flag and its checks in one place is what a user's
+//! `--help` is, and no logic lives here to split off.
 
 use clap::{Args, Parser, Subcommand};
 

@@ -6,6 +6,9 @@
 //! Processes are matched by role and label ("worker 1"), then by order among equals: PIDs
 //! differ from run to run, and siblings may announce themselves in any order.
 //!
+//! One file (its tests are half of it): reading a schedule and playing it are two sides
+//! of one matching rule, and they change together.
+//!
 //! The order kept is the order the operations *happened* in (the event each step let
 //! through), not the order of the key presses: two processes let go together ran in
 //! whichever order the kernel chose, and that is the order to repeat. The player then

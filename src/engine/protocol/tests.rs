@@ -1,0 +1,243 @@
+//! The protocol's types through both formats (postcard frames and JSON lines).
+
+use super::*;
+
+/// One of every event, so a new variant that breaks either format fails here.
+pub(crate) fn every_event() -> Vec<Event> {
+    vec![
+        Event::RunStarted {
+            demo: "lock".into(),
+            params: vec![("workers".into(), "4".into())],
+            runner_pid: 1,
+            main_pid: 2,
+        },
+        Event::Spawned {
+            ppid: 1,
+            role: Role::PoolWorker,
+            label: "worker 0".into(),
+            start_method: "fork".into(),
+        },
+        Event::Exited {
+            status: ExitStatus::Signal(9),
+        },
+        Event::Output {
+            stream: Stream::Stderr,
+            line: "héllo 你好".into(),
+        },
+        Event::Phase {
+            name: "serial".into(),
+        },
+        Event::StepPoint {
+            op: Op::Write,
+            detail: "write counter = 6".into(),
+        },
+        Event::QueuePut {
+            queue: 0,
+            item: "p0#1".into(),
+            seq: 1,
+            size: 3,
+        },
+        Event::QueueGet {
+            queue: 0,
+            item: "p0#1".into(),
+            seq: 1,
+            producer: 77,
+            size: 2,
+        },
+        Event::QueueBlocked {
+            queue: 0,
+            op: Op::Get,
+        },
+        Event::LockWait { lock: 0 },
+        Event::LockAcquired {
+            lock: 0,
+            waited_us: 12,
+        },
+        Event::LockReleased { lock: 0 },
+        Event::SharedRead {
+            name: "counter".into(),
+            index: 0,
+            value: Scalar::I32(-5),
+        },
+        Event::SharedWrite {
+            name: "array".into(),
+            index: 3,
+            value: Scalar::F64(0.25),
+        },
+        Event::TaskSubmitted {
+            task: 1,
+            arg: "(9, 'w812')".into(),
+        },
+        Event::TaskStarted {
+            task: 1,
+            arg: "1".into(),
+        },
+        Event::TaskDone {
+            task: 1,
+            result: "ValueError: no".into(),
+            raised: true,
+        },
+        Event::ResultDelivered {
+            task: 1,
+            result: "1".into(),
+            position: 0,
+        },
+        Event::PipeSend {
+            conn: "parent_conn".into(),
+            item: "3".into(),
+        },
+        Event::PipeRecv {
+            conn: "child_conn".into(),
+            item: None,
+        },
+        Event::Served {
+            client: 9,
+            request: "d['count']".into(),
+        },
+        Event::Outcome(Outcome::Pipe {
+            duplex: true,
+            sent: 5,
+            received: 5,
+            replies: 5,
+            eof: false,
+        }),
+        Event::Outcome(Outcome::Manager {
+            round_trips: 1000,
+            proxy_us: 40.5,
+            value_us: 0.2,
+        }),
+        Event::Outcome(Outcome::StartMethods {
+            rows: vec![StartRow {
+                method: "forkserver".into(),
+                pid: 7,
+                ppid: 6,
+                parent: "forkserver".into(),
+                latency_us: 900,
+                config: "default".into(),
+            }],
+        }),
+        Event::Outcome(Outcome::Orphan {
+            pid: 8,
+            ppid_before: 7,
+            ppid_after: 1,
+        }),
+        Event::Outcome(Outcome::Counter {
+            expected: 80000,
+            actual: 41234,
+            locked: false,
+        }),
+        Event::Outcome(Outcome::Timing {
+            variant: "processes".into(),
+            workers: 4,
+            wall_ms: 1.5,
+            cpu_ms: 3.0,
+            speedup: 1.9,
+        }),
+        Event::Outcome(Outcome::Pool {
+            mode: "map".into(),
+            tasks: 2,
+            delivered: vec![(0, 0), (1, 1)],
+            assignments: vec![(0, 10), (1, 11)],
+            complete: true,
+            distinct_pids: 2,
+        }),
+        Event::Outcome(Outcome::Queue {
+            put: 4,
+            got: 4,
+            total: Some(10),
+        }),
+        Event::Outcome(Outcome::Shared {
+            value: Scalar::I64(i64::MIN),
+            array: vec![Scalar::F64(2.4)],
+        }),
+        Event::Outcome(Outcome::Processes {
+            children: vec![(5, ExitStatus::Code(1))],
+        }),
+        Event::Sample(Sample {
+            cores: vec![12.5, 100.0],
+            procs: vec![ProcSample {
+                pid: 5,
+                ppid: 4,
+                state: 'Z',
+                cpu: 99.0,
+                rss_kb: 2048,
+                core: 1,
+            }],
+        }),
+        Event::Error {
+            source: "event pipe".into(),
+            message: "bad".into(),
+        },
+        Event::RunEnded(RunSummary {
+            demo: "lock".into(),
+            main_status: Some(ExitStatus::Code(0)),
+            wall_ms: 10.0,
+            processes: 5,
+            stopped: false,
+            errors: 0,
+        }),
+        Event::User(UserAction::Pause),
+        Event::User(UserAction::Resume),
+        Event::User(UserAction::Tempo { ms: 200 }),
+        Event::User(UserAction::Stepping { on: true }),
+        Event::User(UserAction::Step),
+        Event::User(UserAction::Stop),
+        Event::Named {
+            kind: ObjectKind::RLock,
+            id: 7,
+            name: "counter_lock".into(),
+        },
+        Event::SyncWait {
+            kind: ObjectKind::Barrier,
+            id: 3,
+        },
+        Event::SyncDone {
+            kind: ObjectKind::Event,
+            id: 3,
+            ok: false,
+        },
+        Event::SyncAction {
+            kind: ObjectKind::JoinableQueue,
+            id: 4,
+            action: "task_done".into(),
+        },
+        Event::ProxyCall {
+            id: 9,
+            method: "__getitem__".into(),
+            arg: "'count'".into(),
+            rtt_us: 23,
+        },
+        Event::SharedMemory {
+            name: "psm_1a2b".into(),
+            op: ShmOp::Attach,
+            size: 4096,
+        },
+        Event::SharedMemoryBytes {
+            name: "psm_1a2b".into(),
+            head: vec![0, 1, 255],
+        },
+        Event::SharedMemoryLeak {
+            name: "psm_1a2b".into(),
+            removed: true,
+        },
+        Event::OutputPart {
+            stream: Stream::Stderr,
+            text: "test_x ... ".into(),
+        },
+        Event::Warning {
+            code: "value-race".into(),
+            message: "an update is lost".into(),
+            count: 3,
+        },
+        Event::ShareableList {
+            name: "psm_1a2b".into(),
+            values: vec!["1".into(), "'a'".into(), "None".into()],
+        },
+    ]
+}
+
+#[test]
+fn clip_respects_char_boundaries() {
+    assert_eq!(clip("你好世界", 4), "你…");
+    assert_eq!(clip("abc", 10), "abc");
+}
