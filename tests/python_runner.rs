@@ -306,6 +306,12 @@ if __name__ == "__main__":
         errors.iter().any(|e| e.contains("more than 20 processes")),
         "{errors:?}"
     );
+    // The summary counts each error once.
+    let counted = run.frames.iter().find_map(|f| match &f.event {
+        Event::RunEnded(s) => Some(s.errors as usize),
+        _ => None,
+    });
+    assert_eq!(counted, Some(errors.len()), "{errors:?}");
     let started = run
         .spawned()
         .iter()

@@ -2,12 +2,11 @@
 //! over a socket, the probe's connections, and the sequencer that puts a Python run's
 //! events back in time order.
 
-use std::collections::BTreeSet;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
@@ -32,8 +31,6 @@ pub(super) fn serve_probe(
         Err(_) => return,
     };
     let over = Arc::new(AtomicBool::new(false));
-    // The program's processes announced and not yet reported ended.
-    let alive = Arc::new(Mutex::new(BTreeSet::new()));
     // Each process has its own connection, read by its own thread: a get can arrive
     // before the put that preceded it. `tx` is the sequencer, which restores time order.
     let mut readers = Vec::new();
@@ -63,31 +60,22 @@ pub(super) fn serve_probe(
             && let Some(conn) = crate::engine::python::accept(&events)
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
-            let alive = alive.clone();
             readers.push(spawn_named("proclab-probe-events", move || {
                 let file = std::fs::File::from(conn);
                 crate::engine::python::read_probe_lines(file, |r| match r {
                     Ok(frame) => {
+                        // Forwarding notes a start or an end in the run's live PIDs.
+                        shared.forward(&tx, frame);
                         let n = {
-                            let mut a = lock(&alive);
-                            match frame.event {
-                                Event::Spawned { .. } => {
-                                    a.insert(frame.pid);
-                                }
-                                Event::Exited { .. } => {
-                                    a.remove(&frame.pid);
-                                }
-                                _ => {}
-                            }
+                            let mut live = lock(&shared.live);
                             // An exit the probe could not see (a child reaped by
                             // os.wait(), or never reaped): ask the kernel before
                             // counting it against the limit.
-                            if a.len() > limit {
-                                a.retain(|pid| super::sweep::start_time(*pid).is_some());
+                            if live.len() > limit {
+                                live.retain(|pid| super::sweep::start_time(*pid).is_some());
                             }
-                            a.len()
+                            live.len()
                         };
-                        shared.forward(&tx, frame);
                         if n > limit && !over.swap(true, Ordering::SeqCst) {
                             send(
                                 &tx,
@@ -149,8 +137,8 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
                 break;
             }
             heap.pop();
+            // Noted already: every frame comes in through `Shared::forward`.
             if let Some(f) = held.remove(&k) {
-                shared.note(&f);
                 let _ = tx.send(f);
             }
         }
