@@ -366,30 +366,27 @@ fn signal_everything(pgid: i32, shared: &Shared, sig: i32) {
 /// Python program first gets what Ctrl-C in its terminal would give it (SIGINT:
 /// KeyboardInterrupt, its `finally` blocks and exit handlers, its resource tracker
 /// unlinking semaphores), then SIGTERM; a native demo SIGTERM; whatever is left, SIGKILL.
-/// Each step goes to the group and to every known PID, and SIGCONT with the first in
-/// case the run is paused. Returns at once; stops stepping when the run is over.
+/// SIGINT goes to the group only, as Ctrl-C's does (a process that left it with
+/// `os.setsid()` would not get it); the later steps also reach every known PID outside
+/// the group. SIGCONT goes with the first, in case the run is paused. Returns at once;
+/// stops stepping when the run is over.
 fn stop_in_steps(pgid: i32, shared: Arc<Shared>, python: bool, grace: Duration) {
-    let steps: &[i32] = if python {
-        &[libc::SIGINT, libc::SIGTERM, libc::SIGKILL]
-    } else {
-        &[libc::SIGTERM, libc::SIGKILL]
-    };
     if shared.done.load(Ordering::SeqCst) {
         return;
     }
-    if steps[0] == libc::SIGINT {
-        // What Ctrl-C in the program's terminal sends: its group only (a process that
-        // left it with os.setsid() would not get it), and the next steps reach that one.
+    let later: &[i32] = if python {
         // SAFETY: signalling the demo's own process group.
         unsafe { libc::kill(-pgid, libc::SIGINT) };
+        &[libc::SIGTERM, libc::SIGKILL]
     } else {
-        signal_everything(pgid, &shared, steps[0]);
-    }
+        signal_everything(pgid, &shared, libc::SIGTERM);
+        &[libc::SIGKILL]
+    };
     signal_everything(pgid, &shared, libc::SIGCONT);
     let _ = std::thread::Builder::new()
         .name("proclab-stop".into())
         .spawn(move || {
-            for sig in &steps[1..] {
+            for sig in later {
                 let until = Instant::now() + grace;
                 while Instant::now() < until {
                     if shared.done.load(Ordering::SeqCst) {

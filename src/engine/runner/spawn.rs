@@ -194,12 +194,9 @@ pub fn guard_main(pgid: &str, dir: &std::path::Path) -> i32 {
     if ours {
         // Processes that left the group (os.setsid()), then what their cleanup, killed
         // with them, never removed: the probe noted each in its folder.
+        // Nobody waits for the program any more: no grace.
         let notes = super::sweep::read_notes(dir);
-        super::sweep::signal_noted(&notes, libc::SIGKILL);
-        let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        while super::sweep::signal_noted(&notes, 0) > 0 && std::time::Instant::now() < until {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        super::sweep::end(&notes, std::time::Duration::ZERO);
         super::sweep::remove_leftovers(&notes);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -225,7 +225,7 @@ pub(super) fn supervise(
     // keep its output pipes open: it ends now, SIGTERM then SIGKILL.
     let notes = notes_dir.as_deref().map(sweep::read_notes);
     if let Some(notes) = &notes {
-        end_survivors(notes, opts.grace);
+        sweep::end(notes, opts.grace);
     }
     reaped.store(true, Ordering::SeqCst);
     if let Some(mut g) = guard {
@@ -276,31 +276,5 @@ fn sleep_unless_done(total: Duration, done: &AtomicBool) {
     let until = Instant::now() + total;
     while Instant::now() < until && !done.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(25).min(total));
-    }
-}
-
-/// End the noted processes that are still alive after the group is reaped, and reap
-/// those re-parented to us.
-fn end_survivors(notes: &sweep::Notes, grace: Duration) {
-    if sweep::signal_noted(notes, libc::SIGTERM) == 0 {
-        return;
-    }
-    let until = Instant::now() + grace;
-    loop {
-        for (pid, _) in &notes.pids {
-            let mut status = 0;
-            // SAFETY: reaping a process of the program if it is our child; harmless if not.
-            unsafe { libc::waitpid(*pid, &mut status, libc::WNOHANG | libc::__WALL) };
-        }
-        if sweep::signal_noted(notes, 0) == 0 {
-            return;
-        }
-        if Instant::now() >= until {
-            sweep::signal_noted(notes, libc::SIGKILL);
-        }
-        if Instant::now() >= until + grace {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

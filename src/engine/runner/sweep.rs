@@ -113,6 +113,34 @@ pub fn signal_noted(notes: &Notes, signal: i32) -> usize {
     n
 }
 
+/// End the noted processes still alive: SIGTERM, SIGKILL after `grace`, then up to 2 s
+/// for them to go (reaping those re-parented to us), so that nothing they would still
+/// write is left after [`remove_leftovers`].
+pub fn end(notes: &Notes, grace: std::time::Duration) {
+    use std::time::{Duration, Instant};
+    if signal_noted(notes, libc::SIGTERM) == 0 {
+        return;
+    }
+    let kill_at = Instant::now() + grace;
+    let give_up = kill_at + Duration::from_secs(2);
+    let mut killed = false;
+    loop {
+        for (pid, _) in &notes.pids {
+            let mut status = 0;
+            // SAFETY: reaping a process of the program if it is our child; harmless if not.
+            unsafe { libc::waitpid(*pid, &mut status, libc::WNOHANG | libc::__WALL) };
+        }
+        if signal_noted(notes, 0) == 0 || Instant::now() >= give_up {
+            return;
+        }
+        if !killed && Instant::now() >= kill_at {
+            signal_noted(notes, libc::SIGKILL);
+            killed = true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Remove what the program left in /dev/shm and its temp folders; what was removed.
 pub fn remove_leftovers(notes: &Notes) -> Vec<String> {
     let mut removed = Vec::new();
