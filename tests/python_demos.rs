@@ -1,27 +1,20 @@
 //! Every lesson's demo.py is a correct, runnable program: run under the machine's python3,
 //! it exits 0 in bounded time and prints what the lesson says it prints.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::python::have_python;
 use proclab::course;
 use proclab::engine::demos::DemoKind;
 
-fn python() -> Option<&'static str> {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then_some("python3")
-}
-
 fn run(d: DemoKind, args: &[&str]) -> Option<String> {
-    let Some(py) = python() else {
-        eprintln!("skipped: no python3 on PATH (CI installs it)");
+    if !have_python() {
         return None;
-    };
+    }
+    let py = "python3";
     let all = course::embedded();
     let lesson = all
         .iter()

@@ -33,6 +33,9 @@ pub(super) struct Shared {
     /// Each process's output pipes still open, and when it exited (see
     /// [`Shared::exit_barrier`]).
     outputs: Mutex<std::collections::HashMap<i32, OutputPipes>>,
+    /// The PIDs whose exit may still hold frames back: the sequencer asks for every
+    /// frame, so it looks at these few, not at every process the run ever had.
+    draining: Mutex<Vec<i32>>,
 }
 
 /// A process's output pipes, for putting its lines before its exit.
@@ -77,12 +80,23 @@ impl Shared {
             sending: Mutex::new(()),
             segments: Mutex::new(Default::default()),
             outputs: Mutex::new(Default::default()),
+            draining: Mutex::new(Vec::new()),
         }
     }
 
     /// `n` more output pipes of `pid` are being read.
     pub(super) fn outputs_opened(&self, pid: i32, n: u32) {
-        lock(&self.outputs).entry(pid).or_default().open += n;
+        let exited = {
+            let mut outputs = lock(&self.outputs);
+            let o = outputs.entry(pid).or_default();
+            o.open += n;
+            o.exited.is_some()
+        };
+        // Pipes handed over after its exit was seen may hold its last lines too. (Never
+        // with `outputs` held: `exit_barrier` takes `draining` first.)
+        if exited {
+            lock(&self.draining).push(pid);
+        }
     }
 
     /// One output pipe of `pid` reached its end.
@@ -95,6 +109,7 @@ impl Shared {
     /// `pid` exited at `t_us` (its Exited event reached the sequencer).
     pub(super) fn exit_seen(&self, pid: i32, t_us: u64) {
         lock(&self.outputs).entry(pid).or_default().exited = Some((t_us, Instant::now()));
+        lock(&self.draining).push(pid);
     }
 
     /// The time to stamp a line of `pid` read now: now, or just before its exit if it has
@@ -111,13 +126,21 @@ impl Shared {
     /// lines it wrote before (each waits until its pipes end, at most [`EXIT_DRAIN`]). So
     /// "joined worker 0" never shows before worker 0's last words.
     pub(super) fn exit_barrier(&self) -> Option<u64> {
-        lock(&self.outputs)
-            .values()
-            .filter(|o| o.open > 0)
-            .filter_map(|o| o.exited)
-            .filter(|(_, heard)| heard.elapsed() < EXIT_DRAIN)
-            .map(|(t, _)| t.saturating_sub(1))
-            .min()
+        let mut draining = lock(&self.draining);
+        if draining.is_empty() {
+            return None;
+        }
+        let outputs = lock(&self.outputs);
+        let holding = |pid: &i32| {
+            outputs
+                .get(pid)
+                .filter(|o| o.open > 0)
+                .and_then(|o| o.exited)
+                .filter(|(_, heard)| heard.elapsed() < EXIT_DRAIN)
+                .map(|(t, _)| t.saturating_sub(1))
+        };
+        draining.retain(|pid| holding(pid).is_some());
+        draining.iter().filter_map(holding).min()
     }
 
     /// Put `frame` into the stream, after the user's actions that came before it.
