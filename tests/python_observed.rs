@@ -321,11 +321,16 @@ if __name__ == '__main__':
         for p in ps: p.start()
         for p in ps: p.join()
         print("count", d['count'])
+        try:
+            d['missing']
+        except KeyError as e:
+            print("no", e)
 "#,
             &["--", method],
         );
         let mut names = HashMap::new();
         let mut calls: Vec<(i32, u32, String, String)> = Vec::new();
+        let mut raised: Vec<(i32, u32, String, String)> = Vec::new();
         for f in &run.frames {
             match &f.event {
                 Event::Named {
@@ -338,10 +343,25 @@ if __name__ == '__main__':
                 Event::ProxyCall {
                     id, method, arg, ..
                 } => calls.push((f.pid, *id, method.clone(), arg.clone())),
+                Event::ProxyRaised { id, method, error } => {
+                    raised.push((f.pid, *id, method.clone(), error.clone()))
+                }
                 _ => {}
             }
         }
         let (d, lock) = (names["d"], names["lock"]);
+        // The one call that raised is told as such, by the process that made it; the
+        // calls that returned are not.
+        assert_eq!(
+            raised,
+            [(
+                run.main_pid(),
+                d,
+                "__getitem__".into(),
+                "KeyError: 'missing'".into()
+            )],
+            "{method}"
+        );
         let workers: HashSet<i32> = run
             .spawned()
             .iter()
@@ -370,7 +390,11 @@ if __name__ == '__main__':
             .filter(|c| c.1 == lock && c.2 == "acquire")
             .count();
         assert_eq!(acquires, 6, "{method}");
-        assert_eq!(printed(&run)[&run.main_pid()], vec!["count 6"], "{method}");
+        assert_eq!(
+            printed(&run)[&run.main_pid()],
+            vec!["count 6", "no 'missing'"],
+            "{method}"
+        );
     }
 }
 

@@ -1773,11 +1773,20 @@ def _patch_managers(m):
 
     def _callmethod(self, methodname, args=(), kwds={}):  # noqa: B006
         t0 = _now_us()
+        raised = None
         try:
             return orig_call(self, methodname, args, kwds)
+        except Exception as e:
+            # Only its text is kept: holding the exception itself would keep its frames
+            # alive past the call, which the program could notice.
+            try:
+                raised = "%s: %s" % (type(e).__name__, e)
+            except Exception:  # noqa: BLE001
+                raised = type(e).__name__
+            raise
         finally:
             try:
-                if _budget("proxy"):
+                if _budget("proxy") or raised is not None:
                     arg = _preview(args[0]) if len(args) == 1 and not kwds else (
                         _preview(args) if args else ""
                     )
@@ -1788,6 +1797,17 @@ def _patch_managers(m):
                             "method": methodname,
                             "arg": arg,
                             "rtt_us": _now_us() - t0,
+                        },
+                    )
+                # A call that raised is always told: it is what the program is about
+                # to see, and a plain call in its place would mislead.
+                if raised is not None:
+                    emit(
+                        "proxy_raised",
+                        {
+                            "id": _proxy_id(self._token),
+                            "method": methodname,
+                            "error": raised,
                         },
                     )
             except Exception:  # noqa: BLE001

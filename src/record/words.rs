@@ -126,6 +126,10 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
             "{who}: {}.{method}({arg}) through the Manager: {rtt_us} µs",
             state.proxy_called(*id)
         ),
+        Event::ProxyRaised { id, method, error } => format!(
+            "{who}: {}.{method}() through the Manager raised {error}",
+            state.proxy_called(*id)
+        ),
         Event::User(a) => match a {
             UserAction::Pause => "you paused the run (SIGSTOP)".into(),
             UserAction::Resume => "you resumed the run (SIGCONT)".into(),

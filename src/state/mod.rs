@@ -231,6 +231,9 @@ impl RunState {
             Event::SharedMemoryBytes { name, head } => self.on_shm_bytes(name, head),
             Event::SharedMemoryLeak { name, .. } => self.on_shm_leak(name),
             Event::ShareableList { name, values } => self.on_shareable_list(name, values),
+            Event::ProxyRaised { id, method, error } => {
+                self.on_proxy_raised(pid, at, *id, method, error)
+            }
             Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
             Event::SyncDone { kind, id, ok } => self.on_sync_done(pid, at, *kind, *id, *ok),
             Event::SyncAction { kind, id, action } => {

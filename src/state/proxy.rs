@@ -14,6 +14,9 @@ pub struct ProxyView {
     pub last: Option<(i32, String)>,
     /// Round trips summed, for the mean.
     pub rtt_total_us: u64,
+    /// Calls that raised in the server, and the last such error (`ValueError: …`).
+    pub raised: u64,
+    pub last_error: Option<String>,
 }
 
 impl ProxyView {
@@ -55,6 +58,29 @@ impl RunState {
         let what = format!("{}.{call}: {rtt_us} µs", self.proxy_called(id));
         self.set_activity(pid, at, Activity::Running, Some(what));
     }
+
+    /// `pid`'s last call on proxy `id` raised `error` in the server: the call stays
+    /// counted (it made its round trip) and is marked as the one that raised.
+    pub(super) fn on_proxy_raised(
+        &mut self,
+        pid: i32,
+        at: f64,
+        id: u32,
+        method: &str,
+        error: &str,
+    ) {
+        let p = self.proxies.entry(id).or_default();
+        p.raised += 1;
+        p.last_error = Some(error.to_string());
+        if let Some((who, call)) = &mut p.last
+            && *who == pid
+            && call.starts_with(method)
+        {
+            call.push_str(&format!(" raised {error}"));
+        }
+        let what = format!("{}.{method}() raised {error}", self.proxy_called(id));
+        self.set_activity(pid, at, Activity::Running, Some(what));
+    }
 }
 
 #[cfg(test)]
@@ -91,5 +117,24 @@ mod tests {
         assert_eq!(p.calls, 2);
         assert_eq!(p.mean_rtt_us(), 30.0);
         assert_eq!(s.procs[&5].doing, "d.__getitem__('count'): 40 µs");
+        s.apply(&f(
+            3,
+            5,
+            Event::ProxyRaised {
+                id: 3,
+                method: "__getitem__".into(),
+                error: "KeyError: 'count'".into(),
+            },
+        ));
+        let p = &s.proxies[&3];
+        assert_eq!((p.calls, p.raised), (2, 1));
+        assert_eq!(
+            p.last.as_ref().map(|l| l.1.as_str()),
+            Some("__getitem__('count') raised KeyError: 'count'")
+        );
+        assert_eq!(
+            s.procs[&5].doing,
+            "d.__getitem__() raised KeyError: 'count'"
+        );
     }
 }

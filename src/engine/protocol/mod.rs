@@ -185,6 +185,15 @@ pub enum Event {
     /// A segment that holds a `ShareableList`: its values as proclab read and decoded
     /// them from /dev/shm (sampled, read-only), in Python's notation, when they changed.
     ShareableList { name: String, values: Vec<String> },
+    /// The proxy call this process just reported (the [`Event::ProxyCall`] before it)
+    /// raised: `error` is the exception as the program sees it
+    /// (`ValueError: 5 is not in list`). A variant of its own, added last, so recordings
+    /// written before it still read.
+    ProxyRaised {
+        id: u32,
+        method: String,
+        error: String,
+    },
 }
 
 /// What a process did to a shared memory segment.

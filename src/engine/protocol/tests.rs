@@ -207,6 +207,11 @@ pub(crate) fn every_event() -> Vec<Event> {
             arg: "'count'".into(),
             rtt_us: 23,
         },
+        Event::ProxyRaised {
+            id: 9,
+            method: "index".into(),
+            error: "ValueError: 5 is not in list".into(),
+        },
         Event::SharedMemory {
             name: "psm_1a2b".into(),
             op: ShmOp::Attach,

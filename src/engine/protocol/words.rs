@@ -160,6 +160,9 @@ pub fn describe(e: &Event) -> String {
             arg,
             rtt_us,
         } => format!("proxy {id}.{method}({arg}): {rtt_us} µs round trip"),
+        Event::ProxyRaised { id, method, error } => {
+            format!("proxy {id}.{method}() raised {error}")
+        }
         Event::SharedMemory { name, op, size } => {
             format!("{} shared memory {name} ({size} bytes)", shm_verb(*op))
         }

@@ -49,6 +49,9 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             p.calls,
             p.mean_rtt_us()
         ))];
+        if p.raised > 0 {
+            spans.push(Span::styled(format!(", {} raised", p.raised), theme.bad()));
+        }
         if let Some((pid, call)) = &p.last
             && let Some(q) = run.procs.get(pid)
         {
