@@ -99,3 +99,49 @@ fn a_closed_stdout_stops_the_demo_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_group_gone(main);
 }
+
+/// Whether `pid` still exists (a zombie counts as gone: it runs nothing).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next());
+            state != Some("Z")
+        })
+        .unwrap_or(false)
+}
+
+/// The orphan of the lifecycle demo turns its parent-death signal off to outlive its
+/// parent. If proclab is killed in that window, the orphan must still end, in either
+/// way of waiting (the tempo, or a gate held in step mode).
+#[test]
+fn kill_9_of_proclab_in_the_orphans_window_leaves_no_orphan() {
+    for extra in [&["--tempo", "2000"][..], &["--step"][..]] {
+        let mut args = vec!["lifecycle", "--mode", "orphan"];
+        args.extend_from_slice(extra);
+        let mut live = Live::start(&args);
+        let orphan = live
+            .until(
+                "the orphan started",
+                |f| matches!(&f.event, Event::Spawned { label, .. } if label == "orphan"),
+            )
+            .pid;
+        // Main now waits (its tempo, or its gate in step mode) before it kills the
+        // parent: the orphan is in its window.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        live.child.kill().expect("SIGKILL proclab");
+        live.child.wait().expect("reaped");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while alive(orphan) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let left = alive(orphan);
+        if left {
+            // SAFETY: not leaving the stray behind for the next test.
+            unsafe { libc::kill(orphan, libc::SIGKILL) };
+        }
+        assert!(!left, "{extra:?}: the orphan {orphan} outlived proclab");
+    }
+}

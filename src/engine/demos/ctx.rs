@@ -106,6 +106,20 @@ impl Ctx {
         }
     }
 
+    /// True once proclab is gone: nobody reads the event pipe any more (a pipe's write
+    /// end polls as an error when its last reader has closed). A process that has
+    /// switched off its parent-death signal asks this instead of trusting that signal.
+    pub fn runner_gone(&self) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.events,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: polling one live descriptor without waiting.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        n > 0 && pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
+    }
+
     /// True when every operation should be reported (slow or step mode); at full speed
     /// demos report a sample instead, so the event stream does not slow the race down.
     pub fn detailed(&self) -> bool {

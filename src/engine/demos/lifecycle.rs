@@ -106,15 +106,19 @@ fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
     let _ = (&*ready).write_all(b"r");
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut after = before;
-    while after == parent && Instant::now() < deadline {
+    while after == parent && Instant::now() < deadline && !c.runner_gone() {
         std::thread::sleep(Duration::from_millis(5));
         after = nix::unistd::getppid().as_raw();
     }
     // ...and on again, now tied to the new parent: if proclab dies, so does the orphan.
     // SAFETY: prctl with constant arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-    if nix::unistd::getppid().as_raw() != after {
-        return 1; // the new parent died in between
+    // If proclab died in the window, the new parent is init (or another subreaper) and
+    // that tie would never fire. A dying process closes its descriptors before its
+    // children are re-parented, so asking after the prctl leaves no gap: either proclab
+    // was already gone (seen here) or its death now signals us.
+    if nix::unistd::getppid().as_raw() != after || c.runner_gone() {
+        return 1;
     }
     c.say(&format!(
         "orphan: my parent is gone; my ppid is now {after} (the nearest subreaper)"
