@@ -6,6 +6,9 @@
 //! One file on purpose: every flag and its checks in one place is what a user's
 //! `--help` is, and no logic lives here to split off.
 
+mod values;
+use values::{seconds, size, speed, whole_u32, whole_u64};
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::headless::Headless;
@@ -130,35 +133,6 @@ struct ExportArgs {
     speed: f64,
 }
 
-fn seconds(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a number of seconds >= 0 (e.g. 0.05)")),
-    }
-}
-
-fn speed(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "'{s}' is not a speed between 0.01 and 100 (e.g. 0.25)"
-        )),
-    }
-}
-
-fn size(s: &str) -> Result<(u16, u16), String> {
-    let bad = || format!("'{s}' is not a size like 120x40 (at least 80x24, at most 1000x500)");
-    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
-    let (w, h) = (
-        w.trim().parse::<u16>().map_err(|_| bad())?,
-        h.trim().parse::<u16>().map_err(|_| bad())?,
-    );
-    if !(80..=1000).contains(&w) || !(24..=500).contains(&h) {
-        return Err(bad());
-    }
-    Ok((w, h))
-}
-
 #[derive(Debug, Subcommand)]
 enum LessonsCommand {
     /// Check a folder of lessons (NN-slug/ with lesson.toml, en.md, zh.md, demo.py) and
@@ -193,14 +167,14 @@ struct RunArgs {
     args: Vec<String>,
     /// Worker processes (process, queue --mode sum, pool, shared, lock, gil, manager,
     /// lifecycle); children per start method (start).
-    #[arg(long, short = 'w')]
+    #[arg(long, short = 'w', value_parser = whole_u32, allow_hyphen_values = true)]
     workers: Option<u32>,
     /// Iterations: loop steps per job (process, gil), items per producer (queue),
     /// increments per worker (lock, shared, manager), messages (pipe).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_parser = whole_u64, allow_hyphen_values = true)]
     iterations: Option<u64>,
     /// Pool tasks.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u32, allow_hyphen_values = true)]
     tasks: Option<u32>,
     /// Lock and manager demos: guard each read-then-write with a Lock.
     #[arg(long, conflicts_with = "no_lock")]
@@ -215,7 +189,7 @@ struct RunArgs {
     #[arg(long, short = 'm')]
     mode: Option<String>,
     /// Delay per operation in ms, so a class can watch (0 = full speed).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = whole_u32, allow_hyphen_values = true)]
     tempo: u32,
     /// Step mode: every process waits before each operation; type a PID and Enter to let
     /// it do one, `all` to step every waiting process, `go` to leave step mode.
@@ -236,39 +210,39 @@ struct RunArgs {
     #[arg(long)]
     samples: bool,
     /// Queue: producer processes.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u32, allow_hyphen_values = true)]
     producers: Option<u32>,
     /// Queue: consumer processes.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u32, allow_hyphen_values = true)]
     consumers: Option<u32>,
     /// Queue: maxsize (0 = unbounded); put() blocks while the queue is full.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u32, allow_hyphen_values = true)]
     maxsize: Option<u32>,
     /// Pool: loop steps per unit of task cost.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u64, allow_hyphen_values = true)]
     cost: Option<u64>,
     /// Pool (maxtasksperchild mode): tasks per worker before it is replaced.
-    #[arg(long)]
+    #[arg(long, value_parser = whole_u32, allow_hyphen_values = true)]
     maxtasks: Option<u32>,
     /// Process, lifecycle: leave finished children unjoined this long, so they show as
     /// zombies (lifecycle default 2000).
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = whole_u64, allow_hyphen_values = true)]
     zombie_ms: Option<u64>,
     /// Process: SIGKILL worker number K while it works.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = whole_u32, allow_hyphen_values = true)]
     kill: Option<u32>,
     /// Process: make worker number K panic.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = whole_u32, allow_hyphen_values = true)]
     panic: Option<u32>,
 }
 
 #[derive(Debug, Args)]
 struct BenchArgs {
     /// Frames to encode and decode.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = whole_u32, allow_hyphen_values = true)]
     frames: u32,
     /// Observer samples to take.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = whole_u32, allow_hyphen_values = true)]
     samples: u32,
     /// Instead, measure a flood: `run queue` with 8 producers and 8 consumers putting N
     /// items each (125000: a million items, two million events), recorded to a file:

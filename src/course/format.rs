@@ -316,24 +316,40 @@ pub const PANES: [&str; 7] = [
 pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (String, String)> {
     let mut p = Params::new(demo);
     for (k, v) in table {
+        // Each number is checked against its field's range before it is stored, and
+        // refused with the value as written: `workers = 4294967297` must not pass as 1.
         let int = || {
-            v.as_integer()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| (k.clone(), format!("{k} must be a whole number >= 0")))
+            v.as_integer().filter(|n| *n >= 0).ok_or_else(|| {
+                (
+                    k.clone(),
+                    format!("{k} must be a whole number >= 0, got {v}"),
+                )
+            })
         };
+        let u32_ = || {
+            int().and_then(|n| {
+                u32::try_from(n).map_err(|_| {
+                    (
+                        k.clone(),
+                        format!("{k} must be at most {}, got {n}", u32::MAX),
+                    )
+                })
+            })
+        };
+        let u64_ = || int().map(|n| n as u64);
         match k.as_str() {
-            "workers" => p.workers = Some(int()? as u32),
-            "iterations" => p.iterations = Some(int()? as u64),
-            "tasks" => p.tasks = Some(int()? as u32),
-            "producers" => p.producers = Some(int()? as u32),
-            "consumers" => p.consumers = Some(int()? as u32),
-            "maxsize" => p.maxsize = Some(int()? as u32),
-            "cost" => p.cost = Some(int()? as u64),
-            "maxtasks" => p.maxtasks = Some(int()? as u32),
-            "tempo" => p.tempo_ms = int()? as u32,
-            "zombie_ms" => p.zombie_ms = Some(int()? as u64),
-            "kill" => p.kill = Some(int()? as u32),
-            "panic" => p.panic = Some(int()? as u32),
+            "workers" => p.workers = Some(u32_()?),
+            "iterations" => p.iterations = Some(u64_()?),
+            "tasks" => p.tasks = Some(u32_()?),
+            "producers" => p.producers = Some(u32_()?),
+            "consumers" => p.consumers = Some(u32_()?),
+            "maxsize" => p.maxsize = Some(u32_()?),
+            "cost" => p.cost = Some(u64_()?),
+            "maxtasks" => p.maxtasks = Some(u32_()?),
+            "tempo" => p.tempo_ms = u32_()?,
+            "zombie_ms" => p.zombie_ms = Some(u64_()?),
+            "kill" => p.kill = Some(u32_()?),
+            "panic" => p.panic = Some(u32_()?),
             "lock" => {
                 p.lock = Some(
                     v.as_bool()
@@ -364,6 +380,83 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every numeric lesson parameter, over the whole range TOML can write: the value is
+    /// kept exactly, or refused with the value as written; never wrapped.
+    #[test]
+    fn lesson_numbers_are_kept_exactly_or_refused_with_the_value_written() {
+        let keys = [
+            "workers",
+            "iterations",
+            "tasks",
+            "producers",
+            "consumers",
+            "maxsize",
+            "cost",
+            "maxtasks",
+            "tempo",
+            "zombie_ms",
+            "kill",
+            "panic",
+        ];
+        let mut values: Vec<i64> = vec![i64::MIN, -1, 0, 1, 4, i64::MAX];
+        for bits in [31u32, 32, 62] {
+            let e = 1i64 << bits;
+            values.extend([e - 1, e, e + 1]);
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..300 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push((x >> (x % 64)) as i64);
+        }
+        for key in keys {
+            for &n in &values {
+                let mut t = toml::Table::new();
+                t.insert(key.into(), toml::Value::Integer(n));
+                if key == "maxtasks" {
+                    t.insert(
+                        "mode".into(),
+                        toml::Value::String("maxtasksperchild".into()),
+                    );
+                }
+                let demo = match key {
+                    "tasks" | "cost" | "maxtasks" => DemoKind::Pool,
+                    "producers" | "consumers" | "maxsize" => DemoKind::Queue,
+                    _ => DemoKind::Process,
+                };
+                match params_from(demo, &t) {
+                    Ok(p) => {
+                        let kept: u64 = match key {
+                            "workers" => p.workers.map(u64::from),
+                            "iterations" => p.iterations,
+                            "tasks" => p.tasks.map(u64::from),
+                            "producers" => p.producers.map(u64::from),
+                            "consumers" => p.consumers.map(u64::from),
+                            "maxsize" => p.maxsize.map(u64::from),
+                            "cost" => p.cost,
+                            "maxtasks" => p.maxtasks.map(u64::from),
+                            "tempo" => Some(u64::from(p.tempo_ms)),
+                            "zombie_ms" => p.zombie_ms,
+                            "kill" => p.kill.map(u64::from),
+                            "panic" => p.panic.map(u64::from),
+                            _ => unreachable!("listed above"),
+                        }
+                        .expect("set");
+                        assert_eq!(kept as i128, n as i128, "{key} = {n}");
+                    }
+                    Err((_, msg)) => {
+                        // Either the value itself, or (for a product) the factors.
+                        assert!(
+                            msg.contains(&n.to_string()),
+                            "{key} = {n} refused without its value: {msg}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_check_is_spelled_in_lesson_toml_as_its_name() {

@@ -169,7 +169,7 @@ impl Params {
             }
         }
         if self.iterations() == 0 {
-            return Err("--iterations must be at least 1".into());
+            return Err("--iterations must be at least 1, got 0".into());
         }
         if !(1..=100_000).contains(&self.tasks()) {
             return Err(format!(
@@ -178,7 +178,7 @@ impl Params {
             ));
         }
         if self.maxtasks() == 0 {
-            return Err("--maxtasks must be at least 1".into());
+            return Err("--maxtasks must be at least 1, got 0".into());
         }
         if d == DemoKind::Pipe && self.iterations() > 100_000 {
             return Err(format!(
@@ -186,10 +186,12 @@ impl Params {
                 self.iterations()
             ));
         }
-        if d == DemoKind::Manager && self.workers() as u64 * self.iterations() > 1_000_000 {
+        // Products are checked, never wrapped: 4 x 2^62 must not pass as 0.
+        let product = (self.workers() as u64).checked_mul(self.iterations());
+        let times = format!("{} x {}", self.workers(), self.iterations());
+        if d == DemoKind::Manager && product.is_none_or(|p| p > 1_000_000) {
             return Err(format!(
-                "--workers x --iterations for the manager demo must be at most 1000000 (two round trips each), got {}",
-                self.workers() as u64 * self.iterations()
+                "--workers x --iterations for the manager demo must be at most 1000000 (two round trips each), got {times}"
             ));
         }
         if matches!(d, DemoKind::Start | DemoKind::Lifecycle) && self.workers() > 16 {
@@ -205,10 +207,11 @@ impl Params {
                 self.zombie_ms()
             ));
         }
-        let counted = self.workers() as u64 * self.iterations();
-        if matches!(d, DemoKind::Lock | DemoKind::Shared) && counted > i32::MAX as u64 {
+        if matches!(d, DemoKind::Lock | DemoKind::Shared)
+            && product.is_none_or(|p| p > i32::MAX as u64)
+        {
             return Err(format!(
-                "--workers x --iterations must stay below 2^31 (the counter is a Value('i')), got {counted}"
+                "--workers x --iterations must stay below 2^31 (the counter is a Value('i')), got {times}"
             ));
         }
         if d == DemoKind::Queue && self.iterations() > 1_000_000 {
@@ -312,6 +315,19 @@ mod tests {
     fn defaults_validate_for_every_demo() {
         for d in DemoKind::ALL {
             assert_eq!(Params::new(d).validate(), Ok(()), "{}", d.name());
+        }
+    }
+
+    #[test]
+    fn products_that_would_wrap_are_refused_with_the_values_given() {
+        for d in [DemoKind::Lock, DemoKind::Shared, DemoKind::Manager] {
+            for n in [1u64 << 62, (1u64 << 62) - 1, u64::MAX] {
+                let mut p = Params::new(d);
+                p.workers = Some(4);
+                p.iterations = Some(n);
+                let err = p.validate().expect_err("far too many increments");
+                assert!(err.contains(&format!("got 4 x {n}")), "{}: {err}", d.name());
+            }
         }
     }
 
