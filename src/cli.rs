@@ -437,10 +437,10 @@ fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read_to_string(&w.script) {
+    let text = match crate::files::read_text(&w.script) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("proclab: cannot read {}: {e}", w.script.display());
+            eprintln!("proclab: {e}");
             return 2;
         }
     };

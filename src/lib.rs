@@ -9,13 +9,15 @@
 //! - [`course`]: the lessons, their format and checker, progress
 //! - [`app`]: keys to commands, settings, the step flow, the modes (live, replay, headless)
 //! - [`ui`]: the terminal loop, the layout, one file per pane, theme, Markdown and code
-//! - [`cli`]: the command line only; [`bench`]: `proclab bench`
+//! - [`cli`]: the command line only; [`bench`]: `proclab bench`; [`files`]: reading the
+//!   files a user names (never blocking on a FIFO, bad text told with its byte offset)
 
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod course;
 pub mod engine;
+pub mod files;
 pub mod record;
 pub mod state;
 pub mod ui;

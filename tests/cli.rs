@@ -157,3 +157,109 @@ fn an_unknown_lesson_names_the_lessons() {
     assert!(err.contains("no lesson 'locks'"), "{err}");
     assert!(err.contains("process, queue, pool"), "{err}");
 }
+
+/// A copy of two shipped lessons under `root`, as `01-<a>` and `02-<b>`.
+fn two_lessons(root: &std::path::Path) {
+    for (name, from) in [("01-mine", "05-lock"), ("02-other", "03-pool")] {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let shipped = format!("{}/lessons/{from}", env!("CARGO_MANIFEST_DIR"));
+        for f in ["en.md", "zh.md", "demo.py", "lesson.toml"] {
+            std::fs::copy(format!("{shipped}/{f}"), dir.join(f)).expect("copy");
+        }
+    }
+}
+
+/// What a careless or hostile lesson folder can hold is told file by file, and nothing
+/// makes the check wait: a FIFO, bytes that are not text, a NUL, a misnamed folder, two
+/// lessons with one id, a value of megabytes.
+#[test]
+fn lessons_check_names_every_broken_file_and_never_blocks() {
+    let tmp = tempfile::Builder::new()
+        .prefix("proclab-test-course-")
+        .tempdir()
+        .expect("temp dir");
+    let root = tmp.path();
+    two_lessons(root);
+    let fifo = root.join("01-mine/en.md");
+    std::fs::remove_file(&fifo).expect("rm");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    std::fs::write(root.join("01-mine/zh.md"), b"# T\n\xe4\xb8\xad\xff").expect("write");
+    std::fs::write(root.join("02-other/demo.py"), b"print(1)\0\n").expect("write");
+    let toml = std::fs::read_to_string(root.join("02-other/lesson.toml")).expect("read");
+    let huge = "x".repeat(5_000_000);
+    std::fs::write(
+        root.join("02-other/lesson.toml"),
+        toml.replace("id = \"pool\"", "id = \"lock\"").replacen(
+            "action = \"run\"",
+            &format!("action = \"{huge}\""),
+            1,
+        ),
+    )
+    .expect("write");
+    std::fs::create_dir_all(root.join("3-misnamed")).expect("dir");
+    std::fs::copy(
+        root.join("01-mine/lesson.toml"),
+        root.join("3-misnamed/lesson.toml"),
+    )
+    .expect("copy");
+    // The check must answer on its own: a FIFO opened for reading would wait forever.
+    let mut child = Command::new(bin())
+        .args(["lessons", "check", root.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("lessons check blocked on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.lines().count() < 20, "{out}");
+    for want in [
+        "01-mine/en.md: is a FIFO (named pipe), not a regular file",
+        "01-mine/zh.md: not valid UTF-8 text (at byte 7)",
+        "02-other/demo.py: contains a NUL byte (at byte 8)",
+        "3-misnamed: holds a lesson.toml but is not read as a lesson",
+        "01-mine/lesson.toml: id 'lock' is also the id of",
+        "02-other/lesson.toml: id 'lock' is also the id of",
+        "(5000000 characters)",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(
+        out.len() < 4000,
+        "no value echoed whole: {} bytes",
+        out.len()
+    );
+}
+
+/// A program that is not a regular file gets one answer from `run --file` and `watch`.
+#[test]
+fn a_program_that_is_not_a_file_is_refused_alike_by_run_and_watch() {
+    for args in [
+        &["run", "--file", "/dev/null"][..],
+        &["watch", "/dev/null"][..],
+    ] {
+        let (code, _, err) = proclab(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("/dev/null: is a device, not a regular file"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn negative_and_huge_numbers_are_refused_with_the_value_given() {
+    let (code, _, err) = proclab(&["run", "lock", "--workers", "-1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("'-1' is negative"), "{err}");
+    let (code, _, err) = proclab(&["run", "lock", "-w", "4", "-n", "4611686018427387904"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("got 4 x 4611686018427387904"), "{err}");
+}

@@ -442,7 +442,7 @@ fn a_missing_interpreter_or_script_is_a_clear_error() {
         .expect("runs");
     if have_python() {
         assert_eq!(out.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("no such program"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.py: no such file"));
     }
     let out = Command::new(bin())
         .args([

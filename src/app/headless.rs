@@ -50,9 +50,7 @@ pub fn python_program(
     let python = crate::engine::python::find_python(python)?;
     match (file, demo) {
         (Some(file), _) => {
-            if !file.is_file() {
-                return Err(format!("no such program: {}", file.display()));
-            }
+            crate::files::check_regular(file).map_err(|e| e.to_string())?;
             Ok(PythonProgram {
                 python,
                 script: file.to_path_buf(),

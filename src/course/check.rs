@@ -19,11 +19,43 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = clip_quoted(&self.message);
         match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            Some(l) => write!(f, "{}:{l}: {message}", self.file.display()),
+            None => write!(f, "{}: {message}", self.file.display()),
         }
     }
+}
+
+/// Longest quoted value a message repeats whole.
+const QUOTED_MAX: usize = 60;
+
+/// A message with each long quoted value (between `'…'` or `` `…` ``) cut to its start
+/// and its length: a 5 MB value written by mistake must not be echoed back whole.
+fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find(['\'', '`']) {
+        let q = rest[open..].chars().next().unwrap_or('\'');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(q) else {
+            rest = after;
+            continue;
+        };
+        let value = &after[..close];
+        let chars = value.chars().count();
+        if chars > QUOTED_MAX {
+            out.extend(value.chars().take(QUOTED_MAX / 2));
+            out.push_str(&format!("… ({chars} characters)"));
+        } else {
+            out.push_str(value);
+        }
+        out.push(q);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// 1-based line of byte offset `at` in `text`.
@@ -67,8 +99,9 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
         ("demo.py", "the Python program"),
     ] {
         let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
-            Err(_) => problem(&path, None, format!("missing: {what} ({name})")),
+        match crate::files::read_text(&path) {
+            Err(e) if e.is_not_found() => problem(&path, None, format!("missing: {what} ({name})")),
+            Err(e) => problem(&path, None, e.reason()),
             Ok(t) if name.ends_with(".md") && !t.starts_with("# ") => {
                 problem(&path, Some(1), "must start with a '# ' title line".into())
             }
@@ -84,10 +117,15 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
         }
     }
     let toml_path = dir.join("lesson.toml");
-    let text = match std::fs::read_to_string(&toml_path) {
+    let text = match crate::files::read_text(&toml_path) {
         Ok(t) => t,
-        Err(_) => {
-            problem(&toml_path, None, "missing: lesson.toml".into());
+        Err(e) => {
+            let message = if e.is_not_found() {
+                "missing: lesson.toml".into()
+            } else {
+                e.reason()
+            };
+            problem(&toml_path, None, message);
             return out;
         }
     };
@@ -267,8 +305,66 @@ pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
             }],
         );
     }
-    let problems = dirs.iter().flat_map(|d| check_lesson(d)).collect();
+    let mut problems: Vec<Problem> = misnamed_dirs(root)
+        .into_iter()
+        .map(|dir| Problem {
+            file: dir,
+            line: None,
+            message: "holds a lesson.toml but is not read as a lesson: name lesson folders \
+                      NN-slug (two digits, a dash, a name), e.g. 05-lock"
+                .into(),
+        })
+        .collect();
+    problems.extend(dirs.iter().flat_map(|d| check_lesson(d)));
+    problems.extend(duplicate_ids(&dirs));
     (dirs.len(), problems)
+}
+
+/// Folders that hold a lesson.toml under a name that is not `NN-slug` (`5-lock`,
+/// `05 lock`): meant as lessons, but they would be skipped without a word.
+fn misnamed_dirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let named: Vec<PathBuf> = lesson_dirs(root).unwrap_or_default();
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !named.contains(p) && p.join("lesson.toml").exists())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Lessons that share an `id` (progress and `--lesson` go by it): each is named.
+fn duplicate_ids(dirs: &[PathBuf]) -> Vec<Problem> {
+    let mut by_id: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    for d in dirs {
+        let path = d.join("lesson.toml");
+        let id = crate::files::read_text(&path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_string));
+        if let Some(id) = id {
+            by_id.entry(id).or_default().push(path);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, paths) in by_id.into_iter().filter(|(_, p)| p.len() > 1) {
+        for p in &paths {
+            let others: Vec<String> = paths
+                .iter()
+                .filter(|o| *o != p)
+                .map(|o| o.display().to_string())
+                .collect();
+            out.push(Problem {
+                file: p.clone(),
+                line: None,
+                message: format!("id '{id}' is also the id of {}", others.join(", ")),
+            });
+        }
+    }
+    out
 }
 
 /// `proclab lessons check DIR`: print problems, return the exit code.

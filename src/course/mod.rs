@@ -108,8 +108,7 @@ pub fn load(root: &Path) -> Result<Vec<Lesson>, String> {
         ));
     }
     let read = |dir: &Path, name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        crate::files::read_text(&dir.join(name)).map_err(|e| e.to_string())
     };
     let mut out = Vec::new();
     for dir in

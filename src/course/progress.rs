@@ -33,40 +33,43 @@ impl Progress {
     /// Read progress from `path`. A missing file is no progress; a corrupt one is moved
     /// aside (its new name is in the message) and progress starts empty.
     pub fn load(path: &Path) -> (Progress, Option<String>) {
-        let text = match std::fs::read_to_string(path) {
+        use crate::files::FileError;
+        let text = match crate::files::read_text(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return (Progress::new(), None);
+            Err(e) if e.is_not_found() => return (Progress::new(), None),
+            // Bytes that are not text are a corrupt file: kept aside like any other.
+            Err(e @ (FileError::NotUtf8 { .. } | FileError::Nul { .. })) => {
+                return Self::set_aside(path, &e.reason());
             }
             Err(e) => {
                 return (
                     Progress::new(),
-                    Some(format!(
-                        "cannot read {}: {e}; progress starts empty",
-                        path.display()
-                    )),
+                    Some(format!("cannot read progress: {e}; progress starts empty")),
                 );
             }
         };
         match serde_json::from_str::<Progress>(&text) {
             Ok(p) => (p, None),
-            Err(e) => {
-                let backup = path.with_extension(format!("json.corrupt-{}", std::process::id()));
-                let kept = std::fs::rename(path, &backup).is_ok();
-                let msg = if kept {
-                    format!(
-                        "progress file was corrupt ({e}); kept as {}, starting afresh",
-                        backup.display()
-                    )
-                } else {
-                    format!(
-                        "progress file {} is corrupt ({e}); starting afresh",
-                        path.display()
-                    )
-                };
-                (Progress::new(), Some(msg))
-            }
+            Err(e) => Self::set_aside(path, &e.to_string()),
         }
+    }
+
+    /// A corrupt progress file is moved aside (its new name is in the message), never
+    /// overwritten, and progress starts empty.
+    fn set_aside(path: &Path, why: &str) -> (Progress, Option<String>) {
+        let backup = path.with_extension(format!("json.corrupt-{}", std::process::id()));
+        let msg = if std::fs::rename(path, &backup).is_ok() {
+            format!(
+                "progress file was corrupt ({why}); kept as {}, starting afresh",
+                backup.display()
+            )
+        } else {
+            format!(
+                "progress file {} is corrupt ({why}); starting afresh",
+                path.display()
+            )
+        };
+        (Progress::new(), Some(msg))
     }
 
     /// Empty progress.
@@ -81,6 +84,15 @@ impl Progress {
     pub fn save(&self, path: &Path) -> io::Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
+        // Never replace what is not a file of ours (a FIFO, a folder) with one.
+        if let Ok(m) = std::fs::symlink_metadata(path)
+            && !m.is_file()
+        {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file; progress not saved",
+                path.display()
+            )));
+        }
         let tmp = dir.join(format!(".progress.json.{}.tmp", std::process::id()));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
@@ -102,6 +114,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     /// A progress path inside a private folder; the folder goes when the guard does.
     fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -154,5 +167,40 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("corrupt"))
             .count();
         assert_eq!(backups, 1);
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_are_kept_as_a_backup_too() {
+        let (_dir, path) = scratch("binary");
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+        std::fs::write(&path, b"{\"done\": [\"\xff\"]}").expect("write");
+        let (p, warning) = Progress::load(&path);
+        assert!(p.done.is_empty());
+        let warning = warning.expect("the user is told");
+        assert!(
+            warning.contains("not valid UTF-8") && warning.contains("kept as"),
+            "{warning}"
+        );
+        assert!(!path.exists(), "moved aside, not left to be overwritten");
+    }
+
+    #[test]
+    fn a_fifo_in_its_place_is_neither_waited_on_nor_replaced() {
+        let (_dir, path) = scratch("fifo");
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        // No writer: a blocking open would hang here.
+        let (p, warning) = Progress::load(&path);
+        assert!(p.done.is_empty());
+        let warning = warning.expect("the user is told");
+        assert!(warning.contains("FIFO"), "{warning}");
+        let err = p.save(&path).expect_err("not replaced");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .expect("still there")
+                .file_type()
+                .is_fifo()
+        );
     }
 }
