@@ -186,6 +186,7 @@ fn lessons_check_names_every_broken_file_and_never_blocks() {
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
     std::fs::write(root.join("01-mine/zh.md"), b"# T\n\xe4\xb8\xad\xff").expect("write");
     std::fs::write(root.join("02-other/demo.py"), b"print(1)\0\n").expect("write");
+    std::fs::write(root.join("01-mine/demo.py"), b"\n").expect("write");
     let toml = std::fs::read_to_string(root.join("02-other/lesson.toml")).expect("read");
     let huge = "x".repeat(5_000_000);
     std::fs::write(
@@ -224,6 +225,7 @@ fn lessons_check_names_every_broken_file_and_never_blocks() {
         "01-mine/en.md: is a FIFO (named pipe), not a regular file",
         "01-mine/zh.md: not valid UTF-8 text (at byte 7)",
         "02-other/demo.py: contains a NUL byte (at byte 8)",
+        "01-mine/demo.py: empty: the Python program has no text",
         "3-misnamed: holds a lesson.toml but is not read as a lesson",
         "01-mine/lesson.toml: id 'lock' is also the id of",
         "02-other/lesson.toml: id 'lock' is also the id of",

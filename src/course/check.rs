@@ -102,6 +102,9 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
         match crate::files::read_text(&path) {
             Err(e) if e.is_not_found() => problem(&path, None, format!("missing: {what} ({name})")),
             Err(e) => problem(&path, None, e.reason()),
+            Ok(t) if t.trim().is_empty() => {
+                problem(&path, None, format!("empty: {what} has no text"))
+            }
             Ok(t) if name.ends_with(".md") && !t.starts_with("# ") => {
                 problem(&path, Some(1), "must start with a '# ' title line".into())
             }
