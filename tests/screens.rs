@@ -839,3 +839,27 @@ fn a_warning_is_marked_as_proclabs_in_the_output_and_named_on_the_header() {
         assert!(shown.contains(piece), "{piece:?} in\n{shown}");
     }
 }
+
+/// An error the run reported is readable whole on screen: the header has room only for
+/// its start at 120 columns, the output pane keeps all of it, wrapped between words.
+#[test]
+fn an_error_is_shown_whole_in_the_output_pane_not_only_cut_in_the_header() {
+    let mut s = Script::new("script", &[("runner", "python")]);
+    s.workers(Role::Worker, &["Process-1"]).at(
+        0,
+        Event::Error {
+            source: "process limit".into(),
+            message: "the program started more than 16 processes alive at once (--max-procs 16); it was stopped: SIGINT, then SIGTERM, then SIGKILL".into(),
+        },
+    );
+    let app = app_with(DemoKind::Lock, &s);
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("ERROR process limit"), "{shown}");
+    for piece in [
+        "ERROR process limit: the program",
+        "(--max-procs 16)",
+        "then SIGKILL",
+    ] {
+        assert!(shown.contains(piece), "{piece:?} in\n{shown}");
+    }
+}

@@ -40,6 +40,9 @@ pub enum OutKind {
     Stdout,
     Stderr,
     Warning,
+    /// An error the run reported (the process limit, a bad frame): proclab's words, kept
+    /// whole here while the header has room only for its start.
+    Error,
 }
 
 impl From<Stream> for OutKind {
@@ -270,6 +273,7 @@ impl RunState {
             Event::Error { source, message } => {
                 if self.errors.len() < ERRORS_KEPT {
                     self.errors.push(format!("{source}: {message}"));
+                    self.push_output(pid, OutKind::Error, format!("{source}: {message}"));
                 } else {
                     self.errors_dropped += 1;
                 }

@@ -39,11 +39,15 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
                 format!("WARNING {line}"),
             ),
+            OutKind::Error => (
+                theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
+                format!("ERROR {line}"),
+            ),
             OutKind::Stdout => (Style::default(), line.clone()),
         };
         // A program's output is cut where the width ends, as a terminal does; proclab's
         // own words wrap between words.
-        let pieces = if *stream == OutKind::Warning {
+        let pieces = if matches!(stream, OutKind::Warning | OutKind::Error) {
             wrap_words(&line, text_w)
         } else {
             wrap(&line, text_w)
