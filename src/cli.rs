@@ -60,6 +60,14 @@ enum Command {
     /// Write a recorded run as a picture (SVG of the screen at a moment) or as an
     /// asciicast (the app replaying it), for handouts.
     Export(ExportArgs),
+    /// Print a shell completion script: `proclab completions bash > /etc/bash_completion.d/proclab`,
+    /// or `source <(proclab completions bash)` for this shell.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print proclab's man page (roff): `proclab man > proclab.1; man ./proclab.1`.
+    Man,
     /// Internal: the main process of a demo, started by `proclab run`.
     #[command(name = "__demo", hide = true)]
     Demo,
@@ -306,6 +314,20 @@ impl RunArgs {
     }
 }
 
+/// Write `bytes` to stdout. A reader that stops early (`| head`) is not an error.
+fn print_all(bytes: &[u8], what: &str) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("proclab: cannot write {what}: {e}");
+            1
+        }
+    }
+}
+
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -324,6 +346,23 @@ pub fn main() -> i32 {
             0
         }
         Some(Command::Run(args)) => run(args),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "proclab", &mut out);
+            print_all(&out, "the completion script")
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => print_all(&out, "the man page"),
+                Err(e) => {
+                    eprintln!("proclab: cannot render the man page: {e}");
+                    1
+                }
+            }
+        }
         Some(Command::Lessons(LessonsCommand::Check { dir })) => {
             crate::course::check::check_command(&dir)
         }

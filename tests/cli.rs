@@ -265,3 +265,37 @@ fn negative_and_huge_numbers_are_refused_with_the_value_given() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("got 4 x 4611686018427387904"), "{err}");
 }
+
+/// The conventions of a command-line tool: shell completions that the shell accepts and
+/// that know the subcommands, and a man page.
+#[test]
+fn completions_and_a_man_page_are_printed() {
+    let (code, out, err) = proclab(&["completions", "bash"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("complete -F _proclab"), "{out}");
+    for sub in ["run", "watch", "replay", "export", "lessons"] {
+        assert!(out.contains(sub), "bash completion lacks {sub}");
+    }
+    // The shell itself parses it.
+    if let Ok(st) = Command::new("bash").args(["-n", "-c", &out]).status() {
+        assert!(st.success(), "bash rejects the completion script");
+    }
+    for shell in ["zsh", "fish"] {
+        let (code, out, err) = proclab(&["completions", shell]);
+        assert_eq!(code, Some(0), "{shell}: {err}");
+        assert!(out.contains("watch"), "{shell}: {out}");
+    }
+    let (code, _, err) = proclab(&["completions", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("bash") && err.contains("fish"), "{err}");
+    let (code, out, err) = proclab(&["man"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.starts_with(".ie") || out.contains(".TH proclab 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains(".TH proclab 1") && out.contains("watch"),
+        "{out}"
+    );
+}
