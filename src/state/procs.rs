@@ -8,6 +8,9 @@ use crate::engine::protocol::{ExitStatus, Op, ProcSample, Role, Sample};
 use super::RunState;
 use super::timeline::{self, Activity};
 
+/// Below this CPU % over the last sample's interval, a process sampled asleep is idle.
+const IDLE_CPU: f32 = 5.0;
+
 /// One process of the run.
 #[derive(Debug, Clone)]
 pub struct Proc {
@@ -85,6 +88,17 @@ impl RunState {
         if let Some(d) = doing {
             p.doing = d;
         }
+        // An operation an event reports says the process acted, not that it keeps a core
+        // busy: one the last sample found asleep and idle (a worker sleeping between
+        // operations at a tempo) stays drawn as sleeping, not as running.
+        let activity = if activity == Activity::Running
+            && matches!(p.state, 'S' | 'D' | 'I')
+            && p.cpu < IDLE_CPU
+        {
+            Activity::Sleeping
+        } else {
+            activity
+        };
         if p.activity != activity {
             p.activity = activity;
             timeline::record(&mut p.history, at, activity);
@@ -304,6 +318,50 @@ mod tests {
         let order: Vec<i32> = s.rows().iter().map(|p| p.pid).collect();
         assert_eq!(order, vec![10, 11, 12, 9]);
         assert_eq!(s.procs[&11].core, 1);
+    }
+
+    /// The timeline's `#` means running: a worker the kernel found asleep and idle (it
+    /// sleeps between operations at a tempo) is not drawn as running because it just
+    /// reported an operation; one that burns a core is.
+    #[test]
+    fn an_operation_does_not_make_an_idle_sleeping_process_look_running() {
+        let sample = |cpu: f32| {
+            Event::Sample(Sample {
+                cores: vec![0.0],
+                procs: vec![ProcSample {
+                    pid: 11,
+                    ppid: 10,
+                    state: 'S',
+                    cpu,
+                    rss_kb: 1,
+                    core: 0,
+                }],
+            })
+        };
+        let write = || Event::SharedWrite {
+            name: "counter".into(),
+            index: 0,
+            value: Scalar::I32(1),
+        };
+        let mut s = RunState::new();
+        s.apply(&spawned(0, 10, 1, "main"));
+        s.apply(&spawned(0, 11, 10, "worker 0"));
+        s.apply(&f(1, 11, write()));
+        assert_eq!(s.procs[&11].activity, Activity::Running, "no sample yet");
+        s.apply(&f(2, 0, sample(0.0)));
+        s.apply(&f(3, 11, write()));
+        assert_eq!(s.procs[&11].activity, Activity::Sleeping);
+        assert_eq!(
+            s.procs[&11].doing, "counter[0] = 1",
+            "what it did still shows"
+        );
+        s.apply(&f(4, 0, sample(80.0)));
+        s.apply(&f(5, 11, write()));
+        assert_eq!(
+            s.procs[&11].activity,
+            Activity::Running,
+            "busy between samples"
+        );
     }
 
     #[test]
