@@ -344,6 +344,39 @@ fn pool_maxtasksperchild_replaces_workers_with_new_pids() {
 }
 
 #[test]
+fn pool_pinned_one_long_task_holds_its_worker_while_another_is_reused() {
+    // Two workers, three tasks: task 0 sleeps 10 s, tasks 1 and 2 sleep 2 s each.
+    let run = run_json(&["pool", "--workers", "2", "--tasks", "3", "--mode", "pinned"]);
+    let Some(Outcome::Pool {
+        assignments,
+        delivered,
+        ..
+    }) = run.outcomes().pop()
+    else {
+        panic!("no pool outcome")
+    };
+    let pid_of = |task: u32| {
+        assignments
+            .iter()
+            .find(|a| a.0 == task)
+            .map(|a| a.1)
+            .expect("every task ran")
+    };
+    assert_ne!(pid_of(0), pid_of(1), "the long task holds its own worker");
+    assert_eq!(
+        pid_of(1),
+        pid_of(2),
+        "the other worker is reused while task 0 still sleeps"
+    );
+    let order: Vec<u32> = delivered.iter().map(|d| d.0).collect();
+    assert_eq!(
+        order,
+        [1, 2, 0],
+        "results in completion order: {delivered:?}"
+    );
+}
+
+#[test]
 fn a_pool_of_many_tasks_still_reports_its_outcome_and_every_task() {
     let run = run_json(&["pool", "--workers", "2", "--tasks", "600", "--cost", "0"]);
     assert!(run.errors().is_empty(), "{:?}", run.errors());
