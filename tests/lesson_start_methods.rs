@@ -287,10 +287,9 @@ fn every_demo_py_shows_its_outcome_under_fork_spawn_and_forkserver() {
     std::thread::scope(|s| {
         for _ in 0..PARALLEL {
             s.spawn(|| {
-                loop {
-                    let Some(job) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                        break;
-                    };
+                // The guard is moved into the closure and dropped there: the queue is
+                // not held while a job runs.
+                while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop()) {
                     let found = problems(site.path(), &job);
                     if let Ok(mut f) = failures.lock() {
                         f.extend(found);
