@@ -366,3 +366,59 @@ if __name__ == "__main__":
         assert_eq!(ran.stdout.trim(), format!("method {own} child from-main"));
     }
 }
+
+/// The test can fail: a lesson whose program never loses an update with the lock off,
+/// or crashes in a child, is reported, with the reason.
+#[test]
+fn a_demo_that_does_not_show_its_outcome_is_reported() {
+    if !have_python() {
+        return;
+    }
+    let site = site_dir();
+    let root = tempfile::Builder::new()
+        .prefix("proclab-startmethods-lessons-")
+        .tempdir()
+        .expect("temp dir");
+    let dir = root.path().join("05-lock");
+    std::fs::create_dir(&dir).expect("dir");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/05-lock");
+    for f in ["lesson.toml", "en.md", "zh.md"] {
+        std::fs::copy(repo.join(f), dir.join(f)).expect("copy");
+    }
+    let cases = [
+        (
+            // One process counting alone: exact with the lock off too.
+            "print('counter = 80000, expected 80000 (lock off)')\n",
+            "the counter ending below expected",
+        ),
+        (
+            // A child crashes; main still exits 0 and prints a lost update.
+            r#"
+import multiprocessing as mp
+
+def boom():
+    raise ValueError("boom")
+
+if __name__ == "__main__":
+    p = mp.Process(target=boom)
+    p.start()
+    p.join()
+    print("counter = 1, expected 2 (lock off)")
+"#,
+            "a traceback on stderr",
+        ),
+    ];
+    for (program, want) in cases {
+        std::fs::write(dir.join("demo.py"), program).expect("write");
+        let lessons = course::load(root.path()).unwrap_or_else(|e| panic!("{e}"));
+        let job = Job {
+            lesson: &lessons[0],
+            method: "spawn",
+            lock_on: false,
+            checks: vec![Check::LostUpdates],
+        };
+        let found = problems(site.path(), &job);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains(want), "{want}: {}", found[0]);
+    }
+}
