@@ -61,12 +61,12 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let results: Queue<ResultMsg> = Queue::new("results", 0).map_err(io::Error::other)?;
     if mode == "pinned" {
         ctx.say(&format!(
-            "main: pool = Pool({w}); pool.apply_async(task, (i,)) for i in range({k}); \
-             task 0 sleeps 10 s, the others 2 s"
+            "main: pool = Pool({w}) (workers forked, like fork); \
+             pool.apply_async(task, (i,)) for i in range({k}); task 0 sleeps 10 s, the others 2 s"
         ));
     } else {
         ctx.say(&format!(
-            "main: with Pool({w}{}) as pool: {}(square, range({k}))",
+            "main: with Pool({w}{}) as pool: {}(square, range({k}))  # workers forked, like fork",
             maxtasks.map_or(String::new(), |m| format!(", maxtasksperchild={m}")),
             match mode.as_str() {
                 "unordered" => "imap_unordered",
