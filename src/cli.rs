@@ -191,7 +191,7 @@ struct RunArgs {
     /// get lost.
     #[arg(long)]
     no_lock: bool,
-    /// Demo mode: queue items|sum; pool map|imap|unordered|maxtasksperchild;
+    /// Demo mode: queue items|sum; pool map|imap|unordered|maxtasksperchild|pinned;
     /// lock counter|print; gil cpu|io; pipe duplex|oneway; start all|fork|spawn|forkserver;
     /// lifecycle zombie|orphan|interrupt|terminate.
     #[arg(long, short = 'm')]

@@ -99,9 +99,10 @@ fn a_panicking_and_a_killed_worker_are_reported_with_their_exit_status() {
     };
     assert_eq!(status_of("worker 0"), ExitStatus::Code(101), "panic");
     assert_eq!(status_of("worker 1"), ExitStatus::Signal(9), "SIGKILL");
+    // 10 + its number: never 1, the code an uncaught exception gives.
     assert_eq!(
         status_of("worker 2"),
-        ExitStatus::Code(2),
+        ExitStatus::Code(12),
         "normal, distinct code"
     );
     let panic_line = run.frames.iter().any(|f| {
@@ -340,6 +341,39 @@ fn pool_maxtasksperchild_replaces_workers_with_new_pids() {
     assert!(
         per_pid.values().all(|&n| n <= 2),
         "no worker ran more than 2 tasks: {per_pid:?}"
+    );
+}
+
+#[test]
+fn pool_pinned_one_long_task_holds_its_worker_while_another_is_reused() {
+    // Two workers, three tasks: task 0 sleeps 10 s, tasks 1 and 2 sleep 2 s each.
+    let run = run_json(&["pool", "--workers", "2", "--tasks", "3", "--mode", "pinned"]);
+    let Some(Outcome::Pool {
+        assignments,
+        delivered,
+        ..
+    }) = run.outcomes().pop()
+    else {
+        panic!("no pool outcome")
+    };
+    let pid_of = |task: u32| {
+        assignments
+            .iter()
+            .find(|a| a.0 == task)
+            .map(|a| a.1)
+            .expect("every task ran")
+    };
+    assert_ne!(pid_of(0), pid_of(1), "the long task holds its own worker");
+    assert_eq!(
+        pid_of(1),
+        pid_of(2),
+        "the other worker is reused while task 0 still sleeps"
+    );
+    let order: Vec<u32> = delivered.iter().map(|d| d.0).collect();
+    assert_eq!(
+        order,
+        [1, 2, 0],
+        "results in completion order: {delivered:?}"
     );
 }
 

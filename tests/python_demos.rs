@@ -50,10 +50,20 @@ fn process_children_exit_with_their_own_codes() {
     let Some(out) = run(DemoKind::Process, &[]) else {
         return;
     };
+    // Codes no crash gives (an uncaught exception exits with 1).
     assert!(
-        out.contains("exitcode 0") && out.contains("exitcode 1"),
+        out.contains("exitcode 10") && out.contains("exitcode 11"),
         "{out}"
     );
+    // Each child says whether its parent is main (fork, spawn) or the forkserver.
+    let children: Vec<&str> = out.lines().filter(|l| l.starts_with("worker ")).collect();
+    assert_eq!(children.len(), 2, "{out}");
+    for line in children {
+        assert!(
+            line.contains("(main)") || line.contains("(not main: the forkserver)"),
+            "{line}"
+        );
+    }
 }
 
 #[test]
@@ -83,6 +93,17 @@ fn shared_memory_counts_every_locked_increment() {
     };
     assert!(out.contains("counter.value = 30"), "{out}");
     assert!(out.contains("[1.0, 1.0, 1.0]"), "{out}");
+    // The tutorial's numbers fit 8-byte cells and wrap around, silently, in 4-byte ones.
+    assert!(
+        out.contains("Array('I', 4 bytes each) holds [2695792496, 270489169]"),
+        "{out}"
+    );
+    if cfg!(target_pointer_width = "64") {
+        assert!(
+            out.contains("Array('L', 8 bytes each) holds [45645465456, 4565456465]"),
+            "{out}"
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,11 @@ import multiprocessing as mp
 import sys
 
 
-def work(counter, lock, n, use_lock):
+def work(counter, lock, start, n, use_lock):
+    # Wait until every worker is ready. Under spawn and forkserver a
+    # child takes a while to start: without the gate one worker could
+    # finish before the next begins, and no update would be lost.
+    start.wait()
     for _ in range(n):
         if use_lock:
             with lock:
@@ -18,7 +22,8 @@ if __name__ == "__main__":
     use_lock = "--lock" in sys.argv
     counter = mp.Value("i", 0)
     lock = mp.Lock()
-    args = (counter, lock, 20_000, use_lock)
+    start = mp.Barrier(4)  # opens when all four workers wait at it
+    args = (counter, lock, start, 20_000, use_lock)
     workers = [mp.Process(target=work, args=args) for _ in range(4)]
     for p in workers:
         p.start()

@@ -481,8 +481,8 @@ mod tests {
         let p = broken("zh-choices", |d| {
             rewrite(
                 d,
-                "answer = \"no\"",
-                "answer = \"no\", choices_zh = [\"会\"]",
+                "choices_zh = [\"会\", \"不会\"]",
+                "choices_zh = [\"会\"]",
             )
         });
         assert_eq!(p.len(), 1, "{p:?}");

@@ -35,13 +35,22 @@ impl RunState {
         t.arg = arg.to_string();
         t.pid = Some(pid);
         self.proc_mut(pid, at).step_point = None;
-        // The native pool squares; a Python program's function is its own.
-        let doing = if self.demo == "pool" && !self.python_run() {
-            format!("square({arg})")
+        // The native pool squares, except in mode pinned, where each task sleeps like
+        // the tutorial's; a Python program's function is its own.
+        let native = self.demo == "pool" && !self.python_run();
+        let pinned = native
+            && self
+                .params
+                .iter()
+                .any(|(k, v)| k == "mode" && v == "pinned");
+        let (activity, doing) = if pinned {
+            (Activity::Sleeping, format!("task({arg}): sleep"))
+        } else if native {
+            (Activity::Running, format!("square({arg})"))
         } else {
-            format!("task({arg})")
+            (Activity::Running, format!("task({arg})"))
         };
-        self.set_activity(pid, at, Activity::Running, Some(doing));
+        self.set_activity(pid, at, activity, Some(doing));
     }
 
     /// A worker finished a task.

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let start = Barrier::new("start", w)?;
     let print_mode = p.mode() == "print";
     ctx.say(&format!(
-        "main: {w} workers, {n} increments each, lock {}",
+        "main: {w} workers (forked, like fork), {n} increments each, lock {}",
         if use_lock { "ON" } else { "OFF" }
     ));
     let mut kids = Vec::new();

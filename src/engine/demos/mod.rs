@@ -33,7 +33,7 @@ pub enum DemoKind {
     Process,
     /// Queue: producers and consumers through one queue; the seed's "sum" example.
     Queue,
-    /// Pool: workers reused across tasks; map, imap, unordered, maxtasksperchild.
+    /// Pool: workers reused across tasks; map, imap, unordered, maxtasksperchild, pinned.
     Pool,
     /// Shared memory: a Value('i') and an Array('d') written by several processes.
     Shared,
@@ -161,7 +161,7 @@ impl DemoKind {
             DemoKind::Start => &["all", "fork", "spawn", "forkserver"],
             DemoKind::Lifecycle => &["zombie", "orphan", "interrupt", "terminate"],
             DemoKind::Queue => &["items", "sum"],
-            DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild"],
+            DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild", "pinned"],
             DemoKind::Lock => &["counter", "print"],
             DemoKind::Gil => &["cpu", "io"],
         }

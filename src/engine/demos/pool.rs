@@ -4,7 +4,12 @@
 //! - `imap`: results handed over in input order as soon as each is next in line;
 //! - `unordered`: in completion order (`imap_unordered`, or `apply_async` callbacks);
 //! - `maxtasksperchild`: each worker retires after `--maxtasks` tasks and is replaced by
-//!   a new process with a new PID.
+//!   a new process with a new PID;
+//! - `pinned`: an older tutorial's `apply_async` run: task 0 sleeps 10 s and pins its
+//!   worker while the other tasks (2 s each) are served by the other workers, reused;
+//!   results come back in completion order, as the tutorial's prints do.
+//!
+//! The workers are forked by main, as under the `fork` start method.
 //!
 //! Task i costs `1 + (5i + 3) mod 4` units of `--cost` loop iterations, so tasks finish
 //! out of order and the modes differ visibly.
@@ -36,6 +41,12 @@ const WINDOW: u32 = 512;
 /// Entries of the outcome's lists (the outcome must fit in one pipe write).
 const OUTCOME_ENTRIES: usize = 100;
 
+/// How long task `i` sleeps in mode `pinned`: the tutorial's `time.sleep(10)` for the
+/// first task and `time.sleep(2)` for the others.
+pub fn pinned_sleep(i: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(if i == 0 { 10 } else { 2 })
+}
+
 /// Cost multiplier of task `i`.
 pub fn units(i: u32) -> u64 {
     1 + (5 * i as u64 + 3) % 4
@@ -48,15 +59,22 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let maxtasks = (mode == "maxtasksperchild").then(|| p.maxtasks());
     let tasks: Queue<TaskMsg> = Queue::new("tasks", 0).map_err(io::Error::other)?;
     let results: Queue<ResultMsg> = Queue::new("results", 0).map_err(io::Error::other)?;
-    ctx.say(&format!(
-        "main: with Pool({w}{}) as pool: {}(square, range({k}))",
-        maxtasks.map_or(String::new(), |m| format!(", maxtasksperchild={m}")),
-        match mode.as_str() {
-            "unordered" => "imap_unordered",
-            "imap" => "imap",
-            _ => "map",
-        }
-    ));
+    if mode == "pinned" {
+        ctx.say(&format!(
+            "main: pool = Pool({w}) (workers forked, like fork); \
+             pool.apply_async(task, (i,)) for i in range({k}); task 0 sleeps 10 s, the others 2 s"
+        ));
+    } else {
+        ctx.say(&format!(
+            "main: with Pool({w}{}) as pool: {}(square, range({k}))  # workers forked, like fork",
+            maxtasks.map_or(String::new(), |m| format!(", maxtasksperchild={m}")),
+            match mode.as_str() {
+                "unordered" => "imap_unordered",
+                "imap" => "imap",
+                _ => "map",
+            }
+        ));
+    }
     let spawn = |n: u32| {
         ctx.fork(Role::PoolWorker, &format!("worker {n}"), |cx| {
             work(cx, &tasks, &results, maxtasks)
@@ -120,7 +138,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
                             next_in_order += 1;
                         }
                     }
-                    "unordered" => deliver(index, value, &mut delivered),
+                    "unordered" | "pinned" => deliver(index, value, &mut delivered),
                     _ => {} // map: nothing reaches the caller until every task is done
                 }
                 submit(received + WINDOW)?;
@@ -210,8 +228,14 @@ fn work(
             task: index,
             arg: x.to_string(),
         });
-        cx.gate(Op::Compute, || format!("square({x})"));
-        cpu_job(cx.params.cost().saturating_mul(units(index)));
+        if cx.params.mode() == "pinned" {
+            let secs = pinned_sleep(index).as_secs();
+            cx.gate(Op::Compute, || format!("task({x}): sleep({secs})"));
+            std::thread::sleep(pinned_sleep(index));
+        } else {
+            cx.gate(Op::Compute, || format!("square({x})"));
+            cpu_job(cx.params.cost().saturating_mul(units(index)));
+        }
         let value = x * x;
         cx.emit(Event::TaskDone {
             task: index,

@@ -1,5 +1,7 @@
 //! `process`: N children print their PID and PPID, do a short CPU job and exit with
-//! distinct codes; the parent joins them. Options: leave finished children unjoined for a
+//! distinct codes (10, 11, ...: never 1, an uncaught exception's code); the parent joins
+//! them. Main forks the children itself, as the `fork` start method does, so each PPID is
+//! main's (under `forkserver` it would be the server's). Options: leave finished children unjoined for a
 //! while (zombies, state Z), SIGKILL one child, make one child panic.
 
 use std::io;
@@ -13,7 +15,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let n = p.workers();
     let iters = p.iterations();
     ctx.say(&format!(
-        "main: pid {}, starting {n} children",
+        "main: pid {}, starting {n} children (forked by main, like the fork start method)",
         std::process::id()
     ));
     let mut kids = Vec::new();
@@ -34,10 +36,12 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
                 // The child chosen with --kill keeps working until the parent kills it.
                 if c.params.kill != Some(i) {
                     c.gate(Op::Print, || format!("print result of job({i})"));
+                    // An exit code is one byte: distinct for the first 240 children.
+                    let code = 10 + (i % 240) as i32;
                     c.say(&format!(
-                        "worker {i}: job done (checksum {r:x}), exiting with code {i}"
+                        "worker {i}: job done (checksum {r:x}), exiting with code {code}"
                     ));
-                    return i as i32;
+                    return code;
                 }
             }
         })?;

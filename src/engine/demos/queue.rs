@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         "unbounded".into()
     };
     ctx.say(&format!(
-        "main: q = Queue({bound}); {} producers x {} items, {} consumers",
+        "main: q = Queue({bound}); {} producers x {} items, {} consumers (forked, like fork)",
         p.producers(),
         p.iterations(),
         p.consumers()
@@ -175,7 +175,7 @@ fn run_sum(ctx: &Ctx) -> io::Result<()> {
     let n = p.iterations();
     let q: Queue<(i32, i64)> = Queue::new("queue", 0).map_err(io::Error::other)?;
     ctx.say(&format!(
-        "main: {} workers each put sum(i + i**2 + i**3 for i in range({n}))",
+        "main: {} workers (forked, like fork) each put sum(i + i**2 + i**3 for i in range({n}))",
         p.workers()
     ));
     let mut kids = Vec::new();

@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let counter = Value::<i32>::new("counter", 0)?;
     let progress = Array::<f64>::new("progress", w as usize)?;
     ctx.say(&format!(
-        "main: counter = Value('{}', 0); progress = Array('{}', {w}); {w} workers x {n} steps",
+        "main: counter = Value('{}', 0); progress = Array('{}', {w}); {w} workers x {n} steps (forked, like fork)",
         i32::TYPECODE,
         f64::TYPECODE
     ));
