@@ -273,20 +273,30 @@ impl RunArgs {
     /// Options only the native demos take (tempo and step mode hold a Python program's
     /// operations too).
     fn any_native_option(&self) -> bool {
-        self.workers.is_some()
-            || self.iterations.is_some()
-            || self.tasks.is_some()
-            || self.lock
-            || self.no_lock
-            || self.mode.is_some()
-            || self.producers.is_some()
-            || self.consumers.is_some()
-            || self.maxsize.is_some()
-            || self.cost.is_some()
-            || self.maxtasks.is_some()
-            || self.zombie_ms.is_some()
-            || self.kill.is_some()
-            || self.panic.is_some()
+        !self.native_options().is_empty()
+    }
+
+    /// The native-only options given, by their flags, to name them in a refusal.
+    fn native_options(&self) -> Vec<&'static str> {
+        [
+            ("--workers", self.workers.is_some()),
+            ("--iterations", self.iterations.is_some()),
+            ("--tasks", self.tasks.is_some()),
+            ("--lock", self.lock),
+            ("--no-lock", self.no_lock),
+            ("--mode", self.mode.is_some()),
+            ("--producers", self.producers.is_some()),
+            ("--consumers", self.consumers.is_some()),
+            ("--maxsize", self.maxsize.is_some()),
+            ("--cost", self.cost.is_some()),
+            ("--maxtasks", self.maxtasks.is_some()),
+            ("--zombie-ms", self.zombie_ms.is_some()),
+            ("--kill", self.kill.is_some()),
+            ("--panic", self.panic.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
     }
 
     fn params(&self) -> Params {
@@ -513,10 +523,10 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::engine::python::Python
         return Err("--file runs a Python program: it needs the python runner".into());
     }
     if args.any_native_option() {
-        return Err(
-            "the native demos' options do not apply to a Python program (--tempo and --step do); give the program its arguments after --"
-                .into(),
-        );
+        return Err(format!(
+            "{} only for the native demos, not a Python program (--tempo and --step do apply); give the program its arguments after --",
+            args.native_options().join(", ")
+        ));
     }
     crate::app::headless::python_program(
         args.python.as_deref(),
