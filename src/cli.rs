@@ -448,6 +448,13 @@ fn list() {
         };
         println!("  {:<w$} {}{modes}", d.name(), d.summary());
     }
+    // Which Python start method the native demos are like: the lessons compare
+    // them, and none of the demos is CPython.
+    println!(
+        "\n  Each native demo's main is proclab started afresh (exec, like spawn); it forks\n  \
+         its workers (like fork), so they begin with a copy of main's memory. `start` also\n  \
+         starts children by fork + exec (spawn) and through a forkserver."
+    );
     println!("\nlessons (proclab --lesson <id>):");
     let lessons = crate::course::embedded();
     let w = lessons.iter().map(|l| l.def.id.len()).max().unwrap_or(0);

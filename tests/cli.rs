@@ -32,6 +32,22 @@ fn list_names_every_demo_and_lesson() {
 }
 
 #[test]
+fn list_says_which_start_method_the_native_demos_imitate() {
+    let (code, out, _) = proclab(&["list"]);
+    assert_eq!(code, Some(0));
+    // A student comparing a native demo with demo.py must know it is not CPython's
+    // default method: main is a fresh image, its workers are forked.
+    assert!(
+        out.contains("like spawn"),
+        "main's method missing from:\n{out}"
+    );
+    assert!(
+        out.contains("like fork"),
+        "the workers' method missing from:\n{out}"
+    );
+}
+
+#[test]
 fn every_command_has_help() {
     for args in [
         &["--help"][..],

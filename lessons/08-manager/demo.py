@@ -2,7 +2,10 @@
 import multiprocessing as mp
 
 
-def func(d, c, lock):
+def func(d, c, lock, start):
+    # Spawn and forkserver workers start slowly, one after another: the
+    # gate lets all five begin together, so they overlap under every method.
+    start.wait()
     for _ in range(100):
         if lock is None:
             # A get round trip, then a set round trip: it races.
@@ -15,7 +18,8 @@ def func(d, c, lock):
 def run(m, lock):
     d = m.dict()  # the dict lives in the server; d is a proxy
     d["count"] = 0
-    args = [(d, c, lock) for c in (1, 2, 3, 4, 5)]  # as (d,1)..(d,5)
+    start = m.Barrier(5)  # a proxy too; each worker waits at it with a task
+    args = [(d, c, lock, start) for c in (1, 2, 3, 4, 5)]  # as (d,1)..(d,5)
     # Leaving the with-block calls terminate(): starmap is done by then.
     with mp.Pool(5) as pool:
         pool.starmap(func, args)

@@ -1,6 +1,7 @@
 """Start methods: one child under each of fork, spawn and forkserver."""
 import multiprocessing as mp
 import os
+import pickle
 
 CONFIG = "default"  # a global; main changes it at run time
 
@@ -34,5 +35,14 @@ if __name__ == "__main__":
     try:
         # spawn pickles the target: a lambda has no importable name.
         mp.get_context("spawn").Process(target=lambda: None).start()
-    except Exception:
-        print("main: spawn cannot pickle a lambda target", flush=True)
+    except pickle.PicklingError as e:  # only this error: others must show
+        print(f"main: spawn cannot pickle a lambda target: {e}", flush=True)
+    if "fork" in mp.get_all_start_methods():
+        # fork frees a Process target from pickling, not a Pool task: each
+        # task reaches a worker through a pipe, pickled, under every method.
+        with mp.get_context("fork").Pool(1) as pool:
+            try:
+                pool.map(lambda x: x, [1])
+            except pickle.PicklingError as e:
+                print(f"main: a fork Pool cannot pickle a lambda: {e}",
+                      flush=True)

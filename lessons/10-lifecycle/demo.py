@@ -3,8 +3,10 @@ import multiprocessing as mp
 import os
 import time
 
-# fork: main is the direct parent. Under forkserver (the 3.14 default
-# on Linux) the server would be the parent and reap children at once.
+# fork, named on purpose: main is then the direct parent, and a finished
+# child waits as a zombie until main reaps it. Under forkserver (the Linux
+# default since 3.14) the forkserver is the parent and reaps each child at
+# once: there would be no zombie to see (shown below).
 ctx = mp.get_context("fork")
 
 
@@ -43,6 +45,17 @@ if __name__ == "__main__":
     z.join()  # reaps it: its /proc entry is gone
     gone = not os.path.exists(f"/proc/{z.pid}")
     print(f"zombie: reaped by join(): {gone}", flush=True)
+
+    if "forkserver" in mp.get_all_start_methods():
+        f = mp.get_context("forkserver").Process(target=time.sleep, args=(0,))
+        f.start()
+        for _ in range(500):  # the forkserver reaps it: /proc/<pid> goes
+            if not os.path.exists(f"/proc/{f.pid}"):
+                break
+            time.sleep(0.01)
+        gone = not os.path.exists(f"/proc/{f.pid}")
+        print(f"forkserver: reaped before join(): {gone}", flush=True)
+        f.join()  # still needed: it reads the exit code from the server
 
     ready, done = ctx.Event(), ctx.Event()
     p = ctx.Process(target=parent, args=(ready, done))

@@ -23,9 +23,10 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
             ppid,
             ..
         } => format!(
-            "{who} started: {label}, pid {}, child of {} by {start_method}",
+            "{who} started: {label}, pid {}, child of {} by {}",
             f.pid,
-            self::who(state, *ppid)
+            self::who(state, *ppid),
+            crate::engine::protocol::words::start_method_words(start_method)
         ),
         Event::Exited { status } => format!("{who} exited: {status}"),
         Event::Output { line, .. } => format!("{who} printed: {line}"),

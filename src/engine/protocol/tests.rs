@@ -246,3 +246,23 @@ fn clip_respects_char_boundaries() {
     assert_eq!(clip("你好世界", 4), "你…");
     assert_eq!(clip("abc", 10), "abc");
 }
+
+#[test]
+fn a_fresh_image_is_told_as_like_spawn_and_a_fork_as_fork() {
+    let spawned = |method: &str| Event::Spawned {
+        ppid: 1,
+        role: Role::Main,
+        label: "main".into(),
+        start_method: method.into(),
+    };
+    // A native demo's main (and a Python program) is started by exec: the line must say
+    // which Python start method that is like, not name a fourth one.
+    let main = words::describe(&spawned("exec"));
+    assert!(
+        main.contains("by exec (a fresh image, like spawn)"),
+        "{main}"
+    );
+    let worker = words::describe(&spawned("fork"));
+    assert!(worker.ends_with("by fork"), "{worker}");
+    assert!(!worker.contains("spawn"), "{worker}");
+}

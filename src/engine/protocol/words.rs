@@ -53,8 +53,9 @@ pub fn describe(e: &Event) -> String {
             start_method,
         } => {
             format!(
-                "started: {label} ({}), ppid {ppid}, by {start_method}",
-                role_name(*role)
+                "started: {label} ({}), ppid {ppid}, by {}",
+                role_name(*role),
+                start_method_words(start_method)
             )
         }
         Event::Exited { status } => format!("exited: {status}"),
@@ -210,6 +211,16 @@ pub fn describe(e: &Event) -> String {
                 String::new()
             }
         ),
+    }
+}
+
+/// How a process was started, in words. "exec" is a fresh program image (a native demo's
+/// main, proclab re-executed; a Python program, its forkserver or resource tracker): say
+/// which start method that is like, so no one reads it as a fourth one.
+pub fn start_method_words(method: &str) -> String {
+    match method {
+        "exec" => "exec (a fresh image, like spawn)".into(),
+        m => m.into(),
     }
 }
 
