@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::python::have_python;
 use common::{Finished, Live, assert_group_gone, assert_no_shm_left, run_json};
 use proclab::course::format::Check;
 use proclab::course::judge;
@@ -260,4 +261,29 @@ fn a_worker_killed_breaks_the_pool_and_fails_every_pending_future() {
     let s = state(&run);
     assert!(judge::shows(&s, Check::PoolBroken));
     assert!(!judge::shows(&s, Check::TaskRaised));
+}
+
+#[test]
+fn the_lessons_own_programs_complete_the_same_checks_under_the_python_runner() {
+    if !have_python() {
+        return;
+    }
+    // demo.py of lesson 11 unlinks two segments and leaks a third on purpose; its
+    // resource tracker removes that one, so nothing is left for proclab to remove.
+    let run = run_json(&["shm", "--runner", "python"]);
+    let s = state(&run);
+    assert!(judge::shows(&s, Check::SegmentUnlinked));
+    assert!(judge::shows(&s, Check::SegmentLeaked));
+    let leaked = leaks(&run);
+    assert_eq!(leaked.len(), 1, "{leaked:?}");
+    assert!(
+        !leaked[0].1,
+        "Python's resource tracker removed it, not proclab"
+    );
+    assert!(!std::path::Path::new(&format!("/dev/shm/{}", leaked[0].0)).exists());
+    // demo.py of lesson 12: a ValueError from a worker, then a worker killed.
+    let run = run_json(&["executor", "--runner", "python"]);
+    let s = state(&run);
+    assert!(judge::shows(&s, Check::TaskRaised));
+    assert!(judge::shows(&s, Check::PoolBroken));
 }
