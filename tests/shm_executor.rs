@@ -11,6 +11,13 @@ use proclab::course::judge;
 use proclab::engine::protocol::{Event, ExitStatus, Role, ShmOp};
 use proclab::state::RunState;
 
+/// The tests here run one at a time: a segment one of them holds on purpose would be
+/// taken for a leftover by another's check that nothing named proclab is in /dev/shm.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn state(run: &Finished) -> RunState {
     let mut s = RunState::new();
     for f in &run.frames {
@@ -48,6 +55,7 @@ fn leaks(run: &Finished) -> Vec<(String, bool)> {
 
 #[test]
 fn a_segment_is_in_dev_shm_attached_by_name_by_two_children_and_gone_after_unlink() {
+    let _one = one_at_a_time();
     let run = run_json(&["shm", "--iterations", "4"]);
     let main = run.main_pid();
     let ops = shm_ops(&run);
@@ -99,6 +107,7 @@ fn a_segment_is_in_dev_shm_attached_by_name_by_two_children_and_gone_after_unlin
 
 #[test]
 fn a_segment_never_unlinked_outlives_the_demo_and_proclab_removes_it() {
+    let _one = one_at_a_time();
     let run = run_json(&["shm", "--mode", "leak"]);
     let main = run.main_pid();
     let name = format!("proclab_psm_{main}");
@@ -118,6 +127,7 @@ fn a_segment_never_unlinked_outlives_the_demo_and_proclab_removes_it() {
 
 #[test]
 fn a_shm_run_stopped_midway_leaves_no_segment_behind() {
+    let _one = one_at_a_time();
     // Slow, so the segment exists when the run is stopped.
     let mut live = Live::start(&["shm", "--tempo", "500", "--iterations", "50"]);
     let main = live.main_pid();
@@ -174,6 +184,7 @@ fn tasks(run: &Finished) -> (Vec<Done>, Vec<u32>) {
 
 #[test]
 fn a_task_that_raises_in_a_worker_raises_again_in_the_caller() {
+    let _one = one_at_a_time();
     let run = run_json(&[
         "executor",
         "--workers",
@@ -213,6 +224,7 @@ fn a_task_that_raises_in_a_worker_raises_again_in_the_caller() {
 
 #[test]
 fn a_worker_killed_breaks_the_pool_and_fails_every_pending_future() {
+    let _one = one_at_a_time();
     let run = run_json(&[
         "executor",
         "--mode",
@@ -265,6 +277,7 @@ fn a_worker_killed_breaks_the_pool_and_fails_every_pending_future() {
 
 #[test]
 fn the_lessons_own_programs_complete_the_same_checks_under_the_python_runner() {
+    let _one = one_at_a_time();
     if !have_python() {
         return;
     }
@@ -286,4 +299,38 @@ fn the_lessons_own_programs_complete_the_same_checks_under_the_python_runner() {
     let s = state(&run);
     assert!(judge::shows(&s, Check::TaskRaised));
     assert!(judge::shows(&s, Check::PoolBroken));
+}
+
+#[test]
+fn a_segment_left_by_a_proclab_killed_with_sigkill_is_removed_by_the_next_shm_run() {
+    let _one = one_at_a_time();
+    let mut live = Live::start(&["shm", "--tempo", "500", "--iterations", "50"]);
+    let main = live.main_pid();
+    live.until("the segment is created", |f| {
+        matches!(
+            f.event,
+            Event::SharedMemory {
+                op: ShmOp::Create,
+                ..
+            }
+        )
+    });
+    let path = format!("/dev/shm/proclab_psm_{main}");
+    // SIGKILL: proclab runs no cleanup at all; its demo dies with it.
+    let _ = live.child.kill();
+    let _ = live.child.wait();
+    assert_group_gone(main);
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "nothing could remove it"
+    );
+    let run = run_json(&["shm", "--iterations", "1"]);
+    assert!(!std::path::Path::new(&path).exists());
+    assert!(
+        run.output_lines()
+            .iter()
+            .any(|l| l.contains(&format!("removed {path}, left by an earlier run"))),
+        "{:#?}",
+        run.output_lines()
+    );
 }

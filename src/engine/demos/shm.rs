@@ -211,7 +211,31 @@ fn in_dev_shm(name: &str) -> String {
 const NOTE: &str = "created by main";
 const WRITTEN: &str = "writer was here";
 
+/// Remove the segments of earlier shm runs whose main process is gone: only a proclab
+/// killed with SIGKILL (which runs no cleanup) can have left one. A live PID's segment is
+/// another run's, and stays.
+fn remove_stale(ctx: &Ctx) {
+    let Ok(dir) = std::fs::read_dir("/dev/shm") else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("proclab_psm_")
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() && unlink(&name).is_ok() {
+            ctx.say(&format!(
+                "main: removed /dev/shm/{name}, left by an earlier run whose proclab was killed"
+            ));
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx) -> io::Result<()> {
+    remove_stale(ctx);
     let leak = ctx.params.mode() == "leak";
     let n = ctx.params.iterations() as i64;
     // "proclab" in the name: the tests' check that nothing is left in /dev/shm finds it.
