@@ -193,7 +193,7 @@ struct RunArgs {
     no_lock: bool,
     /// Demo mode: queue items|sum; pool map|imap|unordered|maxtasksperchild|pinned;
     /// lock counter|print; gil cpu|io; pipe duplex|oneway; start all|fork|spawn|forkserver;
-    /// lifecycle zombie|orphan|interrupt|terminate.
+    /// lifecycle zombie|orphan|interrupt|terminate; shm unlink|leak; executor raise|kill.
     #[arg(long, short = 'm')]
     mode: Option<String>,
     /// Delay per operation in ms, so a class can watch (0 = full speed).

@@ -201,3 +201,68 @@ fn lifecycle_shows_a_zombie_an_orphan_and_a_terminated_reader() {
         assert!(out.contains(line), "{line}: {out}");
     }
 }
+
+#[test]
+fn shared_memory_segments_are_attached_by_name_and_a_leak_is_cleaned_up_with_a_warning() {
+    if !have_python() {
+        return;
+    }
+    let lesson = course::embedded()
+        .into_iter()
+        .find(|l| l.demo == DemoKind::Shm)
+        .expect("a lesson runs the shm demo");
+    let path = format!("{}/{}/demo.py", env!("CARGO_MANIFEST_DIR"), lesson.dir);
+    // Waits for stderr's end too: the resource tracker, which holds it, has then exited.
+    let out = Command::new("python3")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for line in [
+        "- in /dev/shm: True",
+        "main: the child wrote b'hello'",
+        "main: after unlink() - in /dev/shm: False",
+        "'writer was here']",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    assert!(
+        stderr.contains("There appear to be 1 leaked shared_memory objects"),
+        "the resource tracker's warning: {stderr}"
+    );
+    // The segment the program leaked is gone: the tracker unlinked it.
+    let leaked = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("main: exits without unlinking "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the program names the segment it leaks");
+    assert!(!std::path::Path::new(&format!("/dev/shm/{leaked}")).exists());
+}
+
+#[test]
+fn executor_errors_come_back_and_a_killed_worker_breaks_the_pool() {
+    let Some(out) = run(DemoKind::Executor, &[]) else {
+        return;
+    };
+    for line in [
+        "slow_square(3) raised ValueError: 3 is not allowed",
+        // The worker's own traceback, carried back as the exception's __cause__.
+        "in slow_square",
+        "submit(<lambda>): PicklingError:",
+        "submit(local): AttributeError:",
+        "result(): BrokenProcessPool: A process in the process pool was terminated abruptly",
+        "submit(): BrokenProcessPool:",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    // Every other future returned its value.
+    for x in [0, 1, 2, 4, 5] {
+        assert!(
+            out.contains(&format!("slow_square({x}) = {}", x * x)),
+            "{out}"
+        );
+    }
+}

@@ -4,7 +4,8 @@
 use proclab::app::{App, Key};
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{
-    Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Sample, Scalar, Stream,
+    Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Sample, Scalar, ShmOp,
+    Stream,
 };
 use proclab::ui::{self, Theme};
 use ratatui::buffer::Buffer;
@@ -862,4 +863,32 @@ fn an_error_is_shown_whole_in_the_output_pane_not_only_cut_in_the_header() {
     ] {
         assert!(shown.contains(piece), "{piece:?} in\n{shown}");
     }
+}
+
+#[test]
+fn a_leaked_segment_says_it_was_never_unlinked_and_who_removed_it() {
+    let shm = |op| Event::SharedMemory {
+        name: "proclab_psm_200".into(),
+        op,
+        size: 99,
+    };
+    let mut s = Script::new("shm", &[("mode", "leak")]);
+    s.workers(Role::Worker, &["writer"])
+        .at(200, shm(ShmOp::Create))
+        .at(201, shm(ShmOp::Attach))
+        .at(201, shm(ShmOp::Close))
+        .at(200, shm(ShmOp::Close))
+        .at(
+            0,
+            Event::SharedMemoryLeak {
+                name: "proclab_psm_200".into(),
+                removed: true,
+            },
+        );
+    let app = app_with(DemoKind::Shm, &s);
+    let shown = screen(&app, 120, 36);
+    assert!(shown.contains("┌ shared memory"), "{shown}");
+    assert!(shown.contains("LEAK: never unlinked"), "{shown}");
+    assert!(shown.contains("(proclab removed"), "{shown}");
+    assert!(!shown.contains("unlinked by"), "{shown}");
 }

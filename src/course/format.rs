@@ -78,6 +78,14 @@ pub enum Check {
     OrphanReparented,
     /// Children were stopped by terminate(): they ended by SIGTERM (lifecycle).
     ChildrenTerminated,
+    /// A segment was created, attached by name by another process, and unlinked (shm).
+    SegmentUnlinked,
+    /// A segment was never unlinked: a leak, removed after the run (shm).
+    SegmentLeaked,
+    /// A task raised in a worker and the caller got the exception (executor).
+    TaskRaised,
+    /// A worker died and the pool's futures failed with BrokenProcessPool (executor).
+    PoolBroken,
 }
 
 impl Check {
@@ -94,6 +102,10 @@ impl Check {
             Check::ForkserverParent => "forkserver_parent",
             Check::OrphanReparented => "orphan_reparented",
             Check::ChildrenTerminated => "children_terminated",
+            Check::SegmentUnlinked => "segment_unlinked",
+            Check::SegmentLeaked => "segment_leaked",
+            Check::TaskRaised => "task_raised",
+            Check::PoolBroken => "pool_broken",
         }
     }
 
@@ -131,6 +143,22 @@ impl Check {
                 "children ended by SIGTERM (mode interrupt or terminate)",
                 "被 SIGTERM 结束的子进程（interrupt 或 terminate 模式）",
             ),
+            Check::SegmentUnlinked => (
+                "a segment attached by name by another process, then unlinked",
+                "另一个进程按名字连接的共享内存段，最后被 unlink",
+            ),
+            Check::SegmentLeaked => (
+                "a segment never unlinked: a leak (mode leak)",
+                "从未 unlink 的共享内存段：泄漏（leak 模式）",
+            ),
+            Check::TaskRaised => (
+                "a task's exception raised again by result() in the caller",
+                "任务的异常在调用方的 result() 中再次抛出",
+            ),
+            Check::PoolBroken => (
+                "a killed worker and futures failing with BrokenProcessPool (mode kill)",
+                "工作进程被杀，future 以 BrokenProcessPool 失败（kill 模式）",
+            ),
         }
     }
 
@@ -147,6 +175,8 @@ impl Check {
             Check::AllMessagesReceived => &[DemoKind::Pipe],
             Check::ForkserverParent => &[DemoKind::Start],
             Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
+            Check::SegmentUnlinked | Check::SegmentLeaked => &[DemoKind::Shm],
+            Check::TaskRaised | Check::PoolBroken => &[DemoKind::Executor],
         }
     }
 }

@@ -88,6 +88,28 @@ pub fn shows(run: &RunState, check: Check) -> bool {
                 |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
             ) || !run.reparented.is_empty()
         }
+        Check::SegmentUnlinked => run.segments.values().any(|s| {
+            s.created_by.is_some()
+                && s.attached.iter().any(|p| Some(*p) != s.created_by)
+                && s.unlinked_by.is_some()
+                && !s.leaked
+        }),
+        Check::SegmentLeaked => run.segments.values().any(|s| s.leaked),
+        Check::TaskRaised => run.tasks.iter().any(|t| {
+            t.raised
+                && t.delivered.is_some()
+                && t.done.as_ref().is_some_and(|d| !d.contains("BrokenProcessPool"))
+        }),
+        Check::PoolBroken => {
+            let broken = run.tasks.iter().any(|t| {
+                t.raised && t.done.as_ref().is_some_and(|d| d.contains("BrokenProcessPool"))
+            });
+            let killed = others().any(|p| {
+                p.exit
+                    .is_some_and(|(s, _)| s == ExitStatus::Signal(libc::SIGKILL))
+            });
+            broken && killed
+        }
         Check::ChildrenTerminated => {
             run.outcomes.iter().any(|o| match o {
                 Outcome::Processes { children } => children

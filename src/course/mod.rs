@@ -69,6 +69,8 @@ pub const EMBEDDED: &[Embedded] = &[
     embed!("lessons/08-manager"),
     embed!("lessons/09-start-methods"),
     embed!("lessons/10-lifecycle"),
+    embed!("lessons/11-shared-memory-segments"),
+    embed!("lessons/12-executor"),
 ];
 
 impl Embedded {

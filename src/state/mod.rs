@@ -232,7 +232,7 @@ impl RunState {
             } => self.on_proxy_call(pid, at, *id, method, arg, *rtt_us),
             Event::SharedMemory { name, op, size } => self.on_shm(pid, at, name, *op, *size),
             Event::SharedMemoryBytes { name, head } => self.on_shm_bytes(name, head),
-            Event::SharedMemoryLeak { name, .. } => self.on_shm_leak(name),
+            Event::SharedMemoryLeak { name, removed } => self.on_shm_leak(name, *removed),
             Event::ShareableList { name, values } => self.on_shareable_list(name, values),
             Event::ProxyRaised { id, method, error } => {
                 self.on_proxy_raised(pid, at, *id, method, error)

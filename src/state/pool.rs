@@ -64,11 +64,16 @@ impl RunState {
     ) {
         let n = self.completions;
         self.completions += 1;
+        let main = self.main_pid;
         let t = self.task_mut(task);
         t.done = Some(result.to_string());
         t.raised = raised;
         t.completed = Some(n);
-        t.pid.get_or_insert(pid);
+        // The pool's own process ends a task that never started when the pool breaks
+        // (BrokenProcessPool): no worker ran it, so none is named.
+        if pid != main {
+            t.pid.get_or_insert(pid);
+        }
         let doing = if raised {
             format!("raised {result}")
         } else {
@@ -148,5 +153,53 @@ mod tests {
         );
         assert!(s.tasks[0].raised && !s.tasks[1].raised);
         assert_eq!(s.procs[&20].doing, "raised ValueError: zero");
+    }
+
+    #[test]
+    fn a_task_failed_by_a_broken_pool_before_it_started_names_no_worker() {
+        let mut s = RunState::new();
+        s.apply(&f(
+            0,
+            1,
+            Event::RunStarted {
+                demo: "executor".into(),
+                params: vec![],
+                runner_pid: 0,
+                main_pid: 1,
+            },
+        ));
+        for t in 0..2 {
+            s.apply(&f(
+                1,
+                1,
+                Event::TaskSubmitted {
+                    task: t,
+                    arg: t.to_string(),
+                },
+            ));
+        }
+        s.apply(&f(
+            2,
+            20,
+            Event::TaskStarted {
+                task: 0,
+                arg: "0".into(),
+            },
+        ));
+        // The worker running task 0 dies; the pool's process fails both futures.
+        for t in 0..2 {
+            s.apply(&f(
+                3,
+                1,
+                Event::TaskDone {
+                    task: t,
+                    result: "BrokenProcessPool: ...".into(),
+                    raised: true,
+                },
+            ));
+        }
+        assert_eq!(s.tasks[0].pid, Some(20), "the worker that was running it");
+        assert_eq!(s.tasks[1].pid, None, "never ran anywhere");
+        assert!(s.tasks.iter().all(|t| t.raised));
     }
 }

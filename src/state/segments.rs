@@ -21,6 +21,8 @@ pub struct Segment {
     pub head: Vec<u8>,
     /// Never unlinked by the program.
     pub leaked: bool,
+    /// proclab removed it from /dev/shm after the run (else the resource tracker had).
+    pub removed_by_proclab: bool,
     /// Its values, when it holds a ShareableList (decoded by proclab from its bytes).
     pub list: Option<Vec<String>>,
 }
@@ -59,8 +61,10 @@ impl RunState {
         self.segments.entry(name.to_string()).or_default().list = Some(values.to_vec());
     }
 
-    /// A segment was never unlinked.
-    pub(super) fn on_shm_leak(&mut self, name: &str) {
-        self.segments.entry(name.to_string()).or_default().leaked = true;
+    /// A segment was never unlinked; `removed`: proclab removed it.
+    pub(super) fn on_shm_leak(&mut self, name: &str, removed: bool) {
+        let s = self.segments.entry(name.to_string()).or_default();
+        s.leaked = true;
+        s.removed_by_proclab = removed;
     }
 }

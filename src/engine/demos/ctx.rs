@@ -315,6 +315,14 @@ impl HoldStopSignals {
     }
 }
 
+/// Run `f` with SIGTERM/SIGINT/SIGHUP held back: a step that makes something the runner
+/// must clean up (a segment in /dev/shm) and the event that tells it so happen together
+/// or not at all.
+pub(crate) fn uninterrupted<R>(f: impl FnOnce() -> R) -> R {
+    let _hold = HoldStopSignals::new();
+    f()
+}
+
 impl Drop for HoldStopSignals {
     fn drop(&mut self) {
         // SAFETY: restoring the mask saved in `new`.

@@ -5,6 +5,7 @@
 //! method); it forks its workers (like `fork`). Each demo lives in its own file.
 
 pub mod ctx;
+mod executor;
 mod gil;
 mod lifecycle;
 mod lock;
@@ -15,6 +16,7 @@ mod pool;
 mod process;
 mod queue;
 mod shared;
+mod shm;
 mod start;
 mod wire;
 
@@ -49,6 +51,10 @@ pub enum DemoKind {
     Start,
     /// Lifecycle: zombies, orphans, Ctrl-C and terminate().
     Lifecycle,
+    /// SharedMemory: a named POSIX segment in /dev/shm, attached by name; unlinked or leaked.
+    Shm,
+    /// ProcessPoolExecutor: futures in completion order, a task's error, a killed worker.
+    Executor,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -92,7 +98,7 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 10] = [
+    pub const ALL: [DemoKind; 12] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
@@ -103,6 +109,8 @@ impl DemoKind {
         DemoKind::Manager,
         DemoKind::Start,
         DemoKind::Lifecycle,
+        DemoKind::Shm,
+        DemoKind::Executor,
     ];
 
     /// The name used on the command line.
@@ -118,6 +126,8 @@ impl DemoKind {
             DemoKind::Manager => "manager",
             DemoKind::Start => "start",
             DemoKind::Lifecycle => "lifecycle",
+            DemoKind::Shm => "shm",
+            DemoKind::Executor => "executor",
         }
     }
 
@@ -150,6 +160,12 @@ impl DemoKind {
             DemoKind::Lifecycle => {
                 "a zombie until joined, an orphan re-parented, Ctrl-C and terminate() without leftovers"
             }
+            DemoKind::Shm => {
+                "a named segment in /dev/shm: created by main, attached by name by two children, then unlinked (or leaked)"
+            }
+            DemoKind::Executor => {
+                "worker processes take futures from a pipe; results in completion order, a task's error, a killed worker"
+            }
         }
     }
 
@@ -164,6 +180,8 @@ impl DemoKind {
             DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild", "pinned"],
             DemoKind::Lock => &["counter", "print"],
             DemoKind::Gil => &["cpu", "io"],
+            DemoKind::Shm => &["unlink", "leak"],
+            DemoKind::Executor => &["raise", "kill"],
         }
     }
 
@@ -181,12 +199,15 @@ impl DemoKind {
             DemoKind::Manager => &[Workers, Iterations, Lock],
             DemoKind::Start => &[Workers, Mode],
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
+            DemoKind::Shm => &[Iterations, Mode],
+            DemoKind::Executor => &[Workers, Tasks, Mode, Cost],
         }
     }
 
     fn default_workers(self) -> u32 {
         match self {
             DemoKind::Process | DemoKind::Queue | DemoKind::Lifecycle => 2,
+            DemoKind::Shm | DemoKind::Executor => 2,
             DemoKind::Pool | DemoKind::Shared => 3,
             DemoKind::Lock | DemoKind::Gil => 4,
             DemoKind::Pipe | DemoKind::Start => 1,
@@ -205,13 +226,15 @@ impl DemoKind {
             DemoKind::Pipe => 5,
             DemoKind::Manager => 100,
             DemoKind::Start | DemoKind::Lifecycle => 1,
+            DemoKind::Shm => 5,
+            DemoKind::Executor => 1,
         }
     }
 
     /// The role of this demo's ordinary child processes.
     pub fn worker_role(self) -> Role {
         match self {
-            DemoKind::Pool => Role::PoolWorker,
+            DemoKind::Pool | DemoKind::Executor => Role::PoolWorker,
             DemoKind::Gil => Role::Variant,
             _ => Role::Worker,
         }
@@ -278,6 +301,8 @@ pub fn main_process() -> i32 {
         DemoKind::Manager => manager::run(&ctx),
         DemoKind::Start => start::run(&ctx),
         DemoKind::Lifecycle => lifecycle::run(&ctx),
+        DemoKind::Shm => shm::run(&ctx),
+        DemoKind::Executor => executor::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

@@ -194,6 +194,19 @@ impl Params {
                 "--workers x --iterations for the manager demo must be at most 1000000 (two round trips each), got {times}"
             ));
         }
+        if d == DemoKind::Executor && (self.tasks() > 1000 || self.workers() > 64) {
+            return Err(format!(
+                "the executor demo takes at most 1000 --tasks and 64 --workers, got {} and {}",
+                self.tasks(),
+                self.workers()
+            ));
+        }
+        if d == DemoKind::Shm && self.iterations() > 100_000 {
+            return Err(format!(
+                "--iterations for the shm demo is writes, at most 100000, got {}",
+                self.iterations()
+            ));
+        }
         if matches!(d, DemoKind::Start | DemoKind::Lifecycle) && self.workers() > 16 {
             return Err(format!(
                 "--workers for the {} demo must be at most 16, got {}",

@@ -142,6 +142,19 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         Ok((item, size))
     }
 
+    /// Wait up to `ms` for something to read, without taking it: for a parent that must
+    /// also notice a child dying while it waits for results (as ProcessPoolExecutor's
+    /// manager thread waits on the result pipe and the workers' sentinels together).
+    pub fn wait_readable(&self, ms: i32) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.read.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, ms) > 0 }
+    }
+
     fn readable_now(&self) -> bool {
         let mut pfd = libc::pollfd {
             fd: self.read.as_raw_fd(),

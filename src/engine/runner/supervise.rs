@@ -159,12 +159,13 @@ pub(super) fn supervise(
             read_lines(err, main_pid, Stream::Stderr, &tx, &shared)
         }));
     }
-    // A Python program's shared memory segments are read even when no process samples
-    // are asked for: their contents are part of what the run did.
+    // A Python program's shared memory segments (and the shm demo's) are read even when
+    // no process samples are asked for: their contents are part of what the run did.
+    let segments = opts.python.is_some() || opts.params.demo == crate::engine::demos::DemoKind::Shm;
     let observe = opts
         .sample_every
         .map(|every| (every, true))
-        .or(opts.python.is_some().then_some((MIN_SAMPLE, false)));
+        .or(segments.then_some((MIN_SAMPLE, false)));
     let observer = observe.map(|(every, samples)| {
         let every = every.max(MIN_SAMPLE);
         let (tx, shared) = (tx.clone(), shared.clone());

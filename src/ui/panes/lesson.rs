@@ -69,6 +69,18 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Lifecycle, _) => {
             "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
         }
+        (DemoKind::Shm, Some("leak")) => {
+            "Press r: main exits without unlink(); the segment stays in /dev/shm until proclab removes it.".into()
+        }
+        (DemoKind::Shm, _) => {
+            "Press r: main creates a segment, two children attach it by name, main unlinks it. m: leak.".into()
+        }
+        (DemoKind::Executor, Some("kill")) => {
+            "Press r: slow_square(3) kills its own worker; every pending future gets BrokenProcessPool.".into()
+        }
+        (DemoKind::Executor, _) => {
+            "Press r: results come in completion order; slow_square(3) raises and result() raises it. m: kill.".into()
+        }
     };
     let (one, many) = match d {
         DemoKind::Queue if app.mode() != Some("sum") => ("producer", "producers"),

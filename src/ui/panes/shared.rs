@@ -60,6 +60,14 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         who("unlinked by", &mut seg.unlinked_by.iter());
         if seg.leaked {
             spans.push(Span::styled("  LEAK: never unlinked", theme.bad()));
+            spans.push(Span::styled(
+                if seg.removed_by_proclab {
+                    " (proclab removed it after the run)"
+                } else {
+                    " (the resource tracker removed it)"
+                },
+                theme.dim(),
+            ));
         }
         lines.push(Line::from(spans));
         if let Some(values) = &seg.list {
