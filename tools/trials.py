@@ -309,7 +309,9 @@ def cli_trials(n):
         if p.returncode == 2:
             # A refusal names the flag or the value it refuses.
             said = err.lower()
-            if not any(a.lower()[:40] in said for a in argv[1:] if a):
+            long = {"-w": "--workers", "-n": "--iterations", "-m": "--mode"}
+            named = [long.get(a, a) for a in argv[1:] if a]
+            if not any(a.lower()[:40] in said for a in named):
                 unclear += 1
                 verdict += " UNCLEAR"
         first = err.strip().splitlines()[0][:100] if err.strip() else ""
