@@ -78,6 +78,11 @@ pub enum Check {
     OrphanReparented,
     /// Children were stopped by terminate(): they ended by SIGTERM (lifecycle).
     ChildrenTerminated,
+    /// Processes waited for locks in a cycle, each holding what the next wants (deadlock).
+    DeadlockSeen,
+    /// A parent waited in join() for a child that could not end before its queued item
+    /// was read (deadlock).
+    JoinBeforeGet,
 }
 
 impl Check {
@@ -94,6 +99,8 @@ impl Check {
             Check::ForkserverParent => "forkserver_parent",
             Check::OrphanReparented => "orphan_reparented",
             Check::ChildrenTerminated => "children_terminated",
+            Check::DeadlockSeen => "deadlock_seen",
+            Check::JoinBeforeGet => "join_before_get",
         }
     }
 
@@ -131,6 +138,14 @@ impl Check {
                 "children ended by SIGTERM (mode interrupt or terminate)",
                 "被 SIGTERM 结束的子进程（interrupt 或 terminate 模式）",
             ),
+            Check::DeadlockSeen => (
+                "a wait-for cycle among the locks (mode locks)",
+                "锁之间出现等待环（locks 模式）",
+            ),
+            Check::JoinBeforeGet => (
+                "main stuck in join() while the child's item waits in the pipe (mode join)",
+                "主进程卡在 join()，子进程的数据还堵在管道里（join 模式）",
+            ),
         }
     }
 
@@ -147,6 +162,7 @@ impl Check {
             Check::AllMessagesReceived => &[DemoKind::Pipe],
             Check::ForkserverParent => &[DemoKind::Start],
             Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
+            Check::DeadlockSeen | Check::JoinBeforeGet => &[DemoKind::Deadlock],
         }
     }
 }
@@ -378,6 +394,8 @@ mod tests {
             Check::ForkserverParent,
             Check::OrphanReparented,
             Check::ChildrenTerminated,
+            Check::DeadlockSeen,
+            Check::JoinBeforeGet,
         ] {
             #[derive(Deserialize)]
             struct One {

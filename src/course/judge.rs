@@ -88,6 +88,8 @@ pub fn shows(run: &RunState, check: Check) -> bool {
                 |o| matches!(o, Outcome::Orphan { ppid_before, ppid_after, .. } if ppid_before != ppid_after),
             ) || !run.reparented.is_empty()
         }
+        Check::DeadlockSeen => run.deadlock_seen.is_some(),
+        Check::JoinBeforeGet => run.warnings.contains_key("join-before-get"),
         Check::ChildrenTerminated => {
             run.outcomes.iter().any(|o| match o {
                 Outcome::Processes { children } => children

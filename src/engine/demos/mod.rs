@@ -5,6 +5,7 @@
 //! method); it forks its workers (like `fork`). Each demo lives in its own file.
 
 pub mod ctx;
+mod deadlock;
 mod gil;
 mod lifecycle;
 mod lock;
@@ -49,6 +50,8 @@ pub enum DemoKind {
     Start,
     /// Lifecycle: zombies, orphans, Ctrl-C and terminate().
     Lifecycle,
+    /// Deadlock: two locks taken in opposite order; join before get with a big item.
+    Deadlock,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -92,7 +95,7 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 10] = [
+    pub const ALL: [DemoKind; 11] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
@@ -103,6 +106,7 @@ impl DemoKind {
         DemoKind::Manager,
         DemoKind::Start,
         DemoKind::Lifecycle,
+        DemoKind::Deadlock,
     ];
 
     /// The name used on the command line.
@@ -118,6 +122,7 @@ impl DemoKind {
             DemoKind::Manager => "manager",
             DemoKind::Start => "start",
             DemoKind::Lifecycle => "lifecycle",
+            DemoKind::Deadlock => "deadlock",
         }
     }
 
@@ -150,6 +155,9 @@ impl DemoKind {
             DemoKind::Lifecycle => {
                 "a zombie until joined, an orphan re-parented, Ctrl-C and terminate() without leftovers"
             }
+            DemoKind::Deadlock => {
+                "two locks taken in opposite order: a wait-for cycle; join() before get() of a big item"
+            }
         }
     }
 
@@ -164,6 +172,7 @@ impl DemoKind {
             DemoKind::Pool => &["map", "imap", "unordered", "maxtasksperchild"],
             DemoKind::Lock => &["counter", "print"],
             DemoKind::Gil => &["cpu", "io"],
+            DemoKind::Deadlock => &["locks", "join"],
         }
     }
 
@@ -181,6 +190,7 @@ impl DemoKind {
             DemoKind::Manager => &[Workers, Iterations, Lock],
             DemoKind::Start => &[Workers, Mode],
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
+            DemoKind::Deadlock => &[Mode],
         }
     }
 
@@ -190,6 +200,7 @@ impl DemoKind {
             DemoKind::Pool | DemoKind::Shared => 3,
             DemoKind::Lock | DemoKind::Gil => 4,
             DemoKind::Pipe | DemoKind::Start => 1,
+            DemoKind::Deadlock => 2,
             DemoKind::Manager => 5,
         }
     }
@@ -204,7 +215,7 @@ impl DemoKind {
             DemoKind::Gil => 400_000_000,
             DemoKind::Pipe => 5,
             DemoKind::Manager => 100,
-            DemoKind::Start | DemoKind::Lifecycle => 1,
+            DemoKind::Start | DemoKind::Lifecycle | DemoKind::Deadlock => 1,
         }
     }
 
@@ -278,6 +289,7 @@ pub fn main_process() -> i32 {
         DemoKind::Manager => manager::run(&ctx),
         DemoKind::Start => start::run(&ctx),
         DemoKind::Lifecycle => lifecycle::run(&ctx),
+        DemoKind::Deadlock => deadlock::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

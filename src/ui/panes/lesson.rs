@@ -66,6 +66,12 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Lifecycle, Some("terminate")) => {
             "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
         }
+        (DemoKind::Deadlock, Some("join")) => {
+            "Press r: main joins the child before getting its 100000-byte item; after 3 s it gets first.".into()
+        }
+        (DemoKind::Deadlock, _) => {
+            "Press r: two workers take two locks in opposite order; the lock pane draws who waits for whom.".into()
+        }
         (DemoKind::Lifecycle, _) => {
             "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
         }
