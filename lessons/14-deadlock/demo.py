@@ -60,7 +60,7 @@ def join_before_get():
 
 if __name__ == "__main__":
     # Both by default; `python3 demo.py locks` or `... join` runs one.
-    parts = sys.argv[1:] or ["locks", "join"]
+    parts = [a for a in sys.argv[1:] if a in ("locks", "join")] or ["locks", "join"]
     if "locks" in parts:
         crossed_locks()
     if "join" in parts:

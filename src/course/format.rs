@@ -80,6 +80,8 @@ pub enum Check {
     ChildrenTerminated,
     /// Processes waited for locks in a cycle, each holding what the next wants (deadlock).
     DeadlockSeen,
+    /// Processes waited for a Semaphore's slot while others held them (sync).
+    SemaphoreThrottled,
     /// A parent waited in join() for a child that could not end before its queued item
     /// was read (deadlock).
     JoinBeforeGet,
@@ -100,6 +102,7 @@ impl Check {
             Check::OrphanReparented => "orphan_reparented",
             Check::ChildrenTerminated => "children_terminated",
             Check::DeadlockSeen => "deadlock_seen",
+            Check::SemaphoreThrottled => "semaphore_throttled",
             Check::JoinBeforeGet => "join_before_get",
         }
     }
@@ -138,6 +141,10 @@ impl Check {
                 "children ended by SIGTERM (mode interrupt or terminate)",
                 "被 SIGTERM 结束的子进程（interrupt 或 terminate 模式）",
             ),
+            Check::SemaphoreThrottled => (
+                "workers waiting for a Semaphore's slot (mode semaphore)",
+                "工作进程排队等待 Semaphore 的名额（semaphore 模式）",
+            ),
             Check::DeadlockSeen => (
                 "a wait-for cycle among the locks (mode locks)",
                 "锁之间出现等待环（locks 模式）",
@@ -163,6 +170,7 @@ impl Check {
             Check::ForkserverParent => &[DemoKind::Start],
             Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
             Check::DeadlockSeen | Check::JoinBeforeGet => &[DemoKind::Deadlock],
+            Check::SemaphoreThrottled => &[DemoKind::Sync],
         }
     }
 }
@@ -396,6 +404,7 @@ mod tests {
             Check::ChildrenTerminated,
             Check::DeadlockSeen,
             Check::JoinBeforeGet,
+            Check::SemaphoreThrottled,
         ] {
             #[derive(Deserialize)]
             struct One {

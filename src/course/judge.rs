@@ -89,6 +89,9 @@ pub fn shows(run: &RunState, check: Check) -> bool {
             ) || !run.reparented.is_empty()
         }
         Check::DeadlockSeen => run.deadlock_seen.is_some(),
+        Check::SemaphoreThrottled => run.sync.values().any(|s| {
+            s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.waits > 0 && s.max_held > 0
+        }),
         Check::JoinBeforeGet => run.warnings.contains_key("join-before-get"),
         Check::ChildrenTerminated => {
             run.outcomes.iter().any(|o| match o {

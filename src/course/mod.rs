@@ -69,6 +69,7 @@ pub const EMBEDDED: &[Embedded] = &[
     embed!("lessons/08-manager"),
     embed!("lessons/09-start-methods"),
     embed!("lessons/10-lifecycle"),
+    embed!("lessons/13-sync"),
     embed!("lessons/14-deadlock"),
 ];
 

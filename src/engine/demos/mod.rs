@@ -17,6 +17,7 @@ mod process;
 mod queue;
 mod shared;
 mod start;
+mod sync;
 mod wire;
 
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,8 @@ pub enum DemoKind {
     Lifecycle,
     /// Deadlock: two locks taken in opposite order; join before get with a big item.
     Deadlock,
+    /// Synchronisation: Event as a start gate, Semaphore(2), Barrier, Condition.
+    Sync,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -95,7 +98,7 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 11] = [
+    pub const ALL: [DemoKind; 12] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
@@ -106,6 +109,7 @@ impl DemoKind {
         DemoKind::Manager,
         DemoKind::Start,
         DemoKind::Lifecycle,
+        DemoKind::Sync,
         DemoKind::Deadlock,
     ];
 
@@ -123,6 +127,7 @@ impl DemoKind {
             DemoKind::Start => "start",
             DemoKind::Lifecycle => "lifecycle",
             DemoKind::Deadlock => "deadlock",
+            DemoKind::Sync => "sync",
         }
     }
 
@@ -158,6 +163,9 @@ impl DemoKind {
             DemoKind::Deadlock => {
                 "two locks taken in opposite order: a wait-for cycle; join() before get() of a big item"
             }
+            DemoKind::Sync => {
+                "an Event as a start gate, Semaphore(2) throttling, a Barrier, a Condition"
+            }
         }
     }
 
@@ -173,6 +181,7 @@ impl DemoKind {
             DemoKind::Lock => &["counter", "print"],
             DemoKind::Gil => &["cpu", "io"],
             DemoKind::Deadlock => &["locks", "join"],
+            DemoKind::Sync => &["semaphore", "barrier", "condition"],
         }
     }
 
@@ -191,6 +200,7 @@ impl DemoKind {
             DemoKind::Start => &[Workers, Mode],
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
             DemoKind::Deadlock => &[Mode],
+            DemoKind::Sync => &[Workers, Mode],
         }
     }
 
@@ -198,7 +208,7 @@ impl DemoKind {
         match self {
             DemoKind::Process | DemoKind::Queue | DemoKind::Lifecycle => 2,
             DemoKind::Pool | DemoKind::Shared => 3,
-            DemoKind::Lock | DemoKind::Gil => 4,
+            DemoKind::Lock | DemoKind::Gil | DemoKind::Sync => 4,
             DemoKind::Pipe | DemoKind::Start => 1,
             DemoKind::Deadlock => 2,
             DemoKind::Manager => 5,
@@ -215,7 +225,7 @@ impl DemoKind {
             DemoKind::Gil => 400_000_000,
             DemoKind::Pipe => 5,
             DemoKind::Manager => 100,
-            DemoKind::Start | DemoKind::Lifecycle | DemoKind::Deadlock => 1,
+            DemoKind::Start | DemoKind::Lifecycle | DemoKind::Deadlock | DemoKind::Sync => 1,
         }
     }
 
@@ -290,6 +300,7 @@ pub fn main_process() -> i32 {
         DemoKind::Start => start::run(&ctx),
         DemoKind::Lifecycle => lifecycle::run(&ctx),
         DemoKind::Deadlock => deadlock::run(&ctx),
+        DemoKind::Sync => sync::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

@@ -56,7 +56,12 @@ impl Params {
 
     /// Number of worker processes.
     pub fn workers(&self) -> u32 {
-        self.workers.unwrap_or(self.demo.default_workers())
+        let default = match (self.demo, self.mode()) {
+            (DemoKind::Sync, "barrier") => 3,
+            (DemoKind::Sync, "condition") => 2,
+            (d, _) => d.default_workers(),
+        };
+        self.workers.unwrap_or(default)
     }
     /// Iterations (meaning depends on the demo).
     pub fn iterations(&self) -> u64 {
@@ -192,7 +197,9 @@ impl Params {
                 self.workers() as u64 * self.iterations()
             ));
         }
-        if matches!(d, DemoKind::Start | DemoKind::Lifecycle) && self.workers() > 16 {
+        if matches!(d, DemoKind::Start | DemoKind::Lifecycle | DemoKind::Sync)
+            && self.workers() > 16
+        {
             return Err(format!(
                 "--workers for the {} demo must be at most 16, got {}",
                 d.name(),

@@ -66,6 +66,15 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Lifecycle, Some("terminate")) => {
             "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
         }
+        (DemoKind::Sync, Some("barrier")) => {
+            "Press r: fast workers wait at the Barrier (W on the timeline) until the slowest arrives.".into()
+        }
+        (DemoKind::Sync, Some("condition")) => {
+            "Press r: consumers sleep in cond.wait() until the producer's notify(); no CPU spent waiting.".into()
+        }
+        (DemoKind::Sync, _) => {
+            "Press r: workers wait for the go Event, then Semaphore(2) lets two burn CPU at a time (CPU%).".into()
+        }
         (DemoKind::Deadlock, Some("join")) => {
             "Press r: main joins the child before getting its 100000-byte item; after 3 s it gets first.".into()
         }

@@ -114,6 +114,20 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
             }
             None => spans.push(Span::styled("untouched", theme.dim())),
         }
+        // A Semaphore's slots: who holds one now, and the most held at once.
+        if s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.max_held > 0 {
+            spans.push(Span::raw("  held by: "));
+            for pid in &s.holders {
+                if let Some(p) = run.procs.get(pid) {
+                    spans.push(proc_tag(theme, p));
+                    spans.push(Span::raw(" "));
+                }
+            }
+            spans.push(Span::styled(
+                format!("(at most {} at once)", s.max_held),
+                theme.dim(),
+            ));
+        }
         if !s.waiters.is_empty() {
             spans.push(Span::raw("  waiting: "));
             for pid in &s.waiters {
