@@ -82,6 +82,8 @@ pub enum Check {
     DeadlockSeen,
     /// Processes waited for a Semaphore's slot while others held them (sync).
     SemaphoreThrottled,
+    /// Two maps of the same tasks ran with different chunksizes (chunksize).
+    ChunksizesCompared,
     /// A parent waited in join() for a child that could not end before its queued item
     /// was read (deadlock).
     JoinBeforeGet,
@@ -102,6 +104,7 @@ impl Check {
             Check::OrphanReparented => "orphan_reparented",
             Check::ChildrenTerminated => "children_terminated",
             Check::DeadlockSeen => "deadlock_seen",
+            Check::ChunksizesCompared => "chunksizes_compared",
             Check::SemaphoreThrottled => "semaphore_throttled",
             Check::JoinBeforeGet => "join_before_get",
         }
@@ -145,6 +148,10 @@ impl Check {
                 "workers waiting for a Semaphore's slot (mode semaphore)",
                 "工作进程排队等待 Semaphore 的名额（semaphore 模式）",
             ),
+            Check::ChunksizesCompared => (
+                "the same map with two chunksizes, to the end",
+                "同一个 map 用两种 chunksize 各运行一次，直到结束",
+            ),
             Check::DeadlockSeen => (
                 "a wait-for cycle among the locks (mode locks)",
                 "锁之间出现等待环（locks 模式）",
@@ -171,6 +178,7 @@ impl Check {
             Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
             Check::DeadlockSeen | Check::JoinBeforeGet => &[DemoKind::Deadlock],
             Check::SemaphoreThrottled => &[DemoKind::Sync],
+            Check::ChunksizesCompared => &[DemoKind::Chunksize],
         }
     }
 }
@@ -405,6 +413,7 @@ mod tests {
             Check::DeadlockSeen,
             Check::JoinBeforeGet,
             Check::SemaphoreThrottled,
+            Check::ChunksizesCompared,
         ] {
             #[derive(Deserialize)]
             struct One {

@@ -71,6 +71,7 @@ pub const EMBEDDED: &[Embedded] = &[
     embed!("lessons/10-lifecycle"),
     embed!("lessons/13-sync"),
     embed!("lessons/14-deadlock"),
+    embed!("lessons/15-chunksize"),
 ];
 
 impl Embedded {

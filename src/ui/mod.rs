@@ -115,6 +115,7 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
             DemoKind::Start => panes::start_methods(app, theme, area, buf),
             DemoKind::Deadlock if app.mode() == Some("join") => panes::queue(app, theme, area, buf),
             DemoKind::Deadlock | DemoKind::Sync => panes::lock(app, theme, area, buf),
+            DemoKind::Chunksize => panes::chunks(app, theme, area, buf),
         },
     }
 }

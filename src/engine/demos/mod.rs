@@ -4,6 +4,7 @@
 //! A demo's main process is `proclab` re-executed by the runner (like the `spawn` start
 //! method); it forks its workers (like `fork`). Each demo lives in its own file.
 
+mod chunksize;
 pub mod ctx;
 mod deadlock;
 mod gil;
@@ -55,6 +56,8 @@ pub enum DemoKind {
     Deadlock,
     /// Synchronisation: Event as a start gate, Semaphore(2), Barrier, Condition.
     Sync,
+    /// Chunksize: many tiny pool tasks with chunksize=1 against map's default.
+    Chunksize,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -98,7 +101,7 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 12] = [
+    pub const ALL: [DemoKind; 13] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
@@ -111,6 +114,7 @@ impl DemoKind {
         DemoKind::Lifecycle,
         DemoKind::Sync,
         DemoKind::Deadlock,
+        DemoKind::Chunksize,
     ];
 
     /// The name used on the command line.
@@ -128,6 +132,7 @@ impl DemoKind {
             DemoKind::Lifecycle => "lifecycle",
             DemoKind::Deadlock => "deadlock",
             DemoKind::Sync => "sync",
+            DemoKind::Chunksize => "chunksize",
         }
     }
 
@@ -166,6 +171,9 @@ impl DemoKind {
             DemoKind::Sync => {
                 "an Event as a start gate, Semaphore(2) throttling, a Barrier, a Condition"
             }
+            DemoKind::Chunksize => {
+                "pool.map of 20000 tiny tasks, chunksize=1 against the default: messages, tasks per worker, time"
+            }
         }
     }
 
@@ -182,6 +190,7 @@ impl DemoKind {
             DemoKind::Gil => &["cpu", "io"],
             DemoKind::Deadlock => &["locks", "join"],
             DemoKind::Sync => &["semaphore", "barrier", "condition"],
+            DemoKind::Chunksize => &[],
         }
     }
 
@@ -201,6 +210,7 @@ impl DemoKind {
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
             DemoKind::Deadlock => &[Mode],
             DemoKind::Sync => &[Workers, Mode],
+            DemoKind::Chunksize => &[Workers, Tasks],
         }
     }
 
@@ -208,7 +218,7 @@ impl DemoKind {
         match self {
             DemoKind::Process | DemoKind::Queue | DemoKind::Lifecycle => 2,
             DemoKind::Pool | DemoKind::Shared => 3,
-            DemoKind::Lock | DemoKind::Gil | DemoKind::Sync => 4,
+            DemoKind::Lock | DemoKind::Gil | DemoKind::Sync | DemoKind::Chunksize => 4,
             DemoKind::Pipe | DemoKind::Start => 1,
             DemoKind::Deadlock => 2,
             DemoKind::Manager => 5,
@@ -225,14 +235,18 @@ impl DemoKind {
             DemoKind::Gil => 400_000_000,
             DemoKind::Pipe => 5,
             DemoKind::Manager => 100,
-            DemoKind::Start | DemoKind::Lifecycle | DemoKind::Deadlock | DemoKind::Sync => 1,
+            DemoKind::Start
+            | DemoKind::Lifecycle
+            | DemoKind::Deadlock
+            | DemoKind::Sync
+            | DemoKind::Chunksize => 1,
         }
     }
 
     /// The role of this demo's ordinary child processes.
     pub fn worker_role(self) -> Role {
         match self {
-            DemoKind::Pool => Role::PoolWorker,
+            DemoKind::Pool | DemoKind::Chunksize => Role::PoolWorker,
             DemoKind::Gil => Role::Variant,
             _ => Role::Worker,
         }
@@ -301,6 +315,7 @@ pub fn main_process() -> i32 {
         DemoKind::Lifecycle => lifecycle::run(&ctx),
         DemoKind::Deadlock => deadlock::run(&ctx),
         DemoKind::Sync => sync::run(&ctx),
+        DemoKind::Chunksize => chunksize::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

@@ -75,7 +75,12 @@ impl Params {
     }
     /// Pool tasks.
     pub fn tasks(&self) -> u32 {
-        self.tasks.unwrap_or(8)
+        let default = if self.demo == DemoKind::Chunksize {
+            20_000
+        } else {
+            8
+        };
+        self.tasks.unwrap_or(default)
     }
     /// Lock on (lock demo); off by default so the first run shows the race.
     pub fn lock(&self) -> bool {

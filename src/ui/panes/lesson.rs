@@ -66,6 +66,9 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Lifecycle, Some("terminate")) => {
             "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
         }
+        (DemoKind::Chunksize, _) => {
+            "Press r: the same 20000 tiny tasks with chunksize=1, then the default; compare messages and time.".into()
+        }
         (DemoKind::Sync, Some("barrier")) => {
             "Press r: fast workers wait at the Barrier (W on the timeline) until the slowest arrives.".into()
         }
