@@ -128,3 +128,33 @@ fn a_deadlocked_run_stopped_with_ctrl_c_leaves_nothing_behind() {
     common::assert_group_gone(main);
     common::assert_no_shm_left();
 }
+
+#[test]
+fn the_lessons_own_program_shows_the_same_wait_for_cycle_under_the_python_runner() {
+    if !common::python::have_python() {
+        return;
+    }
+    let run = run_json(&["deadlock", "--runner", "python"]);
+    let s = state_of(&run.frames);
+    let cycle = s
+        .deadlock_seen
+        .clone()
+        .expect("a wait-for cycle from the probe's events");
+    assert_eq!(cycle.len(), 2, "{cycle:?}");
+    let names: Vec<Option<&str>> = cycle
+        .iter()
+        .map(|w| s.locks[&w.lock].name.as_deref())
+        .collect();
+    assert!(
+        names.contains(&Some("lock_a")) && names.contains(&Some("lock_b")),
+        "{names:?}"
+    );
+    // The timed acquire that gave up was reported, so nobody is left waiting.
+    assert_eq!(s.wait_cycle(), None);
+    assert!(s.locks.values().all(|l| l.waiters.is_empty()));
+    assert!(judge::shows(&s, Check::DeadlockSeen));
+    assert!(
+        judge::shows(&s, Check::JoinBeforeGet),
+        "the probe saw join before get"
+    );
+}
