@@ -21,13 +21,17 @@ fn state_of(frames: &[proclab::engine::protocol::Frame]) -> RunState {
 #[test]
 fn crossed_locks_form_a_wait_for_cycle_until_a_timed_acquire_gives_up() {
     let run = run_json(&["deadlock"]);
-    let workers: Vec<i32> = run
+    // By label: siblings forked moments apart may announce themselves in either order.
+    let mut spawned: Vec<(String, i32)> = run
         .spawned()
         .into_iter()
         .filter(|(_, _, role, _)| *role == Role::Worker)
-        .map(|(pid, ..)| pid)
+        .map(|(pid, _, _, label)| (label, pid))
         .collect();
-    assert_eq!(workers.len(), 2);
+    spawned.sort();
+    let workers: Vec<i32> = spawned.iter().map(|(_, pid)| *pid).collect();
+    assert_eq!(spawned.len(), 2);
+    assert_eq!(spawned[0].0, "worker 0");
     let s = state_of(&run.frames);
     let cycle = s
         .deadlock_seen

@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
     let read_lock = Lock::new("inqueue._rlock")?;
     let write_lock = Lock::new("outqueue._wlock")?;
     ctx.say(&format!(
-        "main: Pool({w}); map(square, range({n})) with chunksize=1, then with the default"
+        "main: Pool({w}) (workers forked, as under the fork start method); map(square, range({n})) with chunksize=1, then with the default"
     ));
     let mut kids = Vec::new();
     for i in 0..w {

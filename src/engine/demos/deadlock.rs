@@ -43,7 +43,9 @@ fn crossed_locks(ctx: &Ctx) -> io::Result<()> {
     }
     // Both hold their first lock before either asks for its second.
     let both_hold = Barrier::new("both_hold", 2)?;
-    ctx.say("main: worker 0 takes lock_a then lock_b; worker 1 takes lock_b then lock_a");
+    ctx.say(
+        "main: worker 0 takes lock_a then lock_b; worker 1 takes lock_b then lock_a (workers forked, as under the fork start method)",
+    );
     let mut kids = Vec::new();
     for i in 0..2usize {
         let (first, second) = (&locks[i], &locks[1 - i]);

@@ -101,7 +101,7 @@ fn semaphore(ctx: &Ctx) -> io::Result<()> {
     named(ctx, ObjectKind::Event, GO, "go");
     named(ctx, ObjectKind::Semaphore, SLOTS_ID, "slots");
     ctx.say(&format!(
-        "main: {w} workers wait for go (an Event); slots = Semaphore({SLOTS}) lets {SLOTS} burn CPU at once"
+        "main: {w} workers (forked, as under the fork start method) wait for go (an Event); slots = Semaphore({SLOTS}) lets {SLOTS} burn CPU at once"
     ));
     let mut kids = Vec::new();
     for i in 0..w {
