@@ -266,3 +266,50 @@ fn executor_errors_come_back_and_a_killed_worker_breaks_the_pool() {
         );
     }
 }
+
+#[test]
+fn sync_gates_throttles_meets_in_rounds_and_consumes_only_what_was_made() {
+    let Some(out) = run(DemoKind::Sync, &[]) else {
+        return;
+    };
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s:?} in {out}"));
+    assert!(at("main: go.set()") < at("got a slot"), "{out}");
+    assert_eq!(out.matches("gave the slot back").count(), 4, "{out}");
+    assert_eq!(out.matches("waiting at the barrier").count(), 9, "{out}");
+    assert_eq!(out.matches("took an item").count(), 6, "{out}");
+    assert!(out.contains("main: stock at the end 0"), "{out}");
+}
+
+#[test]
+fn deadlock_gives_up_on_the_crossed_lock_and_gets_before_joining() {
+    let Some(out) = run(DemoKind::Deadlock, &[]) else {
+        return;
+    };
+    assert!(out.contains("worker 0: gave up on lock_b"), "{out}");
+    assert!(out.contains("worker 1: holds both"), "{out}");
+    assert!(out.contains("child still alive: a deadlock"), "{out}");
+    assert!(
+        out.contains("main: got 100000 bytes, then joined (exit code 0)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn chunksize_one_sends_a_message_per_task_and_the_default_sixteen() {
+    let Some(out) = run(DemoKind::Chunksize, &[]) else {
+        return;
+    };
+    assert!(out.contains("chunksize=1: 20000 task messages"), "{out}");
+    assert!(out.contains("chunksize=1250: 16 task messages"), "{out}");
+    assert!(out.contains("same results: True"), "{out}");
+    // The lesson's [python] timing pattern reads both times.
+    let lesson = course::embedded()
+        .into_iter()
+        .find(|l| l.demo == DemoKind::Chunksize)
+        .expect("the lesson");
+    let timed = out
+        .lines()
+        .filter(|l| !lesson.def.python.outcomes(l, None).is_empty())
+        .count();
+    assert_eq!(timed, 2, "{out}");
+}

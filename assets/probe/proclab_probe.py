@@ -982,6 +982,9 @@ def _install_lock_hooks():
                     emit("lock_wait", {"lock": lock_id})
                 t0 = _now_us()
                 if not raw_acquire(True, timeout):
+                    # A timed acquire gave up: it waits no more (a deadlock it broke).
+                    if report[0]:
+                        emit("sync_done", {"kind": "lock", "id": lock_id, "ok": False})
                     return False
                 waited = _now_us() - t0
             _st["locks_held"] += 1

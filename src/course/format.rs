@@ -86,6 +86,15 @@ pub enum Check {
     TaskRaised,
     /// A worker died and the pool's futures failed with BrokenProcessPool (executor).
     PoolBroken,
+    /// Processes waited for locks in a cycle, each holding what the next wants (deadlock).
+    DeadlockSeen,
+    /// Processes waited for a Semaphore's slot while others held them (sync).
+    SemaphoreThrottled,
+    /// Two maps of the same tasks ran with different chunksizes (chunksize).
+    ChunksizesCompared,
+    /// A parent waited in join() for a child that could not end before its queued item
+    /// was read (deadlock).
+    JoinBeforeGet,
 }
 
 impl Check {
@@ -106,6 +115,10 @@ impl Check {
             Check::SegmentLeaked => "segment_leaked",
             Check::TaskRaised => "task_raised",
             Check::PoolBroken => "pool_broken",
+            Check::DeadlockSeen => "deadlock_seen",
+            Check::ChunksizesCompared => "chunksizes_compared",
+            Check::SemaphoreThrottled => "semaphore_throttled",
+            Check::JoinBeforeGet => "join_before_get",
         }
     }
 
@@ -159,6 +172,22 @@ impl Check {
                 "a killed worker and futures failing with BrokenProcessPool (mode kill)",
                 "工作进程被杀，future 以 BrokenProcessPool 失败（kill 模式）",
             ),
+            Check::SemaphoreThrottled => (
+                "workers waiting for a Semaphore's slot (mode semaphore)",
+                "工作进程排队等待 Semaphore 的名额（semaphore 模式）",
+            ),
+            Check::ChunksizesCompared => (
+                "the same map with two chunksizes, to the end",
+                "同一个 map 用两种 chunksize 各运行一次，直到结束",
+            ),
+            Check::DeadlockSeen => (
+                "a wait-for cycle among the locks (mode locks)",
+                "锁之间出现等待环（locks 模式）",
+            ),
+            Check::JoinBeforeGet => (
+                "main stuck in join() while the child's item waits in the pipe (mode join)",
+                "主进程卡在 join()，子进程的数据还堵在管道里（join 模式）",
+            ),
         }
     }
 
@@ -177,6 +206,9 @@ impl Check {
             Check::OrphanReparented | Check::ChildrenTerminated => &[DemoKind::Lifecycle],
             Check::SegmentUnlinked | Check::SegmentLeaked => &[DemoKind::Shm],
             Check::TaskRaised | Check::PoolBroken => &[DemoKind::Executor],
+            Check::DeadlockSeen | Check::JoinBeforeGet => &[DemoKind::Deadlock],
+            Check::SemaphoreThrottled => &[DemoKind::Sync],
+            Check::ChunksizesCompared => &[DemoKind::Chunksize],
         }
     }
 }
@@ -501,6 +533,10 @@ mod tests {
             Check::ForkserverParent,
             Check::OrphanReparented,
             Check::ChildrenTerminated,
+            Check::DeadlockSeen,
+            Check::JoinBeforeGet,
+            Check::SemaphoreThrottled,
+            Check::ChunksizesCompared,
         ] {
             #[derive(Deserialize)]
             struct One {

@@ -110,6 +110,23 @@ pub fn shows(run: &RunState, check: Check) -> bool {
             });
             broken && killed
         }
+        Check::DeadlockSeen => run.deadlock_seen.is_some(),
+        // The native demo's outcomes, or two timing lines of demo.py.
+        Check::ChunksizesCompared => {
+            let sizes: std::collections::BTreeSet<u32> = run
+                .outcomes
+                .iter()
+                .filter_map(|o| match o {
+                    Outcome::Chunks { chunksize, .. } => Some(*chunksize),
+                    _ => None,
+                })
+                .collect();
+            sizes.len() >= 2 || run.timings().len() >= 2
+        }
+        Check::SemaphoreThrottled => run.sync.values().any(|s| {
+            s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.waits > 0 && s.max_held > 0
+        }),
+        Check::JoinBeforeGet => run.warnings.contains_key("join-before-get"),
         Check::ChildrenTerminated => {
             run.outcomes.iter().any(|o| match o {
                 Outcome::Processes { children } => children

@@ -71,6 +71,9 @@ pub const EMBEDDED: &[Embedded] = &[
     embed!("lessons/10-lifecycle"),
     embed!("lessons/11-shared-memory-segments"),
     embed!("lessons/12-executor"),
+    embed!("lessons/13-sync"),
+    embed!("lessons/14-deadlock"),
+    embed!("lessons/15-chunksize"),
 ];
 
 impl Embedded {

@@ -22,7 +22,7 @@ use crate::engine::protocol::{
     Event, Frame, ObjectKind, Op, Outcome, RunSummary, Scalar, Stream, UserAction,
 };
 
-pub use lock::LockView;
+pub use lock::{LockView, WaitFor};
 pub use pipe::{PIPE_LOG, PipeEntry};
 pub use pool::Task;
 pub use procs::Proc;
@@ -88,6 +88,8 @@ pub struct RunState {
     pub shared: BTreeMap<String, Vec<Option<Cell>>>,
     /// The run's locks by id (a native demo has one, id 0; a program any number).
     pub locks: BTreeMap<u32, LockView>,
+    /// The first wait-for cycle among the locks this run showed (a deadlock), if any.
+    pub deadlock_seen: Option<Vec<WaitFor>>,
     /// A program's Events, Semaphores, Barriers, Conditions and joined queues, by id.
     pub sync: BTreeMap<u32, SyncView>,
     /// Objects a Manager holds for the program, by id.
@@ -238,6 +240,12 @@ impl RunState {
                 self.on_proxy_raised(pid, at, *id, method, error)
             }
             Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
+            // A lock's timed acquire() that gave up.
+            Event::SyncDone {
+                kind: ObjectKind::Lock | ObjectKind::RLock,
+                id,
+                ..
+            } => self.on_lock_gave_up(pid, at, *id),
             Event::SyncDone { kind, id, ok } => self.on_sync_done(pid, at, *kind, *id, *ok),
             Event::SyncAction { kind, id, action } => {
                 self.on_sync_action(pid, at, *kind, *id, action)

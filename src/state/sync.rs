@@ -17,6 +17,20 @@ pub struct SyncView {
     pub waiters: BTreeSet<i32>,
     /// The last thing done to it and by whom ("set" by pid 12).
     pub last: Option<(i32, String)>,
+    /// A Semaphore: the processes holding one of its slots now.
+    pub holders: BTreeSet<i32>,
+    /// A Semaphore: the most slots held at once so far.
+    pub max_held: usize,
+    /// Waits that began on it.
+    pub waits: u64,
+}
+
+impl SyncView {
+    /// `pid` took one of a Semaphore's slots.
+    fn hold(&mut self, pid: i32) {
+        self.holders.insert(pid);
+        self.max_held = self.max_held.max(self.holders.len());
+    }
 }
 
 impl RunState {
@@ -26,6 +40,9 @@ impl RunState {
             name: None,
             waiters: BTreeSet::new(),
             last: None,
+            holders: BTreeSet::new(),
+            max_held: 0,
+            waits: 0,
         })
     }
 
@@ -47,7 +64,9 @@ impl RunState {
 
     /// A process began to wait on an object.
     pub(super) fn on_sync_wait(&mut self, pid: i32, at: f64, kind: ObjectKind, id: u32) {
-        self.sync_mut(kind, id).waiters.insert(pid);
+        let s = self.sync_mut(kind, id);
+        s.waiters.insert(pid);
+        s.waits += 1;
         let what = format!("waiting on {}", self.sync_called(id));
         self.proc_mut(pid, at).step_point = None;
         self.set_activity(pid, at, Activity::BlockedSync, Some(what));
@@ -67,6 +86,9 @@ impl RunState {
         if let (true, Some(did)) = (ok, did) {
             s.last = Some((pid, did.to_string()));
         }
+        if ok && kind == ObjectKind::Semaphore {
+            s.hold(pid);
+        }
         let what = if ok {
             format!("done waiting on {}", self.sync_called(id))
         } else {
@@ -84,7 +106,15 @@ impl RunState {
         id: u32,
         action: &str,
     ) {
-        self.sync_mut(kind, id).last = Some((pid, action.to_string()));
+        let s = self.sync_mut(kind, id);
+        s.last = Some((pid, action.to_string()));
+        match (kind, action) {
+            (ObjectKind::Semaphore, "acquire") => s.hold(pid),
+            (ObjectKind::Semaphore, "release") => {
+                s.holders.remove(&pid);
+            }
+            _ => {}
+        }
         let what = format!("{}.{action}()", self.sync_called(id));
         self.set_activity(pid, at, Activity::Running, Some(what));
     }
@@ -93,6 +123,7 @@ impl RunState {
     pub(super) fn sync_forget(&mut self, pid: i32) {
         for s in self.sync.values_mut() {
             s.waiters.remove(&pid);
+            s.holders.remove(&pid);
         }
     }
 }
@@ -185,5 +216,33 @@ mod tests {
         );
         assert_eq!(s.sync[&4].last, Some((1, "set".into())));
         assert_eq!(s.procs[&5].activity, Activity::Running);
+    }
+
+    #[test]
+    fn a_semaphore_knows_who_holds_its_slots_and_the_most_held_at_once() {
+        let mut s = RunState::new();
+        let sem = ObjectKind::Semaphore;
+        let act = |action: &str| Event::SyncAction {
+            kind: sem,
+            id: 2,
+            action: action.into(),
+        };
+        s.apply(&f(0, 5, act("acquire")));
+        s.apply(&f(1, 6, act("acquire")));
+        s.apply(&f(2, 7, Event::SyncWait { kind: sem, id: 2 }));
+        s.apply(&f(3, 5, act("release")));
+        s.apply(&f(
+            4,
+            7,
+            Event::SyncDone {
+                kind: sem,
+                id: 2,
+                ok: true,
+            },
+        ));
+        let v = &s.sync[&2];
+        assert_eq!(v.holders.iter().copied().collect::<Vec<_>>(), [6, 7]);
+        assert_eq!(v.max_held, 2);
+        assert_eq!(v.waits, 1);
     }
 }

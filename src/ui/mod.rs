@@ -115,6 +115,9 @@ fn pane(app: &App, theme: &Theme, p: Pane, area: Rect, buf: &mut Buffer) {
             DemoKind::Start => panes::start_methods(app, theme, area, buf),
             DemoKind::Shm => panes::shared(app, theme, area, buf),
             DemoKind::Executor => panes::pool(app, theme, area, buf),
+            DemoKind::Deadlock if app.mode() == Some("join") => panes::queue(app, theme, area, buf),
+            DemoKind::Deadlock | DemoKind::Sync => panes::lock(app, theme, area, buf),
+            DemoKind::Chunksize => panes::chunks(app, theme, area, buf),
         },
     }
 }

@@ -4,8 +4,10 @@
 //! A demo's main process is `proclab` re-executed by the runner (like the `spawn` start
 //! method); it forks its workers (like `fork`). Each demo lives in its own file.
 
+mod chunksize;
 pub mod ctx;
 mod executor;
+mod deadlock;
 mod gil;
 mod lifecycle;
 mod lock;
@@ -18,6 +20,7 @@ mod queue;
 mod shared;
 mod shm;
 mod start;
+mod sync;
 mod wire;
 
 use serde::{Deserialize, Serialize};
@@ -55,6 +58,12 @@ pub enum DemoKind {
     Shm,
     /// ProcessPoolExecutor: futures in completion order, a task's error, a killed worker.
     Executor,
+    /// Deadlock: two locks taken in opposite order; join before get with a big item.
+    Deadlock,
+    /// Synchronisation: Event as a start gate, Semaphore(2), Barrier, Condition.
+    Sync,
+    /// Chunksize: many tiny pool tasks with chunksize=1 against map's default.
+    Chunksize,
 }
 
 /// Every option a demo may take, and which demos take it.
@@ -98,7 +107,7 @@ impl Opt {
 
 impl DemoKind {
     /// Every demo, in lesson order.
-    pub const ALL: [DemoKind; 12] = [
+    pub const ALL: [DemoKind; 15] = [
         DemoKind::Process,
         DemoKind::Queue,
         DemoKind::Pool,
@@ -111,6 +120,9 @@ impl DemoKind {
         DemoKind::Lifecycle,
         DemoKind::Shm,
         DemoKind::Executor,
+        DemoKind::Sync,
+        DemoKind::Deadlock,
+        DemoKind::Chunksize,
     ];
 
     /// The name used on the command line.
@@ -128,6 +140,9 @@ impl DemoKind {
             DemoKind::Lifecycle => "lifecycle",
             DemoKind::Shm => "shm",
             DemoKind::Executor => "executor",
+            DemoKind::Deadlock => "deadlock",
+            DemoKind::Sync => "sync",
+            DemoKind::Chunksize => "chunksize",
         }
     }
 
@@ -166,6 +181,15 @@ impl DemoKind {
             DemoKind::Executor => {
                 "worker processes take futures from a pipe; results in completion order, a task's error, a killed worker"
             }
+            DemoKind::Deadlock => {
+                "two locks taken in opposite order: a wait-for cycle; join() before get() of a big item"
+            }
+            DemoKind::Sync => {
+                "an Event as a start gate, Semaphore(2) throttling, a Barrier, a Condition"
+            }
+            DemoKind::Chunksize => {
+                "pool.map of 20000 tiny tasks, chunksize=1 against the default: messages, tasks per worker, time"
+            }
         }
     }
 
@@ -182,6 +206,9 @@ impl DemoKind {
             DemoKind::Gil => &["cpu", "io"],
             DemoKind::Shm => &["unlink", "leak"],
             DemoKind::Executor => &["raise", "kill"],
+            DemoKind::Deadlock => &["locks", "join"],
+            DemoKind::Sync => &["semaphore", "barrier", "condition"],
+            DemoKind::Chunksize => &[],
         }
     }
 
@@ -201,6 +228,9 @@ impl DemoKind {
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
             DemoKind::Shm => &[Iterations, Mode],
             DemoKind::Executor => &[Workers, Tasks, Mode, Cost],
+            DemoKind::Deadlock => &[Mode],
+            DemoKind::Sync => &[Workers, Mode],
+            DemoKind::Chunksize => &[Workers, Tasks],
         }
     }
 
@@ -209,8 +239,9 @@ impl DemoKind {
             DemoKind::Process | DemoKind::Queue | DemoKind::Lifecycle => 2,
             DemoKind::Shm | DemoKind::Executor => 2,
             DemoKind::Pool | DemoKind::Shared => 3,
-            DemoKind::Lock | DemoKind::Gil => 4,
+            DemoKind::Lock | DemoKind::Gil | DemoKind::Sync | DemoKind::Chunksize => 4,
             DemoKind::Pipe | DemoKind::Start => 1,
+            DemoKind::Deadlock => 2,
             DemoKind::Manager => 5,
         }
     }
@@ -225,16 +256,20 @@ impl DemoKind {
             DemoKind::Gil => 400_000_000,
             DemoKind::Pipe => 5,
             DemoKind::Manager => 100,
-            DemoKind::Start | DemoKind::Lifecycle => 1,
             DemoKind::Shm => 5,
             DemoKind::Executor => 1,
+            DemoKind::Start
+            | DemoKind::Lifecycle
+            | DemoKind::Deadlock
+            | DemoKind::Sync
+            | DemoKind::Chunksize => 1,
         }
     }
 
     /// The role of this demo's ordinary child processes.
     pub fn worker_role(self) -> Role {
         match self {
-            DemoKind::Pool | DemoKind::Executor => Role::PoolWorker,
+            DemoKind::Pool | DemoKind::Executor | DemoKind::Chunksize => Role::PoolWorker,
             DemoKind::Gil => Role::Variant,
             _ => Role::Worker,
         }
@@ -303,6 +338,9 @@ pub fn main_process() -> i32 {
         DemoKind::Lifecycle => lifecycle::run(&ctx),
         DemoKind::Shm => shm::run(&ctx),
         DemoKind::Executor => executor::run(&ctx),
+        DemoKind::Deadlock => deadlock::run(&ctx),
+        DemoKind::Sync => sync::run(&ctx),
+        DemoKind::Chunksize => chunksize::run(&ctx),
     };
     ctx.ctl.release_gate();
     match result {

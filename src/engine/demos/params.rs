@@ -56,7 +56,12 @@ impl Params {
 
     /// Number of worker processes.
     pub fn workers(&self) -> u32 {
-        self.workers.unwrap_or(self.demo.default_workers())
+        let default = match (self.demo, self.mode()) {
+            (DemoKind::Sync, "barrier") => 3,
+            (DemoKind::Sync, "condition") => 2,
+            (d, _) => d.default_workers(),
+        };
+        self.workers.unwrap_or(default)
     }
     /// Iterations (meaning depends on the demo).
     pub fn iterations(&self) -> u64 {
@@ -70,7 +75,12 @@ impl Params {
     }
     /// Pool tasks.
     pub fn tasks(&self) -> u32 {
-        self.tasks.unwrap_or(8)
+        let default = if self.demo == DemoKind::Chunksize {
+            20_000
+        } else {
+            8
+        };
+        self.tasks.unwrap_or(default)
     }
     /// Lock on (lock demo); off by default so the first run shows the race.
     pub fn lock(&self) -> bool {
@@ -207,7 +217,9 @@ impl Params {
                 self.iterations()
             ));
         }
-        if matches!(d, DemoKind::Start | DemoKind::Lifecycle) && self.workers() > 16 {
+        if matches!(d, DemoKind::Start | DemoKind::Lifecycle | DemoKind::Sync)
+            && self.workers() > 16
+        {
             return Err(format!(
                 "--workers for the {} demo must be at most 16, got {}",
                 d.name(),

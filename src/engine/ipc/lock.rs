@@ -52,6 +52,34 @@ impl Semaphore {
         }
     }
 
+    /// Take one permit, waiting at most `timeout`; false when the time ran out
+    /// (`acquire(timeout=...)` returning False).
+    pub fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into a timespec we own. sem_timedwait wants an
+        // absolute CLOCK_REALTIME deadline.
+        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+        let nanos = now.tv_nsec as u64 + u64::from(timeout.subsec_nanos());
+        let deadline = libc::timespec {
+            tv_sec: now.tv_sec
+                + timeout.as_secs() as libc::time_t
+                + (nanos / 1_000_000_000) as libc::time_t,
+            tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
+        };
+        loop {
+            // SAFETY: as for `wait`; the deadline lives on our stack.
+            if unsafe { libc::sem_timedwait(self.sem_ptr(), &deadline) } == 0 {
+                return true;
+            }
+            if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                return false;
+            }
+        }
+    }
+
     /// Take one permit if one is free now.
     pub fn try_wait(&self) -> bool {
         // SAFETY: as for `wait`.
@@ -98,6 +126,18 @@ impl Lock {
     /// Take the lock if it is free now.
     pub fn try_acquire(&self) -> bool {
         let ok = self.sem.try_wait();
+        if ok {
+            self.sem
+                .raw()
+                .holder
+                .store(std::process::id() as i32, Ordering::SeqCst);
+        }
+        ok
+    }
+
+    /// Take the lock within `timeout`, or give up: `lock.acquire(timeout=...)`.
+    pub fn acquire_timeout(&self, timeout: std::time::Duration) -> bool {
+        let ok = self.sem.wait_timeout(timeout);
         if ok {
             self.sem
                 .raw()
@@ -175,5 +215,10 @@ mod tests {
         assert!(!s.try_wait());
         s.post();
         assert_eq!(s.value(), 1);
+        assert!(s.wait_timeout(std::time::Duration::from_millis(10)));
+        assert!(
+            !s.wait_timeout(std::time::Duration::from_millis(20)),
+            "no permit left: the timed wait gives up"
+        );
     }
 }

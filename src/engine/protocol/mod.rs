@@ -387,6 +387,16 @@ pub enum Outcome {
         ppid_before: i32,
         ppid_after: i32,
     },
+    /// Chunksize demo: one `pool.map` of `tasks` tiny tasks in chunks of `chunksize`:
+    /// the messages through the pool's pipes (one per chunk each way), the tasks each
+    /// worker (pid) ran, and the wall time measured.
+    Chunks {
+        chunksize: u32,
+        tasks: u32,
+        messages: u32,
+        per_worker: Vec<(i32, u32)>,
+        wall_ms: f64,
+    },
 }
 
 /// One child of the start methods demo.

@@ -121,6 +121,13 @@ pub(crate) fn every_event() -> Vec<Event> {
             ppid_before: 7,
             ppid_after: 1,
         }),
+        Event::Outcome(Outcome::Chunks {
+            chunksize: 1250,
+            tasks: 20000,
+            messages: 32,
+            per_worker: vec![(9, 5000), (10, 15000)],
+            wall_ms: 12.5,
+        }),
         Event::Outcome(Outcome::Counter {
             expected: 80000,
             actual: 41234,

@@ -339,6 +339,19 @@ fn describe_outcome(o: &Outcome) -> String {
         } => {
             format!("orphan {pid}: PPID {ppid_before} before its parent died, {ppid_after} after")
         }
+        Outcome::Chunks {
+            chunksize,
+            tasks,
+            messages,
+            per_worker,
+            wall_ms,
+        } => {
+            let per: Vec<String> = per_worker.iter().map(|(_, k)| k.to_string()).collect();
+            format!(
+                "map of {tasks} tasks, chunksize={chunksize}: {messages} messages, {wall_ms:.0} ms; tasks per worker {}",
+                per.join(", ")
+            )
+        }
     }
 }
 

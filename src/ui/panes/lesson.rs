@@ -66,6 +66,24 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (DemoKind::Lifecycle, Some("terminate")) => {
             "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
         }
+        (DemoKind::Chunksize, _) => {
+            "Press r: the same 20000 tiny tasks with chunksize=1, then the default; compare messages and time.".into()
+        }
+        (DemoKind::Sync, Some("barrier")) => {
+            "Press r: fast workers wait at the Barrier (W on the timeline) until the slowest arrives.".into()
+        }
+        (DemoKind::Sync, Some("condition")) => {
+            "Press r: consumers sleep in cond.wait() until the producer's notify(); no CPU spent waiting.".into()
+        }
+        (DemoKind::Sync, _) => {
+            "Press r: workers wait for the go Event, then Semaphore(2) lets two burn CPU at a time (CPU%).".into()
+        }
+        (DemoKind::Deadlock, Some("join")) => {
+            "Press r: main joins the child before getting its 100000-byte item; after 3 s it gets first.".into()
+        }
+        (DemoKind::Deadlock, _) => {
+            "Press r: two workers take two locks in opposite order; the lock pane draws who waits for whom.".into()
+        }
         (DemoKind::Lifecycle, _) => {
             "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
         }

@@ -99,6 +99,7 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         }
         lines.push(Line::from(spans));
     }
+    lines.extend(cycle_lines(run, theme));
     // Events, Semaphores, Barriers, Conditions, joins: what was done last, who waits.
     for (id, s) in &run.sync {
         let mut spans = vec![Span::raw(format!("{}: ", run.sync_called(*id)))];
@@ -112,6 +113,20 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
                 spans.push(proc_tag(theme, p));
             }
             None => spans.push(Span::styled("untouched", theme.dim())),
+        }
+        // A Semaphore's slots: who holds one now, and the most held at once.
+        if s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.max_held > 0 {
+            spans.push(Span::raw("  held by: "));
+            for pid in &s.holders {
+                if let Some(p) = run.procs.get(pid) {
+                    spans.push(proc_tag(theme, p));
+                    spans.push(Span::raw(" "));
+                }
+            }
+            spans.push(Span::styled(
+                format!("(at most {} at once)", s.max_held),
+                theme.dim(),
+            ));
         }
         if !s.waiters.is_empty() {
             spans.push(Span::raw("  waiting: "));
@@ -206,5 +221,61 @@ pub(super) fn counter_lines<'a>(
             }
         }
     }
+    lines
+}
+
+/// The wait-for cycle, drawn when the locks' holders and waiters close one (a deadlock):
+/// each process with the lock it holds and the one it waits for, and whose that is.
+/// Once broken (a timed acquire gave up), the run still says it had one.
+fn cycle_lines<'a>(run: &'a crate::state::RunState, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let (cycle, now) = match (run.wait_cycle(), &run.deadlock_seen) {
+        (Some(c), _) => (c, true),
+        (None, Some(c)) => (c.clone(), false),
+        (None, None) => return lines,
+    };
+    let name = |id: u32| {
+        run.locks
+            .get(&id)
+            .and_then(|l| l.name.clone())
+            .unwrap_or_else(|| format!("lock {id}"))
+    };
+    let tag = |pid: i32| match run.procs.get(&pid) {
+        Some(p) => proc_tag(theme, p),
+        None => Span::raw(pid.to_string()),
+    };
+    lines.push(if now {
+        Line::styled(
+            "DEADLOCK: a wait-for cycle, none of them can go on",
+            theme.bad(),
+        )
+    } else {
+        Line::styled(
+            "a deadlock was seen (wait-for cycle), then broken:",
+            theme.bad(),
+        )
+    });
+    for (i, w) in cycle.iter().enumerate() {
+        // It holds the lock the one before it in the cycle waits for.
+        let held = &cycle[(i + cycle.len() - 1) % cycle.len()];
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            tag(w.pid),
+            Span::raw(format!(
+                " holds {}, waits for {} (held by ",
+                name(held.lock),
+                name(w.lock)
+            )),
+            tag(w.holder),
+            Span::raw(")"),
+        ]));
+    }
+    let mut round = vec![Span::raw(" ")];
+    for w in &cycle {
+        round.push(tag(w.pid));
+        round.push(Span::raw(" -> "));
+    }
+    round.push(tag(cycle[0].pid));
+    lines.push(Line::from(round));
     lines
 }

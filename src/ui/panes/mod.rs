@@ -2,6 +2,7 @@
 //! panes share (a process's glyph, clipping, the step-mode waiting list) lives here.
 
 mod children;
+mod chunks;
 mod code;
 mod cores;
 mod lesson;
@@ -20,6 +21,7 @@ mod timeline;
 mod tree;
 
 pub use children::children;
+pub use chunks::chunks;
 pub use code::code;
 pub use cores::cores;
 pub use lesson::lesson;
