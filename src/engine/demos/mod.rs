@@ -6,8 +6,8 @@
 
 mod chunksize;
 pub mod ctx;
-mod executor;
 mod deadlock;
+mod executor;
 mod gil;
 mod lifecycle;
 mod lock;
