@@ -47,6 +47,12 @@ impl App {
             return;
         };
         let zh = self.lang == Lang::Zh;
+        // A run whose own measurements show a machine too busy for the comparison is
+        // neither a pass nor a fail: said so, and the prediction is not graded on it.
+        if let Some((en, zh_why)) = crate::course::judge::unfit(&self.run, check) {
+            self.message = Some(if zh { zh_why } else { en });
+            return;
+        }
         if !shows(&self.run, check) {
             let (en, zh_wants) = check.wants();
             let native = if self.run_python {
@@ -100,6 +106,67 @@ mod tests {
     use crate::app::{App, Command, Key};
     use crate::engine::demos::DemoKind;
     use crate::engine::protocol::Event;
+
+    /// A GIL run on a busy machine: its serial phase did not get a whole core, so it
+    /// cannot show what parallelism does. It is said so, and neither passes the step nor
+    /// grades the prediction; the same run on an idle machine does.
+    #[test]
+    fn a_run_too_busy_to_show_parallelism_is_not_graded() {
+        use crate::course::format::Check;
+        use crate::engine::protocol::{ExitStatus, Outcome, RunSummary};
+        for (serial_cpu, graded) in [(600.0, false), (880.0, true)] {
+            let mut app = App::default();
+            app.select(DemoKind::Gil);
+            let steps = &app.lessons[app.lesson].def.steps;
+            let at = steps
+                .iter()
+                .position(|s| s.check == Some(Check::ParallelSpeedup))
+                .expect("the GIL lesson checks the speedup");
+            let answer = steps[at].prediction.as_ref().map(|p| p.answer.clone());
+            app.step_at[app.lesson] = at;
+            if let Some(a) = answer {
+                app.answers[app.lesson].insert(at, a);
+            }
+            app.on_key(Key::Char('r'));
+            let timing = |variant: &str, wall_ms: f64, cpu_ms: f64| {
+                Event::Outcome(Outcome::Timing {
+                    variant: variant.into(),
+                    workers: 4,
+                    wall_ms,
+                    cpu_ms,
+                    speedup: 900.0 / wall_ms,
+                })
+            };
+            let frames = [
+                Event::RunStarted {
+                    demo: "gil".into(),
+                    params: vec![],
+                    runner_pid: 1,
+                    main_pid: 2,
+                },
+                timing("serial", 900.0, serial_cpu),
+                timing("processes", 300.0, 1100.0),
+                Event::Exited {
+                    status: ExitStatus::Code(0),
+                },
+                Event::RunEnded(RunSummary {
+                    demo: "gil".into(),
+                    main_status: Some(ExitStatus::Code(0)),
+                    wall_ms: 2000.0,
+                    processes: 8,
+                    stopped: false,
+                    errors: 0,
+                }),
+            ];
+            for e in frames {
+                app.on_frame(&frame(2, e));
+            }
+            let said = app.message.clone().unwrap_or_default();
+            assert_eq!(app.checked[app.lesson].contains(&at), graded, "{said}");
+            assert_eq!(said.contains("machine was busy"), !graded, "{said}");
+            assert_eq!(said.contains("step"), graded, "{said}");
+        }
+    }
 
     #[test]
     fn a_python_run_is_checked_by_what_its_program_prints() {

@@ -5,6 +5,35 @@ use crate::course::format::Check;
 use crate::engine::protocol::{ExitStatus, Outcome, Role};
 use crate::state::RunState;
 
+/// Share of a core the serial phase must get for a run to show parallelism: below it,
+/// something else on the machine was taking the cores.
+pub const SERIAL_CORE_MIN: f64 = 0.85;
+
+/// Why a finished run cannot be judged for `check`, in English and Chinese: what it
+/// measured shows the machine was too busy for the comparison the check is about. A run
+/// that did not measure it is judged as usual.
+pub fn unfit(run: &RunState, check: Check) -> Option<(String, String)> {
+    if check != Check::ParallelSpeedup {
+        return None;
+    }
+    let t = run.timings();
+    let (_, wall, _, cpu) = t.iter().find(|(v, ..)| v == "serial")?;
+    if *wall <= 0.0 || *cpu <= 0.0 {
+        return None;
+    }
+    let share = cpu / wall;
+    (share < SERIAL_CORE_MIN).then(|| {
+        (
+            format!(
+                "the machine was busy: the serial run got only {share:.2} of a core, so this run cannot show what parallelism does; it is not graded (try again when the machine is idle)"
+            ),
+            format!(
+                "机器正忙：串行运行只分到 {share:.2} 个核，这次运行无法显示并行的效果，不计入评判（等机器空闲时再试）"
+            ),
+        )
+    })
+}
+
 /// Whether a finished run shows what a step's check asks.
 pub fn shows(run: &RunState, check: Check) -> bool {
     let completed = run
