@@ -377,10 +377,17 @@ impl App {
 
     /// A message in the lesson language.
     fn say(&self, en: &str, zh: &str) -> String {
-        match self.lang {
-            crate::course::Lang::En => en.to_string(),
-            crate::course::Lang::Zh => zh.to_string(),
-        }
+        self.lang.t(en, zh).to_string()
+    }
+
+    /// Words for the screen in the current language (see [`crate::course::Lang::t`]).
+    pub fn t<'a>(&self, en: &'a str, zh: &'a str) -> &'a str {
+        self.lang.t(en, zh)
+    }
+
+    /// The screen is in Chinese: for texts built with `format!`.
+    pub fn zh(&self) -> bool {
+        self.lang.is_zh()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod panes;
 pub mod terminal;
 pub mod theme;
+pub mod words;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,7 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::{App, Pane};
-use crate::engine::demos::DemoKind;
+use crate::engine::demos::{DemoKind, Opt};
 pub use layout::{CODE_MIN_WIDTH, LESSON_LIST_MIN_WIDTH, MIN_HEIGHT, MIN_WIDTH, Screen, screen};
 pub use panes::{time_at_column, timeline_window};
 pub use theme::Theme;
@@ -25,7 +26,7 @@ pub use theme::Theme;
 /// Draw the whole screen.
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(s) = screen(app, area) else {
-        too_small(area, buf);
+        too_small(app, area, buf);
         return;
     };
     render_header(app, theme, s.header, buf);
@@ -124,11 +125,19 @@ pub(crate) fn block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), theme.title()))
 }
 
-fn too_small(area: Rect, buf: &mut Buffer) {
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
     let msg = vec![
-        Line::from(format!("enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT}")),
-        Line::from(format!("(now {}x{})", area.width, area.height)),
-        Line::from("q quits"),
+        Line::from(if app.zh() {
+            format!("请把终端放大到 {MIN_WIDTH}x{MIN_HEIGHT}")
+        } else {
+            format!("enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT}")
+        }),
+        Line::from(if app.zh() {
+            format!("（现在 {}x{}）", area.width, area.height)
+        } else {
+            format!("(now {}x{})", area.width, area.height)
+        }),
+        Line::from(app.t("q quits", "按 q 退出")),
     ];
     let h = (msg.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(h) / 2;
@@ -140,24 +149,37 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
+    let zh = app.zh();
     let state = if run.running() {
         if app.paused {
-            Span::styled(" PAUSED ", theme.bad().add_modifier(Modifier::REVERSED))
+            Span::styled(
+                app.t(" PAUSED ", " 已暂停 "),
+                theme.bad().add_modifier(Modifier::REVERSED),
+            )
+        } else if zh {
+            Span::styled(format!(" 运行中 {:.1}s ", run.now), theme.good())
         } else {
             Span::styled(format!(" running {:.1}s ", run.now), theme.good())
         }
     } else if let Some(s) = &run.summary {
-        let how = match (s.stopped, s.main_status) {
-            (true, _) => "stopped".to_string(),
-            (false, Some(st)) => format!("ended: {st}"),
-            (false, None) => "failed to start".into(),
+        let how = match (s.stopped, s.main_status, zh) {
+            (true, _, false) => "stopped".to_string(),
+            (true, _, true) => "已停止".to_string(),
+            (false, Some(st), false) => format!("ended: {st}"),
+            (false, Some(st), true) => format!("已结束：{}", words::status(st, true)),
+            (false, None, false) => "failed to start".into(),
+            (false, None, true) => "未能启动".into(),
         };
         Span::styled(
-            format!(" {how} after {:.1}s ", s.wall_ms / 1e3),
+            if zh {
+                format!(" {how}，用时 {:.1}s ", s.wall_ms / 1e3)
+            } else {
+                format!(" {how} after {:.1}s ", s.wall_ms / 1e3)
+            },
             theme.dim(),
         )
     } else {
-        Span::styled(" ready: press r ", theme.dim())
+        Span::styled(app.t(" ready: press r ", " 就绪：按 r 运行 "), theme.dim())
     };
     let mut spans = vec![
         Span::styled(
@@ -201,10 +223,13 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         // and the playback.
         Some(((at, len), current)) => {
             let behind = app.time.behind_us().unwrap_or(0) as f64 / 1e6;
-            let when = if app.replay.is_some() {
-                format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
-            } else {
-                format!(" PAST {:.3}s, {behind:.3}s behind live ", run.now)
+            let when = match (app.replay.is_some(), zh) {
+                (true, false) => {
+                    format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
+                }
+                (true, true) => format!(" 回放 {:.3}s / {:.3}s ", run.now, length as f64 / 1e6),
+                (false, false) => format!(" PAST {:.3}s, {behind:.3}s behind live ", run.now),
+                (false, true) => format!(" 过去 {:.3}s，比实时晚 {behind:.3}s ", run.now),
             };
             spans.push(Span::styled(
                 when,
@@ -228,14 +253,21 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         None => {
             if app.replay.is_some() {
                 spans.push(Span::styled(
-                    format!(" REPLAY end, {:.3}s ", length as f64 / 1e6),
+                    if zh {
+                        format!(" 回放结束，{:.3}s ", length as f64 / 1e6)
+                    } else {
+                        format!(" REPLAY end, {:.3}s ", length as f64 / 1e6)
+                    },
                     theme.key().add_modifier(Modifier::REVERSED),
                 ));
                 // A recording cut short (proclab was killed) has no summary: say where it
                 // stops rather than "running".
                 if run.summary.is_none() {
                     spans.push(Span::styled(
-                        " the recording stops here, before the run's end ",
+                        app.t(
+                            " the recording stops here, before the run's end ",
+                            " 录制在此中断，运行尚未结束 ",
+                        ),
                         theme.bad(),
                     ));
                 } else {
@@ -249,22 +281,33 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The disk filled up, say: the file is no longer what the run is.
     if let Some(e) = app.recorder.as_ref().and_then(|w| w.error()) {
         spans.push(Span::styled(
-            format!(" RECORDING FAILED: {e} "),
+            if zh {
+                format!(" 录制失败：{e} ")
+            } else {
+                format!(" RECORDING FAILED: {e} ")
+            },
             theme.bad().add_modifier(Modifier::REVERSED),
         ));
     }
     if app.time.rec.is_full() {
         // Said, never silent: what the cursor can reach, and where the rest went.
-        let rest = match (&app.recorder, &app.replay) {
-            (Some(w), _) => format!("; all in {}", w.path().display()),
-            (None, Some(_)) => "; the cursor reaches only those".into(),
-            (None, None) => "; --record FILE keeps all".into(),
+        let rest = match (&app.recorder, &app.replay, zh) {
+            (Some(w), _, false) => format!("; all in {}", w.path().display()),
+            (Some(w), _, true) => format!("；全部在 {}", w.path().display()),
+            (None, Some(_), false) => "; the cursor reaches only those".into(),
+            (None, Some(_), true) => "；光标只能到达这些".into(),
+            (None, None, false) => "; --record FILE keeps all".into(),
+            (None, None, true) => "；用 --record FILE 可保留全部".into(),
         };
         spans.push(Span::styled(
-            format!(
-                " RECORDING FULL: first {} events kept{rest} ",
-                app.time.rec.len()
-            ),
+            if zh {
+                format!(" 录制已满：只保留了前 {} 个事件{rest} ", app.time.rec.len())
+            } else {
+                format!(
+                    " RECORDING FULL: first {} events kept{rest} ",
+                    app.time.rec.len()
+                )
+            },
             theme.bad().add_modifier(Modifier::REVERSED),
         ));
     }
@@ -277,13 +320,17 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if app.stepping {
         spans.push(Span::styled(
-            " STEP MODE ",
+            app.t(" STEP MODE ", " 单步模式 "),
             theme.key().add_modifier(Modifier::REVERSED),
         ));
     }
     if run.main_pid > 0 {
         spans.push(Span::styled(
-            format!("  main pid {}", run.main_pid),
+            if zh {
+                format!("  主进程 pid {}", run.main_pid)
+            } else {
+                format!("  main pid {}", run.main_pid)
+            },
             theme.dim(),
         ));
     }
@@ -291,9 +338,10 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(e) = run.errors.last() {
         spans.push(Span::styled(
             format!(
-                "  ERROR {e}{}",
+                "  {} {e}{}",
+                app.t("ERROR", "错误"),
                 if run.errors.len() > 1 {
-                    " (and more)"
+                    app.t(" (and more)", "（还有更多）")
                 } else {
                     ""
                 }
@@ -306,11 +354,12 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let total: u64 = run.warnings.values().sum();
         spans.push(Span::styled(
             format!(
-                "  WARNING {code}{}",
-                if total > 1 {
-                    format!(" ({total} warnings)")
-                } else {
-                    String::new()
+                "  {} {code}{}",
+                app.t("WARNING", "警告"),
+                match (total > 1, zh) {
+                    (false, _) => String::new(),
+                    (true, false) => format!(" ({total} warnings)"),
+                    (true, true) => format!("（共 {total} 个警告）"),
                 }
             ),
             theme.bad().add_modifier(Modifier::BOLD),
@@ -323,8 +372,12 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // A message (the answer to the last key) has the whole line until the next key, so it
     // is never cut by the header's other news; help and quit stay in sight after it.
     if let Some(m) = &app.message {
-        let tail = "  ? help  q quit";
-        let room = (area.width as usize).saturating_sub(tail.len() + 2);
+        let (help, quit) = (app.t(" help  ", " 帮助  "), app.t(" quit", " 退出"));
+        let tail = 3
+            + unicode_width::UnicodeWidthStr::width(help)
+            + 1
+            + unicode_width::UnicodeWidthStr::width(quit);
+        let room = (area.width as usize).saturating_sub(tail + 2);
         let shown = crate::ui::panes::clip_cols(m, room);
         Line::from(vec![
             Span::styled(
@@ -332,71 +385,80 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 theme.key().add_modifier(Modifier::REVERSED),
             ),
             Span::styled("  ?", theme.key()),
-            Span::raw(" help  "),
+            Span::raw(help),
             Span::styled("q", theme.key()),
-            Span::raw(" quit"),
+            Span::raw(quit),
         ])
         .render(area, buf);
         return;
     }
     let mut spans = Vec::new();
-    let hints: &[(&str, &str)] = if app.replay.is_some() {
+    let hints: &[(&str, &str, &str)] = if app.replay.is_some() {
         &[
-            ("<- ->", "event"),
-            ("< >", "100 ms"),
-            ("Home", "start"),
-            ("End", "end"),
-            ("P", "play"),
-            ("{}", "speed"),
-            ("e", "expand"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("<- ->", "event", "事件"),
+            ("< >", "100 ms", "100 ms"),
+            ("Home", "start", "开头"),
+            ("End", "end", "结尾"),
+            ("P", "play", "播放"),
+            ("{}", "speed", "速度"),
+            ("e", "expand", "放大"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
         ]
     } else if app.time.cursor.is_some() {
         &[
-            ("<- ->", "event"),
-            ("< >", "100 ms"),
-            ("Home", "start"),
-            ("End", "live"),
-            ("P", "play"),
-            ("{}", "speed"),
-            ("w", "save"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("<- ->", "event", "事件"),
+            ("< >", "100 ms", "100 ms"),
+            ("Home", "start", "开头"),
+            ("End", "live", "实时"),
+            ("P", "play", "播放"),
+            ("{}", "speed", "速度"),
+            ("w", "save", "保存"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
         ]
     } else if app.stepping {
         &[
-            ("Tab", "choose"),
-            ("Enter", "step"),
-            ("space", "leave step"),
-            ("s", "stop"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("Tab", "choose", "选择"),
+            ("Enter", "step", "单步"),
+            ("space", "leave step", "退出单步"),
+            ("s", "stop", "停止"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
         ]
     } else {
         &[
-            ("r", "run"),
-            ("s", "stop"),
-            ("p", "pause"),
-            ("<-", "past"),
-            ("l", "lock"),
-            ("+-", "workers"),
-            ("[]", "tempo"),
-            ("m", "mode"),
-            ("space", "step"),
-            ("e", "expand"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("r", "run", "运行"),
+            ("s", "stop", "停止"),
+            ("p", "pause", "暂停"),
+            ("<-", "past", "回看"),
+            ("l", "lock", "锁"),
+            ("+-", "workers", "进程数"),
+            ("[]", "tempo", "节奏"),
+            ("m", "mode", "模式"),
+            ("space", "step", "单步"),
+            ("e", "expand", "放大"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
         ]
     };
     // Narrow terminals get one space between hints, and `?` and `q` first, so they are
     // always on screen.
     let narrow = area.width < LESSON_LIST_MIN_WIDTH;
-    let mut order: Vec<&(&str, &str)> = hints.iter().collect();
+    // Keys that do nothing in this lesson (no lock to switch, a fixed number of
+    // processes, one mode) are not offered.
+    let useful = |k: &str| match k {
+        "l" => app.demo().options().contains(&Opt::Lock),
+        "+-" => app.demo().options().contains(&Opt::Workers),
+        "m" => !app.demo().modes().is_empty(),
+        _ => true,
+    };
+    let mut order: Vec<&(&str, &str, &str)> = hints.iter().filter(|(k, ..)| useful(k)).collect();
     if narrow {
-        order.sort_by_key(|(k, _)| !matches!(*k, "?" | "q"));
+        order.sort_by_key(|(k, ..)| !matches!(*k, "?" | "q"));
     }
-    for (k, what) in order {
+    for (k, en, zh) in order {
+        let what = app.t(en, zh);
         spans.push(Span::styled(*k, theme.key()));
         spans.push(Span::raw(if narrow {
             format!(" {what} ")
@@ -407,48 +469,126 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-/// Every key, for the help overlay (and the README).
-pub const KEYS: &[(&str, &str)] = &[
-    ("Up/Down, j/k", "choose a lesson"),
-    ("r", "run the lesson's demo (real processes)"),
-    ("s", "stop it: SIGTERM to its group, SIGKILL after 1 s"),
-    ("p", "pause / resume (SIGSTOP / SIGCONT: state T)"),
-    ("l", "lock on/off for the next run (Lock, Manager)"),
-    ("+ / -", "more / fewer workers for the next run"),
-    ("[ / ]", "less / more delay per operation, live"),
-    ("m", "next mode for the next run"),
+/// Every key, for the help overlay (and the README): the key, what it does in English
+/// and in Chinese.
+pub const KEYS: &[(&str, &str, &str)] = &[
+    ("Up/Down, j/k", "choose a lesson", "选择课程"),
+    (
+        "r",
+        "run the lesson's demo (real processes)",
+        "运行本课的演示（真实进程）",
+    ),
+    (
+        "s",
+        "stop it: SIGTERM to its group, SIGKILL after 1 s",
+        "停止：向其进程组发 SIGTERM，1 秒后 SIGKILL",
+    ),
+    (
+        "p",
+        "pause / resume (SIGSTOP / SIGCONT: state T)",
+        "暂停 / 继续（SIGSTOP / SIGCONT：状态 T）",
+    ),
+    (
+        "l",
+        "lock on/off for the next run (Lock, Manager)",
+        "下次运行加锁 / 不加锁（Lock、Manager）",
+    ),
+    (
+        "+ / -",
+        "more / fewer workers for the next run",
+        "下次运行多 / 少一个工作进程",
+    ),
+    (
+        "[ / ]",
+        "less / more delay per operation, live",
+        "每次操作的延时减少 / 增加，即时生效",
+    ),
+    ("m", "next mode for the next run", "下次运行换下一个模式"),
     (
         "space",
         "step mode: every process waits before each operation",
+        "单步模式：每个进程在每次操作前等待",
     ),
-    ("Tab, 1-9", "choose the waiting process"),
-    ("Enter", "let it do exactly one operation"),
-    ("e", "expand the next pane to full screen; Esc back"),
+    (
+        "Tab, 1-9",
+        "choose the waiting process",
+        "选择一个等待中的进程",
+    ),
+    (
+        "Enter",
+        "let it do exactly one operation",
+        "让它恰好执行一次操作",
+    ),
+    (
+        "e",
+        "expand the next pane to full screen; Esc back",
+        "把下一个窗格放大到全屏；Esc 返回",
+    ),
     (
         "<- / ->",
         "back / forward one event in time (the run goes on)",
+        "时间上后退 / 前进一个事件（运行继续）",
     ),
     (
         "< / >",
         "back / forward 100 ms; click the timeline: that moment",
+        "后退 / 前进 100 ms；点击时间线：跳到那一刻",
     ),
-    ("Home / End", "the run's first event / live again"),
-    ("P", "play the recording from the cursor; again: pause"),
-    ("{ / }", "slower / faster playback (0.1x to 4x)"),
-    ("w", "save this run's recording to a file"),
-    ("a", "re-run this step-mode run's schedule on new processes"),
-    ("PgUp / PgDn", "scroll the lesson text"),
-    ("L", "lesson text in English / 中文"),
-    ("n / b", "next / previous step of the lesson"),
+    (
+        "Home / End",
+        "the run's first event / live again",
+        "运行的第一个事件 / 回到实时",
+    ),
+    (
+        "P",
+        "play the recording from the cursor; again: pause",
+        "从光标处播放录制；再按：暂停",
+    ),
+    (
+        "{ / }",
+        "slower / faster playback (0.1x to 4x)",
+        "回放更慢 / 更快（0.1x 到 4x）",
+    ),
+    (
+        "w",
+        "save this run's recording to a file",
+        "把这次运行的录制保存到文件",
+    ),
+    (
+        "a",
+        "re-run this step-mode run's schedule on new processes",
+        "用新进程重放这次单步运行的调度",
+    ),
+    ("PgUp / PgDn", "scroll the lesson text", "滚动课文"),
+    (
+        "L",
+        "lesson text in English / 中文",
+        "课文语言：English / 中文",
+    ),
+    (
+        "n / b",
+        "next / previous step of the lesson",
+        "本课的下一步 / 上一步",
+    ),
     (
         "R",
         "runner: native demo / the lesson's demo.py under python3",
+        "运行方式：内置演示 / 用 python3 运行本课的 demo.py",
     ),
-    ("1-9", "answer the step's prediction (before r)"),
-    ("?", "this help (any other key closes it)"),
+    (
+        "1-9",
+        "answer the step's prediction (before r)",
+        "回答本步的预测（在按 r 之前）",
+    ),
+    (
+        "?",
+        "this help (any other key closes it)",
+        "本帮助（按其他任意键关闭）",
+    ),
     (
         "q, Ctrl-C",
         "quit: the demo is stopped, nothing is left running",
+        "退出：演示会被停止，不留下任何进程",
     ),
 ];
 
@@ -469,15 +609,29 @@ fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .iter()
         .skip(first)
         .take(room)
-        .map(|(k, what)| {
+        .map(|(k, en, zh)| {
             Line::from(vec![
                 Span::styled(format!("{k:>14}  "), theme.key()),
-                Span::raw(*what),
+                Span::raw(app.t(en, zh)),
             ])
         })
         .collect();
     let title = match (first > 0, first + room < KEYS.len()) {
-        (false, false) => "keys (any key closes)".to_string(),
+        (false, false) => app
+            .t("keys (any key closes)", "按键（按任意键关闭）")
+            .to_string(),
+        (_, true) if app.zh() => format!(
+            "按键 {}-{}，共 {}：按 Down 看更多",
+            first + 1,
+            first + room,
+            KEYS.len()
+        ),
+        (true, false) if app.zh() => format!(
+            "按键 {}-{}，共 {}：按 Up 回到开头",
+            first + 1,
+            KEYS.len(),
+            KEYS.len()
+        ),
         (_, true) => format!(
             "keys {}-{} of {}: Down for more",
             first + 1,
