@@ -25,3 +25,70 @@ pub fn short_status(st: ExitStatus, zh: bool) -> String {
         (ExitStatus::Signal(s), _) => signal_name(s),
     }
 }
+
+/// What a process is doing ("waiting for the lock", "next: read counter") in the
+/// screen's language. The state keeps these in English, as the events' own words; the
+/// program's code in them ("q.put(3)", "lock.acquire()") stays as it is.
+pub fn doing(s: &str, zh: bool) -> String {
+    if !zh {
+        return s.to_string();
+    }
+    // Whole phrases first, then a leading verb with the rest kept (a name or code).
+    const WHOLE: &[(&str, &str)] = &[
+        ("waiting for the lock", "等待锁"),
+        ("holds the lock", "持有锁"),
+        ("released the lock", "释放了锁"),
+        ("q.put() blocked: full", "q.put() 阻塞：队列已满"),
+        ("q.get() blocked: empty", "q.get() 阻塞：队列为空"),
+        ("read counter", "读 counter"),
+        ("get a task", "取一个任务"),
+        ("keep working as an orphan", "作为孤儿继续工作"),
+    ];
+    const LEADING: &[(&str, &str)] = &[
+        ("next: ", "下一步："),
+        ("waiting for ", "等待 "),
+        ("waiting on ", "等待 "),
+        ("done waiting on ", "不再等待 "),
+        ("gave up on ", "放弃等待 "),
+        ("holds ", "持有 "),
+        ("released ", "释放了 "),
+        ("returned ", "返回 "),
+        ("raised ", "抛出 "),
+        ("read ", "读 "),
+        ("return ", "返回 "),
+        ("print result of ", "打印结果："),
+        ("join worker ", "join 工作进程 "),
+        ("start fork child ", "启动 fork 子进程 "),
+        ("return from ", "返回自 "),
+        ("exit code ", "退出码 "),
+        ("killed by ", "被杀死："),
+    ];
+    if let Some((_, z)) = WHOLE.iter().find(|(en, _)| *en == s) {
+        return z.to_string();
+    }
+    if let Some(rest) = s.strip_prefix("served ")
+        && let Some((what, client)) = rest.rsplit_once(" for ")
+    {
+        return format!("为 {client} 执行 {what}");
+    }
+    for (en, z) in LEADING {
+        if let Some(rest) = s.strip_prefix(en) {
+            return format!("{z}{}", doing(rest, zh));
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_process_does_is_said_in_chinese_and_its_code_kept() {
+        assert_eq!(doing("waiting for the lock", true), "等待锁");
+        assert_eq!(doing("next: read counter", true), "下一步：读 counter");
+        assert_eq!(doing("next: q.put(3)", true), "下一步：q.put(3)");
+        assert_eq!(doing("served get for B (12)", true), "为 B (12) 执行 get");
+        assert_eq!(doing("waiting for the lock", false), "waiting for the lock");
+    }
+}

@@ -153,6 +153,32 @@ impl DemoKind {
         }
     }
 
+    /// [`DemoKind::summary`] in Chinese, for the lesson pane under `--lang zh`.
+    pub fn summary_zh(self) -> &'static str {
+        match self {
+            DemoKind::Process => {
+                "子进程打印自己的 PID 和 PPID，工作后以各不相同的退出码退出；父进程 join 它们"
+            }
+            DemoKind::Queue => "生产者和消费者共用一个 Queue；每次 put 和 get 都会报告",
+            DemoKind::Pool => "一个由工作进程组成的 Pool 执行 x*x 任务；哪个 PID 执行了哪个任务",
+            DemoKind::Shared => "共享内存中的一个 Value('i') 和一个 Array('d')，由多个进程写入",
+            DemoKind::Lock => "工作进程给同一个共享计数器加一；不用 Lock 就会丢失更新",
+            DemoKind::Gil => {
+                "同一个 CPU 密集型任务：串行、在 GIL 模型下用线程、不带 GIL 用线程、用进程"
+            }
+            DemoKind::Pipe => "主进程和一个子进程通过 Pipe 传送对象，双向或单向",
+            DemoKind::Manager => {
+                "Manager 的服务进程持有一个 dict；工作进程竞相执行 d['count'] += c"
+            }
+            DemoKind::Start => {
+                "分别用 fork、spawn 和 forkserver 启动的子进程：它们的父进程、启动耗时、全局变量"
+            }
+            DemoKind::Lifecycle => {
+                "join 之前的僵尸进程、被重新收养的孤儿进程、Ctrl-C 与 terminate() 不留残余"
+            }
+        }
+    }
+
     /// The `--mode` values the demo accepts; the first is the default.
     pub fn modes(self) -> &'static [&'static str] {
         match self {

@@ -44,7 +44,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
-use crate::engine::protocol::ExitStatus;
 use crate::state::Proc;
 use crate::ui::theme::{Theme, glyph};
 
@@ -69,14 +68,6 @@ fn wrapped(p: Paragraph, block: ratatui::widgets::Block, area: Rect, buf: &mut B
         ..inner
     };
     p.render(text, buf);
-}
-
-/// "exit 0", "exit 101", "SIGKILL": short enough for a table cell.
-fn short_status(st: ExitStatus) -> String {
-    match st {
-        ExitStatus::Code(c) => format!("exit {c}"),
-        ExitStatus::Signal(s) => crate::engine::protocol::signal_name(s),
-    }
 }
 
 /// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a
@@ -117,7 +108,10 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     }
     let gated = app.shown().gated();
     lines.push(Line::styled(
-        "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+        app.t(
+            "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+            "由你来调度：Tab/1-9 选择，Enter 让它执行一步",
+        ),
         theme.key(),
     ));
     let chosen = app.selected_pid();
@@ -136,12 +130,23 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             Span::styled(format!(" {}) ", i + 1), theme.key()),
             proc_tag(theme, p),
-            Span::styled(format!(" {} ({pid}) next: {detail}", p.label), style),
+            Span::styled(
+                format!(
+                    " {} ({pid}) {}{}",
+                    p.label,
+                    app.t("next: ", "下一步："),
+                    crate::ui::words::doing(&detail, app.zh())
+                ),
+                style,
+            ),
         ]));
     }
     if gated.is_empty() {
         lines.push(Line::styled(
-            " no process is waiting yet (press r to run)",
+            app.t(
+                " no process is waiting yet (press r to run)",
+                " 还没有进程在等待（按 r 运行）",
+            ),
             theme.dim(),
         ));
     }

@@ -128,20 +128,30 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if hidden > 0 {
         lines.push(Line::styled(
-            format!(
-                "... {} more: press e until this pane fills the screen",
-                hidden + 1
-            ),
+            if app.zh() {
+                format!("…… 还有 {} 行：按 e 直到本窗格占满屏幕", hidden + 1)
+            } else {
+                format!(
+                    "... {} more: press e until this pane fills the screen",
+                    hidden + 1
+                )
+            },
             theme.key(),
         ));
     }
-    let when = match at_cursor {
-        Some(s) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
-        None => format!("last {span:.1}s"),
+    let when = match (at_cursor, app.zh()) {
+        (Some(s), false) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
+        (Some(s), true) => format!("| 位于 {:.3}s / {:.3}s", s.now, start + span),
+        (None, false) => format!("last {span:.1}s"),
+        (None, true) => format!("最近 {span:.1}s"),
     };
-    let title = format!(
-        "timeline: {when}  # running  L lock  Q queue  W wait  . sleeping  ? step  T paused"
-    );
+    let title = if app.zh() {
+        format!("时间线：{when}  # 运行  L 锁  Q 队列  W 等待  . 睡眠  ? 单步  T 暂停")
+    } else {
+        format!(
+            "timeline: {when}  # running  L lock  Q queue  W wait  . sleeping  ? step  T paused"
+        )
+    };
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);

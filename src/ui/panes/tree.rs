@@ -11,21 +11,32 @@ use crate::engine::protocol::ExitStatus;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{FRESH_SECS, clip, proc_tag, short_status};
+use super::{FRESH_SECS, clip, proc_tag};
 
 /// The process tree: proclab -> demo main -> workers, one stable row each.
 pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
+    let zh = app.zh();
     let wide = area.width >= 72;
+    // Column heads padded by display width: a Chinese head is two columns a character.
+    let pad = |s: &str, w: usize| {
+        let n = unicode_width::UnicodeWidthStr::width(s);
+        format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+    };
+    let (name, core, doing) = (
+        pad(app.t("name", "名称"), 12),
+        app.t("core", "核"),
+        app.t("doing", "正在做"),
+    );
     let header = if wide {
         format!(
-            "  {:>7} {:>7} {:<12} S {:>4} {:>6} {:>4}  doing",
-            "PID", "PPID", "name", "CPU%", "RSS", "core"
+            "  {:>7} {:>7} {name} S {:>4} {:>6} {:>4}  {doing}",
+            "PID", "PPID", "CPU%", "RSS", core
         )
     } else {
         format!(
-            "  {:>7} {:>7} {:<12} S {:>4}  doing",
-            "PID", "PPID", "name", "CPU%"
+            "  {:>7} {:>7} {name} S {:>4}  {doing}",
+            "PID", "PPID", "CPU%"
         )
     };
     let mut lines = vec![Line::styled(header, theme.dim())];
@@ -59,9 +70,9 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     row_style = theme.dim();
                 }
-                (short_status(st), s)
+                (crate::ui::words::short_status(st, zh), s)
             }
-            None => (p.doing.clone(), Style::default()),
+            None => (crate::ui::words::doing(&p.doing, zh), Style::default()),
         };
         if age < FRESH_SECS && p.exit.is_none() && run.running() {
             row_style = row_style.add_modifier(Modifier::BOLD);
@@ -118,9 +129,12 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if run.procs.is_empty() {
         let none = if app.time.cursor.is_some() || app.replay.is_some() {
-            "  no process has started yet at this moment"
+            app.t(
+                "  no process has started yet at this moment",
+                "  此刻还没有进程启动",
+            )
         } else {
-            "  no processes yet: press r"
+            app.t("  no processes yet: press r", "  还没有进程：按 r 运行")
         };
         lines.push(Line::styled(none, theme.dim()));
     }
@@ -130,11 +144,15 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let hidden = lines.len() - (room - 1);
         lines.truncate(room - 1);
         lines.push(Line::styled(
-            format!("  ... {hidden} more rows: press e until this pane fills the screen"),
+            if zh {
+                format!("  …… 还有 {hidden} 行：按 e 直到本窗格占满屏幕")
+            } else {
+                format!("  ... {hidden} more rows: press e until this pane fills the screen")
+            },
             theme.key(),
         ));
     }
-    let title = format!("processes ({})", run.procs.len());
+    let title = format!("{} ({})", app.t("processes", "进程"), run.procs.len());
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
