@@ -79,6 +79,25 @@ pub fn doing(s: &str, zh: bool) -> String {
     s.to_string()
 }
 
+/// A named thing the native demos report in English (a GIL variant, a phase), in the
+/// screen's language; anything else (a Python program's own names) as it is.
+pub fn name(s: &str, zh: bool) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("serial", "串行"),
+        ("threads (GIL model)", "线程（GIL 模型）"),
+        ("threads (no GIL)", "线程（无 GIL）"),
+        ("processes", "进程"),
+        (
+            "SIGINT to the process group (Ctrl-C)",
+            "向进程组发送 SIGINT（Ctrl-C）",
+        ),
+    ];
+    match NAMES.iter().find(|(en, _)| *en == s) {
+        Some((_, z)) if zh => z.to_string(),
+        _ => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

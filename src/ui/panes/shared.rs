@@ -54,12 +54,18 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 }
             }
         };
-        who("created by", &mut seg.created_by.iter());
-        who("attached by", &mut seg.attached.iter());
-        who("closed by", &mut seg.closed.iter());
-        who("unlinked by", &mut seg.unlinked_by.iter());
+        who(app.t("created by", "创建者"), &mut seg.created_by.iter());
+        who(app.t("attached by", "附加者"), &mut seg.attached.iter());
+        who(app.t("closed by", "关闭者"), &mut seg.closed.iter());
+        who(
+            app.t("unlinked by", "unlink 者"),
+            &mut seg.unlinked_by.iter(),
+        );
         if seg.leaked {
-            spans.push(Span::styled("  LEAK: never unlinked", theme.bad()));
+            spans.push(Span::styled(
+                app.t("  LEAK: never unlinked", "  泄漏：从未 unlink"),
+                theme.bad(),
+            ));
         }
         lines.push(Line::from(spans));
         if let Some(values) = &seg.list {
@@ -71,7 +77,8 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if !seg.head.is_empty() {
             lines.push(Line::styled(
                 format!(
-                    "  read by proclab: {}",
+                    "  {}{}",
+                    app.t("read by proclab: ", "proclab 读到："),
                     crate::engine::protocol::words::bytes_preview(&seg.head)
                 ),
                 theme.dim(),
@@ -80,17 +87,23 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if lines.is_empty() {
         lines.push(Line::styled(
-            "shared cells appear when a process writes them",
+            app.t(
+                "shared cells appear when a process writes them",
+                "进程写入共享格子后，格子会出现在这里",
+            ),
             theme.dim(),
         ));
     }
     lines.push(Line::styled(
-        "[w value]: last writer's glyph and the value it wrote",
+        app.t(
+            "[w value]: last writer's glyph and the value it wrote",
+            "[w 值]：最后写入者的标记和它写入的值",
+        ),
         theme.dim(),
     ));
     lines.extend(waiting_list(app, theme));
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
-        .block(block(theme, "shared memory"))
+        .block(block(theme, app.t("shared memory", "共享内存")))
         .render(area, buf);
 }

@@ -17,7 +17,7 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((app.text_scroll, 0)),
-        block(theme, "lesson (PgUp/PgDn)"),
+        block(theme, app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")),
         area,
         buf,
     );
