@@ -10,6 +10,7 @@ pub mod panes;
 pub mod terminal;
 pub mod theme;
 pub mod words;
+pub mod wrap;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

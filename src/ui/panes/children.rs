@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::{ExitStatus, Outcome, Role};
@@ -12,7 +11,7 @@ use crate::state::Activity;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 use crate::ui::words::{doing, short_status};
 
 /// Process lesson: how each child ended (exit code, signal, zombie while unjoined).
@@ -92,8 +91,11 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     lines.extend(waiting_list(app, theme));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, app.t("children", "子进程")))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("children", "子进程")),
+        area,
+        buf,
+    );
 }

@@ -2,7 +2,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
@@ -20,10 +19,5 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     // A wrapped line reads better than a cut one.
     let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
-    wrapped(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        block(theme, &title),
-        area,
-        buf,
-    );
+    wrapped(&lines, 0, block(theme, &title), area, buf);
 }

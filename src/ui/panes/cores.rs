@@ -90,12 +90,12 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         )
     };
     let title = super::clip_cols(&title, inner_w.saturating_sub(2));
-    let p = Paragraph::new(lines).block(block(theme, &title));
     if n == 0 {
-        p.wrap(ratatui::widgets::Wrap { trim: true })
-            .render(area, buf);
+        super::wrapped(&lines, 0, block(theme, &title), area, buf);
     } else {
-        p.render(area, buf);
+        Paragraph::new(lines)
+            .block(block(theme, &title))
+            .render(area, buf);
     }
 }
 

@@ -5,7 +5,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::engine::demos::DemoKind;
@@ -251,10 +250,5 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    wrapped(
-        Paragraph::new(lines).wrap(Wrap { trim: true }),
-        block(theme, app.title(app.lesson)),
-        area,
-        buf,
-    );
+    wrapped(&lines, 0, block(theme, app.title(app.lesson)), area, buf);
 }

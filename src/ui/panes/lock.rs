@@ -3,13 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// The lock: free or held by whom, who waits, and the counter it protects.
 pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -21,17 +20,20 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .zip(param(run, "iterations"))
         .map(|(w, n)| w * n);
     lines.extend(counter_lines(app, theme, "counter", expected_now));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(
+    wrapped(
+        &lines,
+        0,
+        block(
             theme,
             if run.sync.is_empty() {
                 app.t("lock", "锁")
             } else {
                 app.t("locks and waits", "锁与等待")
             },
-        ))
-        .render(area, buf);
+        ),
+        area,
+        buf,
+    );
 }
 
 /// A numeric run parameter, e.g. workers.

@@ -3,7 +3,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::{Outcome, Role};
@@ -11,7 +10,7 @@ use crate::ui::block;
 use crate::ui::theme::Theme;
 
 use super::lock::{counter_lines, lock_lines, param};
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Manager lesson: the server process, the proxied dict and the race on it.
 pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -108,8 +107,11 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             )
         }));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, app.t("manager", "管理器")))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("manager", "管理器")),
+        area,
+        buf,
+    );
 }

@@ -57,17 +57,21 @@ fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
     )
 }
 
-/// Draw a wrapping paragraph of text that may hold wide (CJK) characters inside `block`.
-/// ratatui's wrapper can end a line with a two-column character on the last column, one
-/// column past the edge, where it would cover the border; one spare column keeps it in.
-fn wrapped(p: Paragraph, block: ratatui::widgets::Block, area: Rect, buf: &mut Buffer) {
+/// Draw `lines` inside `block`, broken to its width by the Unicode line breaking rules
+/// (between words, and between Chinese characters; list items under their text), the
+/// first `scroll` rows skipped. Every pane's text goes through here, so nothing is cut
+/// at a pane's edge.
+pub(crate) fn wrapped(
+    lines: &[Line],
+    scroll: u16,
+    block: ratatui::widgets::Block,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let inner = block.inner(area);
     block.render(area, buf);
-    let text = Rect {
-        width: inner.width.saturating_sub(1),
-        ..inner
-    };
-    p.render(text, buf);
+    let rows = crate::ui::wrap::wrap(lines, inner.width as usize);
+    Paragraph::new(rows).scroll((scroll, 0)).render(inner, buf);
 }
 
 /// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a

@@ -3,13 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{clip_cols, proc_tag};
+use super::{clip_cols, proc_tag, wrapped};
 
 /// Columns the argument preview may take at most.
 const ARG_COLS: usize = 16;
@@ -121,8 +120,5 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => pool.to_string(),
     };
     // Rows are cut to fit; the legend wraps rather than lose its end at the edge.
-    Paragraph::new(lines)
-        .wrap(ratatui::widgets::Wrap { trim: false })
-        .block(block(theme, &title))
-        .render(area, buf);
+    wrapped(&lines, 0, block(theme, &title), area, buf);
 }

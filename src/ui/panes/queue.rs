@@ -4,13 +4,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// The queue's items as chips coloured by producer, oldest first.
 pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -94,8 +93,5 @@ pub fn queue(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     lines.extend(waiting_list(app, theme));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, app.t("queue", "队列")))
-        .render(area, buf);
+    wrapped(&lines, 0, block(theme, app.t("queue", "队列")), area, buf);
 }

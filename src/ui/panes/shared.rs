@@ -4,13 +4,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Shared memory cells with their live value and last writer; fresh writes stand out.
 pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -102,8 +101,11 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.dim(),
     ));
     lines.extend(waiting_list(app, theme));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, app.t("shared memory", "共享内存")))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("shared memory", "共享内存")),
+        area,
+        buf,
+    );
 }

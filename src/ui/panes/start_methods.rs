@@ -4,14 +4,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::Outcome;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Start methods lesson: each child's method, parent, start time and what it saw.
 pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -102,8 +101,11 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, app.t("start methods", "启动方式")))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("start methods", "启动方式")),
+        area,
+        buf,
+    );
 }
