@@ -328,7 +328,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if run.main_pid > 0 {
         spans.push(Span::styled(
             if zh {
-                format!("  主进程 pid {}", run.main_pid)
+                format!("  主进程 PID {}", run.main_pid)
             } else {
                 format!("  main pid {}", run.main_pid)
             },
@@ -564,7 +564,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "L",
         "lesson text in English / 中文",
-        "课文语言：English / 中文",
+        "课文语言：英文 / 中文",
     ),
     (
         "n / b",

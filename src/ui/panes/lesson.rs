@@ -84,9 +84,8 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let sep = app.t(", ", "，");
     let mut settings = vec![Span::styled(app.t("next run: ", "下次运行："), theme.dim())];
     if d.options().contains(&crate::engine::demos::Opt::Workers) {
-        let gap = if zh { "" } else { " " };
         settings.push(Span::raw(format!(
-            "{}{gap}{}{sep}",
+            "{} {}{sep}",
             s.workers,
             if s.workers == 1 { one } else { many }
         )));
