@@ -19,7 +19,7 @@ fn words(text: &str) -> BTreeSet<String> {
             cur.push(c);
         } else {
             // A run of one letter ("QQQQ") is the timeline's glyphs, not a word.
-            let glyphs = cur.chars().all(|c| Some(c) == cur.chars().next());
+            let glyphs = cur.chars().all(|c| cur.starts_with(c));
             if cur.len() > 1 && !glyphs && cur.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 out.insert(std::mem::take(&mut cur));
             }

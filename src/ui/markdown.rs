@@ -93,17 +93,11 @@ impl Renderer<'_> {
                 self.flush();
                 self.gap();
             }
-            Event::Start(Tag::Paragraph) => {
-                // Inside a list item the paragraph goes on the item's line.
-                if self.line.is_empty() || self.lists.is_empty() {
-                    self.flush();
-                }
-            }
-            Event::End(TagEnd::Paragraph) => {
-                if self.lists.is_empty() {
-                    self.flush();
-                    self.gap();
-                }
+            // Inside a list item the paragraph goes on the item's line.
+            Event::Start(Tag::Paragraph) if self.lists.is_empty() => self.flush(),
+            Event::End(TagEnd::Paragraph) if self.lists.is_empty() => {
+                self.flush();
+                self.gap();
             }
             Event::Start(Tag::List(first)) => {
                 self.flush();
