@@ -9,7 +9,6 @@ pub mod markdown;
 pub mod panes;
 pub mod terminal;
 pub mod theme;
-pub mod words;
 pub mod wrap;
 
 use ratatui::buffer::Buffer;
@@ -167,7 +166,9 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             (true, _, false) => "stopped".to_string(),
             (true, _, true) => "已停止".to_string(),
             (false, Some(st), false) => format!("ended: {st}"),
-            (false, Some(st), true) => format!("已结束：{}", words::status(st, true)),
+            (false, Some(st), true) => {
+                format!("已结束：{}", crate::course::words::status(st, true))
+            }
             (false, None, false) => "failed to start".into(),
             (false, None, true) => "未能启动".into(),
         };
@@ -245,7 +246,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(format!(" {at}/{len} "), theme.dim()));
             if let Some(f) = current {
                 spans.push(Span::styled(
-                    crate::record::words::tell(&f, run),
+                    crate::record::words::tell_in(&f, run, app.lang),
                     theme.title(),
                 ));
                 spans.push(Span::raw("  "));

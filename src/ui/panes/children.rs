@@ -12,7 +12,7 @@ use crate::ui::block;
 use crate::ui::theme::Theme;
 
 use super::{proc_tag, waiting_list, wrapped};
-use crate::ui::words::{doing, short_status};
+use crate::course::words::{doing, short_status};
 
 /// Process lesson: how each child ended (exit code, signal, zombie while unjoined).
 pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {

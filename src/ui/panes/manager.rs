@@ -33,7 +33,7 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     format!(
                         "  {}{}",
                         app.t("last: ", "最近："),
-                        crate::ui::words::doing(&p.doing, app.zh())
+                        crate::course::words::doing(&p.doing, app.zh())
                     )
                 },
                 theme.dim(),

@@ -139,7 +139,7 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
                     " {} ({pid}) {}{}",
                     p.label,
                     app.t("next: ", "下一步："),
-                    crate::ui::words::doing(&detail, app.zh())
+                    crate::course::words::doing(&detail, app.zh())
                 ),
                 style,
             ),

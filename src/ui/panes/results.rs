@@ -37,7 +37,7 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         lines.push(Line::from(vec![
             Span::raw({
-                let v = clip(&crate::ui::words::name(variant, zh), 20);
+                let v = clip(&crate::course::words::name(variant, zh), 20);
                 let w = unicode_width::UnicodeWidthStr::width(v.as_str());
                 format!("{v}{}", " ".repeat(20usize.saturating_sub(w)))
             }),
@@ -68,7 +68,7 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!(
                 "{}{}",
                 app.t("now: ", "现在："),
-                crate::ui::words::name(phase, zh)
+                crate::course::words::name(phase, zh)
             ),
             theme.key(),
         ));

@@ -70,9 +70,9 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     row_style = theme.dim();
                 }
-                (crate::ui::words::short_status(st, zh), s)
+                (crate::course::words::short_status(st, zh), s)
             }
-            None => (crate::ui::words::doing(&p.doing, zh), Style::default()),
+            None => (crate::course::words::doing(&p.doing, zh), Style::default()),
         };
         if age < FRESH_SECS && p.exit.is_none() && run.running() {
             row_style = row_style.add_modifier(Modifier::BOLD);

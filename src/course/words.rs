@@ -1,5 +1,5 @@
-//! Words several panes draw, in both languages. A pane's own words sit in the pane, picked
-//! with `app.t(en, zh)`; what more than one pane says about the same thing lives here.
+//! Words the screen says about runs in both languages, shared by several panes and the
+//! time cursor's header. A pane's own words sit in the pane, picked with `app.t(en, zh)`.
 
 use crate::engine::protocol::{ExitStatus, signal_name};
 
