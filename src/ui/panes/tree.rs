@@ -18,13 +18,31 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
     let zh = app.zh();
     let wide = area.width >= 72;
+    // The name column is as wide as the longest name ("ForkProcess-12" is not cut) while
+    // the "doing" column keeps at least 24 columns; 12 at the least.
+    let fixed = if wide {
+        2 + 8 + 8 + 3 + 5 + 7 + 5 + 2
+    } else {
+        2 + 8 + 8 + 3 + 5 + 2
+    };
+    let longest = run
+        .tree()
+        .iter()
+        .filter_map(|(pid, depth)| {
+            let p = run.procs.get(pid)?;
+            Some(2 * depth.min(&4) + unicode_width::UnicodeWidthStr::width(p.label.as_str()))
+        })
+        .max()
+        .unwrap_or(0);
+    let room = (area.width as usize).saturating_sub(2 + fixed + 24);
+    let nw = longest.clamp(12, room.max(12));
     // Column heads padded by display width: a Chinese head is two columns a character.
     let pad = |s: &str, w: usize| {
         let n = unicode_width::UnicodeWidthStr::width(s);
         format!("{s}{}", " ".repeat(w.saturating_sub(n)))
     };
     let (name, core, doing) = (
-        pad(app.t("name", "名称"), 12),
+        pad(app.t("name", "名称"), nw),
         app.t("core", "核"),
         app.t("doing", "正在做"),
     );
@@ -42,7 +60,7 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![Line::styled(header, theme.dim())];
     if run.runner_pid > 0 {
         lines.push(Line::styled(
-            format!("  {:>7} {:>7} {:<12}", run.runner_pid, "", "proclab"),
+            format!("  {:>7} {:>7} {:<nw$}", run.runner_pid, "", "proclab"),
             theme.dim(),
         ));
     }
@@ -103,10 +121,10 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(
                 if wide {
                     format!(
-                        "{:>7} {:>7} {:<12} {} {:>4.0} {:>6} {:>4}  ",
+                        "{:>7} {:>7} {:<nw$} {} {:>4.0} {:>6} {:>4}  ",
                         p.pid,
                         p.ppid,
-                        clip(&name, 12),
+                        clip(&name, nw),
                         state,
                         p.cpu,
                         rss,
@@ -114,10 +132,10 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     )
                 } else {
                     format!(
-                        "{:>7} {:>7} {:<12} {} {:>4.0}  ",
+                        "{:>7} {:>7} {:<nw$} {} {:>4.0}  ",
                         p.pid,
                         p.ppid,
-                        clip(&name, 12),
+                        clip(&name, nw),
                         state,
                         p.cpu
                     )
