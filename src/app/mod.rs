@@ -328,9 +328,13 @@ impl App {
                     .collect();
                 if let Some(mut program) = self.python_program() {
                     program.python = ft;
-                    self.message = Some(format!(
-                        "a free-threaded Python is here: timing the threads under {label}..."
-                    ));
+                    self.message = Some(if self.zh() {
+                        format!("这里有一个自由线程的 Python：正在用 {label} 为线程计时……")
+                    } else {
+                        format!(
+                            "a free-threaded Python is here: timing the threads under {label}..."
+                        )
+                    });
                     self.ft_run = Some((label, carried));
                     self.pending.push(Command::StartPython(program));
                     for n in notes {

@@ -201,6 +201,9 @@ impl App {
                 self.recorder = Some(w);
                 self.kept = true;
             }
+            Err(e) if self.zh() => {
+                self.message = Some(format!("无法录制到 {}：{e}", path.display()))
+            }
             Err(e) => self.message = Some(format!("cannot record to {}: {e}", path.display())),
         }
     }
@@ -209,7 +212,14 @@ impl App {
     pub(super) fn finish_recording(&mut self) -> Option<String> {
         let w = self.recorder.take()?;
         let path = w.path().to_path_buf();
+        let zh = self.zh();
         Some(match w.finish() {
+            Ok(done) if zh => format!(
+                "已把 {} 个事件录制到 {}（每个事件 {:.1} 字节）",
+                done.frames,
+                path.display(),
+                done.bytes_per_frame()
+            ),
             Ok(done) => format!(
                 "recorded {} events to {} ({:.1} bytes/event)",
                 done.frames,
@@ -223,9 +233,10 @@ impl App {
     /// `a`: run this recording's step-mode schedule again on fresh processes.
     fn rerun_schedule(&mut self) -> Vec<Command> {
         if self.python_chosen() {
-            self.message = Some(
-                "a recorded schedule re-runs on the native demo (R switches); a Python program is stepped by hand (space)".into(),
-            );
+            self.message = Some(self.say(
+                "a recorded schedule re-runs on the native demo (R switches); a Python program is stepped by hand (space)",
+                "录制的调度只能在内置演示上重放（按 R 切换）；Python 程序请用空格手动单步",
+            ));
             return vec![];
         }
         let schedule = match Schedule::from_frames(self.time.rec.frames(0, self.time.rec.len())) {
@@ -239,11 +250,19 @@ impl App {
             self.message = Some("the recorded run is another lesson's demo".into());
             return vec![];
         }
-        self.message = Some(format!(
-            "re-running the recorded schedule: {} steps on new processes, one every {:.1} s",
-            schedule.steps(),
-            SCHEDULE_PACE.as_secs_f64()
-        ));
+        self.message = Some(if self.zh() {
+            format!(
+                "正在重放录制的调度：在新进程上执行 {} 步，每 {:.1} 秒一步",
+                schedule.steps(),
+                SCHEDULE_PACE.as_secs_f64()
+            )
+        } else {
+            format!(
+                "re-running the recorded schedule: {} steps on new processes, one every {:.1} s",
+                schedule.steps(),
+                SCHEDULE_PACE.as_secs_f64()
+            )
+        });
         let params = schedule.params.clone();
         self.player = Some((Player::new(schedule), Instant::now()));
         self.stepping = true;

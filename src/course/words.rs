@@ -98,6 +98,51 @@ pub fn name(s: &str, zh: bool) -> String {
     }
 }
 
+/// A warning's output line ("value-race: read counter = 3, ... (×2)") in Chinese: its
+/// code kept, the probe's English explanation replaced by the Chinese one for that code
+/// (the values in it are in the program's own lines around it). Unknown codes as they are.
+pub fn warning(line: &str, zh: bool) -> String {
+    const WARNINGS: &[(&str, &str)] = &[
+        (
+            "no-main-guard",
+            "这个子进程重新运行了主模块，并在被导入时启动了进程：在 spawn 和 forkserver 下每个子进程都会导入主模块，所以启动进程的代码必须放在 `if __name__ == '__main__':` 之下",
+        ),
+        (
+            "join-before-get",
+            "无法结束：它放入队列的数据还在管道里，而父进程在 join() 中等待而不去取：请先 get() 结果，再 join()",
+        ),
+        (
+            "pool-after-close",
+            "进程池已关闭或已被终止（离开 `with` 块就会终止它）：它不再接收任务，等待的结果也不会到来；请在块内收集结果",
+        ),
+        (
+            "unpicklable",
+            "只有 pickle 能复制的对象才能传给另一个进程（lambda、定义在函数内部的函数、锁、打开的文件都不行）；请把函数定义在模块顶层",
+        ),
+        (
+            "value-race",
+            "在没有持有锁的情况下，读取之后、写入之前另一个进程已写入：这次更新丢失了",
+        ),
+    ];
+    if !zh {
+        return line.to_string();
+    }
+    let Some((code, rest)) = line.split_once(": ") else {
+        return line.to_string();
+    };
+    match WARNINGS.iter().find(|(c, _)| *c == code) {
+        Some((_, text)) => {
+            // The repeat count the state appended, " (×N)", is kept.
+            let times = rest
+                .rfind(" (×")
+                .filter(|_| rest.ends_with(')'))
+                .map_or("", |i| &rest[i..]);
+            format!("{code}：{text}{times}")
+        }
+        None => line.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +154,18 @@ mod tests {
         assert_eq!(doing("next: q.put(3)", true), "下一步：q.put(3)");
         assert_eq!(doing("served get for B (12)", true), "为 B (12) 执行 get");
         assert_eq!(doing("waiting for the lock", false), "waiting for the lock");
+    }
+
+    #[test]
+    fn a_warning_is_explained_in_chinese_with_its_code_and_count() {
+        let line = "value-race: read counter = 3, then another process wrote 4 (×2)";
+        let zh = warning(line, true);
+        assert!(
+            zh.starts_with("value-race：") && zh.ends_with(" (×2)"),
+            "{zh}"
+        );
+        assert!(!zh.contains("another process"));
+        assert_eq!(warning(line, false), line);
+        assert_eq!(warning("new-code: text", true), "new-code: text");
     }
 }

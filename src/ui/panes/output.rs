@@ -37,7 +37,11 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             // something it printed.
             OutKind::Warning => (
                 theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
-                format!("{} {line}", app.t("WARNING", "警告")),
+                format!(
+                    "{} {}",
+                    app.t("WARNING", "警告"),
+                    crate::course::words::warning(line, app.zh())
+                ),
             ),
             OutKind::Stdout => (Style::default(), line.clone()),
         };
