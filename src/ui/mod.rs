@@ -211,6 +211,9 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .end_us()
             .saturating_sub(app.time.rec.start_us().unwrap_or(0))
     };
+    // Where the event under the cursor is told: the part that gives way when the line
+    // is too long, so the main PID, an error or a warning after it stay in sight.
+    let mut told: Option<usize> = None;
     let position = app
         .time
         .position()
@@ -245,6 +248,7 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             spans.push(Span::styled(format!(" {at}/{len} "), theme.dim()));
             if let Some(f) = current {
+                told = Some(spans.len());
                 spans.push(Span::styled(
                     crate::record::words::tell_in(&f, run, app.lang),
                     theme.title(),
@@ -366,6 +370,15 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ),
             theme.bad().add_modifier(Modifier::BOLD),
         ));
+    }
+    let width: usize = spans.iter().map(|s| s.width()).sum();
+    if let Some(i) = told
+        && width > area.width as usize
+    {
+        let over = width - area.width as usize;
+        let keep = spans[i].width().saturating_sub(over).max(12);
+        let style = spans[i].style;
+        spans[i] = Span::styled(crate::ui::panes::clip_cols(&spans[i].content, keep), style);
     }
     Line::from(spans).render(area, buf);
 }
