@@ -70,8 +70,21 @@ struct Allowed {
     printed: BTreeSet<String>,
 }
 
+/// `screen` without the cores pane's process markers: the letters after a core's load
+/// ("100% MAB") are the processes on it, not a word.
+fn without_core_markers(screen: &str) -> String {
+    let mut out = String::new();
+    let mut rest = screen;
+    while let Some(i) = rest.find("% ") {
+        out.push_str(&rest[..i + 2]);
+        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_uppercase() || c == '+');
+    }
+    out.push_str(rest);
+    out
+}
+
 fn english_left(screen: &str, ok: &Allowed) -> Vec<String> {
-    words(screen)
+    words(&without_core_markers(screen))
         .into_iter()
         .filter(|w| !ok.words.contains(w) && !ok.printed.iter().any(|p| p.contains(w.as_str())))
         .collect()
@@ -80,20 +93,34 @@ fn english_left(screen: &str, ok: &Allowed) -> Vec<String> {
 #[test]
 fn a_lesson_run_in_chinese_shows_no_english_word_of_proclab_s_own() {
     let lessons = course::embedded();
-    for id in ["lock", "queue", "pool"] {
+    for id in [
+        "lock",
+        "queue",
+        "pool",
+        "process",
+        "pipe",
+        "manager",
+        "start-methods",
+        "lifecycle",
+    ] {
         let i = course::find(&lessons, id).expect("lesson");
         let ok = allowed(&lessons, &lessons[i]);
         let mut t = Tui::start(&["--lesson", id, "--lang", "zh"], 120, 40);
         let ready = t.wait_for("就绪：按 r 运行");
         let left = english_left(&ready, &ok);
         assert!(left.is_empty(), "{id}, before a run: {left:?}\n{ready}");
-        // Past the reading step and the prediction (first choice), then the run.
+        // Past the reading step and a prediction if the next step asks one (first
+        // choice), then the run.
         t.keys("r");
-        let asked = t.wait_for("预测：");
-        let left = english_left(&asked, &ok);
-        assert!(left.is_empty(), "{id}, the prediction: {left:?}\n{asked}");
-        t.keys("1");
-        t.keys("r");
+        let next = t.wait_until("a prediction or a run", |s| {
+            s.contains("预测：") || s.contains("运行中") || s.contains("已结束")
+        });
+        if next.contains("预测：") && !next.contains("你的回答") {
+            let left = english_left(&next, &ok);
+            assert!(left.is_empty(), "{id}, the prediction: {left:?}\n{next}");
+            t.keys("1");
+            t.keys("r");
+        }
         let ended = t.wait_for("已结束");
         let left = english_left(&ended, &ok);
         assert!(left.is_empty(), "{id}, after the run: {left:?}\n{ended}");
