@@ -11,10 +11,28 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// `lines` broken to at most `width` columns each.
 pub fn wrap(lines: &[Line<'_>], width: usize) -> Vec<Line<'static>> {
+    wrap_with(lines, width, hanging_indent)
+}
+
+/// Program lines after a gutter of `gutter` columns (line numbers): a long line goes on
+/// under its own code, past the gutter and the line's own indentation.
+pub fn wrap_code(lines: &[Line<'_>], width: usize, gutter: usize) -> Vec<Line<'static>> {
+    wrap_with(lines, width, |text| {
+        let code = text.get(gutter..).unwrap_or("");
+        gutter + code.len() - code.trim_start_matches(' ').len()
+    })
+}
+
+/// `lines` broken to `width`, each continuation indented by `indent(line's text)`.
+fn wrap_with(
+    lines: &[Line<'_>],
+    width: usize,
+    indent: impl Fn(&str) -> usize,
+) -> Vec<Line<'static>> {
     let width = width.max(1);
     let mut out = Vec::new();
     for line in lines {
-        wrap_line(line, width, &mut out);
+        wrap_line(line, width, &indent, &mut out);
     }
     out
 }
@@ -69,7 +87,12 @@ fn hanging_indent(text: &str) -> usize {
     spaces + marker
 }
 
-fn wrap_line(line: &Line<'_>, width: usize, out: &mut Vec<Line<'static>>) {
+fn wrap_line(
+    line: &Line<'_>,
+    width: usize,
+    indent_of: &impl Fn(&str) -> usize,
+    out: &mut Vec<Line<'static>>,
+) {
     let flat = Flat::of(line);
     let text = flat.text.as_str();
     if text.width() <= width {
@@ -77,7 +100,7 @@ fn wrap_line(line: &Line<'_>, width: usize, out: &mut Vec<Line<'static>>) {
         return;
     }
     // An indent that would leave less than half the width is not kept.
-    let indent = Some(hanging_indent(text))
+    let indent = Some(indent_of(text))
         .filter(|i| *i * 2 <= width)
         .unwrap_or(0);
     // The pieces between break opportunities: each ends where a break is allowed.
@@ -214,6 +237,19 @@ mod tests {
         }
         let numbered = rows(&wrap(&[Line::raw("  12. alpha beta gamma delta")], 17));
         assert_eq!(numbered, vec!["  12. alpha beta", "      gamma delta"]);
+    }
+
+    #[test]
+    fn a_program_line_wraps_under_its_code_past_the_line_number() {
+        let line = Line::raw("  8     time.sleep(0.05)  # a task that takes a moment");
+        let out = rows(&wrap_code(&[line], 40, 4));
+        assert_eq!(
+            out,
+            vec![
+                "  8     time.sleep(0.05)  # a task that",
+                "        takes a moment"
+            ]
+        );
     }
 
     #[test]
