@@ -145,13 +145,30 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (None, false) => format!("last {span:.1}s"),
         (None, true) => format!("最近 {span:.1}s"),
     };
-    let title = if app.zh() {
-        format!("时间线：{when}  # 运行  L 锁  Q 队列  W 等待  . 睡眠  ? 单步  T 暂停")
+    let mut title = if app.zh() {
+        format!("时间线：{when}")
     } else {
-        format!(
-            "timeline: {when}  # running  L lock  Q queue  W wait  . sleeping  ? step  T paused"
-        )
+        format!("timeline: {when}")
     };
+    // The legend's entries while they fit on the border, whole: none is cut in half.
+    let legend: &[(&str, &str)] = &[
+        ("# running", "# 运行"),
+        ("L lock", "L 锁"),
+        ("Q queue", "Q 队列"),
+        ("W wait", "W 等待"),
+        (". sleeping", ". 睡眠"),
+        ("? step", "? 单步"),
+        ("T paused", "T 暂停"),
+    ];
+    let room = (area.width as usize).saturating_sub(4);
+    for (en, zh) in legend {
+        let entry = format!("  {}", app.t(en, zh));
+        let w = unicode_width::UnicodeWidthStr::width(title.as_str());
+        if w + unicode_width::UnicodeWidthStr::width(entry.as_str()) > room {
+            break;
+        }
+        title.push_str(&entry);
+    }
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
