@@ -89,7 +89,12 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             app.t(": last sample", "：最后一次采样")
         )
     };
-    let title = super::clip_cols(&title, inner_w.saturating_sub(2));
+    // Too narrow for the note: the count alone rather than a cut word.
+    let title = if unicode_width::UnicodeWidthStr::width(title.as_str()) + 2 > inner_w {
+        format!("{} ({n})", app.t("cores", "CPU 核"))
+    } else {
+        title
+    };
     if n == 0 {
         super::wrapped(&lines, 0, block(theme, &title), area, buf);
     } else {
