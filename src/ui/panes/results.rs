@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
 use crate::ui::block;
@@ -82,7 +81,6 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .block(block(theme, app.t("results", "结果")))
-        .render(area, buf);
+    // The bars fit the width; the notes wrap rather than lose their end at the edge.
+    super::wrapped(&lines, 0, block(theme, app.t("results", "结果")), area, buf);
 }
