@@ -64,6 +64,9 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             if ok { theme.good() } else { theme.bad() },
         ));
     }
+    // The notes above the conversation wrap (never cut at the edge); the conversation
+    // gets the rows left under them, newest last.
+    let mut lines = crate::ui::wrap::wrap(&lines, area.width.saturating_sub(2) as usize);
     let room = (area.height as usize).saturating_sub(lines.len() + 2);
     let skip = run.pipe.len().saturating_sub(room);
     for e in run.pipe.iter().skip(skip) {
