@@ -77,7 +77,10 @@ impl App {
             return commands;
         }
         if self.player.is_some() && matches!(key, Key::Enter | Key::Char(' ')) {
-            self.message = Some("the recorded schedule is stepping this run: s stops it".into());
+            self.message = Some(self.say(
+                "the recorded schedule is stepping this run: s stops it",
+                "录制的调度正在单步推进这次运行：按 s 停止",
+            ));
             return vec![];
         }
         // A hand-stepped race, or the past being studied, is not thrown away by one key.
@@ -107,7 +110,7 @@ impl App {
                 self.lang = self.lang.toggled();
                 self.message = Some(match self.lang {
                     Lang::En => "lesson text: English".into(),
-                    Lang::Zh => "lesson text: 中文".into(),
+                    Lang::Zh => "课文语言：中文".into(),
                 });
                 vec![]
             }
@@ -188,7 +191,10 @@ impl App {
             Key::Char('r') => {
                 self.player = None;
                 if self.running() {
-                    self.message = Some("restarted: the previous run was stopped".into());
+                    self.message = Some(self.say(
+                        "restarted: the previous run was stopped",
+                        "已重新开始：上一次运行已停止",
+                    ));
                 }
                 self.paused = false;
                 self.run_lesson = Some(self.lesson);
@@ -206,51 +212,69 @@ impl App {
             }
             Key::Char('R') => {
                 if self.watch.is_some() {
-                    self.message = Some("proclab watch runs your Python program".into());
+                    self.message = Some(self.say(
+                        "proclab watch runs your Python program",
+                        "proclab watch 运行的是你的 Python 程序",
+                    ));
                     return vec![];
                 }
                 match &self.python {
                     None => {
-                        self.message = Some(
-                            "no python3 on PATH: install Python 3.8+ (apt-get install python3) or use --python; the native runner needs nothing".into(),
-                        )
+                        self.message = Some(self.say(
+                            "no python3 on PATH: install Python 3.8+ (apt-get install python3) or use --python; the native runner needs nothing",
+                            "PATH 中没有 python3：请安装 Python 3.8+（apt-get install python3）或使用 --python；内置演示不需要它",
+                        ))
                     }
                     Some(py) => {
                         self.use_python = !self.use_python;
-                        self.message = Some(if self.use_python {
-                            format!("runner: the lesson's demo.py under {} (press r)", py.display())
-                        } else {
-                            "runner: native demo (press r)".to_string()
+                        self.message = Some(match (self.use_python, self.zh()) {
+                            (true, false) => format!(
+                                "runner: the lesson's demo.py under {} (press r)",
+                                py.display()
+                            ),
+                            (true, true) => {
+                                format!("运行方式：用 {} 运行本课的 demo.py（按 r）", py.display())
+                            }
+                            (false, _) => self.say(
+                                "runner: native demo (press r)",
+                                "运行方式：内置演示（按 r）",
+                            ),
                         });
                     }
                 }
                 vec![]
             }
             Key::Char('+' | '=' | '-' | 'm') if self.python_chosen() => {
-                self.message = Some(
-                    "that key sets up the native demo; a Python program runs as written (R: native)"
-                        .into(),
-                );
+                self.message = Some(self.say(
+                    "that key sets up the native demo; a Python program runs as written (R: native)",
+                    "这个键用来设置内置演示；Python 程序按原样运行（R：换内置演示）",
+                ));
                 vec![]
             }
             Key::Char('l') if self.python_chosen() && self.python_lock_arg().is_none() => {
-                self.message = Some(
-                    "a Python program has its own lock; this one has no switch for it (R: native)"
-                        .into(),
-                );
+                self.message = Some(self.say(
+                    "a Python program has its own lock; this one has no switch for it (R: native)",
+                    "Python 程序有自己的锁；这个程序没有开关锁的参数（R：换内置演示）",
+                ));
                 vec![]
             }
             Key::Char('s') => {
                 if self.running() {
                     vec![Command::Stop]
                 } else {
-                    self.message = Some("nothing is running: press r to run".into());
+                    self.message = Some(self.say(
+                        "nothing is running: press r to run",
+                        "没有在运行的演示：按 r 运行",
+                    ));
                     vec![]
                 }
             }
             Key::Char('p') => {
                 if !self.running() {
-                    self.message = Some("nothing to pause: press r to run".into());
+                    self.message = Some(self.say(
+                        "nothing to pause: press r to run",
+                        "没有可暂停的：按 r 运行",
+                    ));
                     return vec![];
                 }
                 self.paused = !self.paused;
@@ -267,16 +291,25 @@ impl App {
             }
             Key::Char('l') => {
                 if !self.demo().options().contains(&Opt::Lock) {
-                    self.message = Some("this lesson's demo has no lock to switch".into());
+                    self.message = Some(self.say(
+                        "this lesson's demo has no lock to switch",
+                        "本课的演示没有可开关的锁",
+                    ));
                     return vec![];
                 }
                 let s = self.current_mut();
                 s.lock = !s.lock;
                 let on = if self.current().lock { "ON" } else { "OFF" };
+                let on_zh = if self.current().lock { "开" } else { "关" };
+                let zh = self.zh();
                 self.message = Some(match self.python_lock_arg() {
+                    Some(arg) if self.python_chosen() && self.current().lock && zh => {
+                        format!("下次运行锁：{on_zh}：demo.py {arg}（按 r）")
+                    }
                     Some(arg) if self.python_chosen() && self.current().lock => {
                         format!("lock {on} for the next run: demo.py {arg} (press r)")
                     }
+                    _ if zh => format!("下次运行锁：{on_zh}（按 r）"),
                     _ => format!("lock {on} for the next run (press r)"),
                 });
                 vec![]
@@ -288,15 +321,17 @@ impl App {
             Key::Char('m') => {
                 let n = self.demo().modes().len();
                 if n == 0 {
-                    self.message = Some("this lesson has one mode".into());
+                    self.message = Some(self.say("this lesson has one mode", "本课只有一种模式"));
                     return vec![];
                 }
                 let s = self.current_mut();
                 s.mode = (s.mode + 1) % n;
-                self.message = Some(format!(
-                    "mode {} for the next run",
-                    self.mode().unwrap_or("")
-                ));
+                let m = self.mode().unwrap_or("");
+                self.message = Some(if self.zh() {
+                    format!("下次运行的模式：{m}")
+                } else {
+                    format!("mode {m} for the next run")
+                });
                 vec![]
             }
             Key::Char(' ') => {
@@ -324,11 +359,15 @@ impl App {
             Key::Enter => match (self.stepping, self.selected_pid()) {
                 (true, Some(pid)) => vec![Command::Step(pid)],
                 (true, None) => {
-                    self.message = Some("no process is waiting for a step yet".into());
+                    self.message = Some(self.say(
+                        "no process is waiting for a step yet",
+                        "还没有进程在等待单步",
+                    ));
                     vec![]
                 }
                 (false, _) => {
-                    self.message = Some("press space for step mode first".into());
+                    self.message =
+                        Some(self.say("press space for step mode first", "请先按空格进入单步模式"));
                     vec![]
                 }
             },
@@ -370,10 +409,12 @@ impl App {
             return vec![];
         }
         if self.running() {
-            self.message = Some(format!(
-                "stopped the {} demo",
-                self.title(self.run_lesson.unwrap_or(self.lesson))
-            ));
+            let title = self.title(self.run_lesson.unwrap_or(self.lesson));
+            self.message = Some(if self.zh() {
+                format!("已停止「{title}」的演示")
+            } else {
+                format!("stopped the {title} demo")
+            });
         }
         self.lesson = i;
         self.player = None;
@@ -391,16 +432,23 @@ impl App {
 
     fn change_workers(&mut self, by: i32) -> Vec<Command> {
         if !self.demo().options().contains(&Opt::Workers) {
-            self.message = Some("this lesson's demo has a fixed number of processes".into());
+            self.message = Some(self.say(
+                "this lesson's demo has a fixed number of processes",
+                "本课演示的进程数是固定的",
+            ));
             return vec![];
         }
         let s = self.current_mut();
         s.workers = (s.workers as i32 + by).clamp(1, 64) as u32;
         let n = self.current().workers;
-        self.message = Some(format!(
-            "{n} worker{} for the next run (press r)",
-            if n == 1 { "" } else { "s" }
-        ));
+        self.message = Some(if self.zh() {
+            format!("下次运行：{n} 个工作进程（按 r）")
+        } else {
+            format!(
+                "{n} worker{} for the next run (press r)",
+                if n == 1 { "" } else { "s" }
+            )
+        });
         vec![]
     }
 

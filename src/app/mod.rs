@@ -328,9 +328,13 @@ impl App {
                     .collect();
                 if let Some(mut program) = self.python_program() {
                     program.python = ft;
-                    self.message = Some(format!(
-                        "a free-threaded Python is here: timing the threads under {label}..."
-                    ));
+                    self.message = Some(if self.zh() {
+                        format!("这里有一个自由线程的 Python：正在用 {label} 为线程计时……")
+                    } else {
+                        format!(
+                            "a free-threaded Python is here: timing the threads under {label}..."
+                        )
+                    });
                     self.ft_run = Some((label, carried));
                     self.pending.push(Command::StartPython(program));
                     for n in notes {
@@ -377,10 +381,17 @@ impl App {
 
     /// A message in the lesson language.
     fn say(&self, en: &str, zh: &str) -> String {
-        match self.lang {
-            crate::course::Lang::En => en.to_string(),
-            crate::course::Lang::Zh => zh.to_string(),
-        }
+        self.lang.t(en, zh).to_string()
+    }
+
+    /// Words for the screen in the current language (see [`crate::course::Lang::t`]).
+    pub fn t<'a>(&self, en: &'a str, zh: &'a str) -> &'a str {
+        self.lang.t(en, zh)
+    }
+
+    /// The screen is in Chinese: for texts built with `format!`.
+    pub fn zh(&self) -> bool {
+        self.lang.is_zh()
     }
 }
 

@@ -83,12 +83,18 @@ pub fn open(path: &Path, lessons: Vec<Lesson>) -> Result<Opened, ReadError> {
     }
     let _ = app.time.home();
     app.align_cursor();
-    app.message = Some(match &problem {
-        None => format!(
+    let zh = app.zh();
+    app.message = Some(match (&problem, zh) {
+        (None, false) => format!(
             "replay of {}: -> steps one event, P plays, End shows the end; no process starts",
             path.display()
         ),
-        Some(e) => format!("{e}: showing what came before"),
+        (None, true) => format!(
+            "{} 的回放：-> 前进一个事件，P 播放，End 跳到结尾；不会启动任何进程",
+            path.display()
+        ),
+        (Some(e), false) => format!("{e}: showing what came before"),
+        (Some(e), true) => format!("{e}：显示此前的内容"),
     });
     Ok(Opened {
         app,

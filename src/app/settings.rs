@@ -113,22 +113,33 @@ impl App {
             return None;
         }
         let python = self.python.as_ref()?.display();
-        Some(match &self.watch {
-            Some((script, args)) if args.is_empty() => {
+        let zh = self.zh();
+        Some(match (&self.watch, zh) {
+            (Some((script, args)), false) if args.is_empty() => {
                 format!("{} under {python}", script.display())
             }
-            Some((script, args)) => {
+            (Some((script, args)), true) if args.is_empty() => {
+                format!("用 {python} 运行 {}", script.display())
+            }
+            (Some((script, args)), false) => {
                 format!(
                     "{} under {python} with {}",
                     script.display(),
                     args.join(" ")
                 )
             }
-            None => match self.python_lock_arg() {
-                Some(arg) if self.current().lock => {
+            (Some((script, args)), true) => {
+                format!("用 {python} 运行 {} {}", script.display(), args.join(" "))
+            }
+            (None, _) => match (self.python_lock_arg(), zh) {
+                (Some(arg), false) if self.current().lock => {
                     format!("the lesson's demo.py {arg} under {python}")
                 }
-                _ => format!("the lesson's demo.py under {python}"),
+                (Some(arg), true) if self.current().lock => {
+                    format!("用 {python} 运行本课的 demo.py {arg}")
+                }
+                (_, false) => format!("the lesson's demo.py under {python}"),
+                (_, true) => format!("用 {python} 运行本课的 demo.py"),
             },
         })
     }

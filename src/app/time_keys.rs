@@ -29,14 +29,17 @@ impl App {
             }
             Key::Char('P') => match self.time.toggle_play() {
                 Ok(true) => {
-                    self.message = Some(format!(
-                        "playing the recording at {}x (P pauses, {{ }} speed)",
-                        self.time.speed()
-                    ));
+                    let speed = self.time.speed();
+                    self.message = Some(if self.zh() {
+                        format!("以 {speed}x 播放录制（P 暂停，{{ }} 调速度）")
+                    } else {
+                        format!("playing the recording at {speed}x (P pauses, {{ }} speed)")
+                    });
                     Ok(())
                 }
                 Ok(false) => {
-                    self.message = Some("playback paused (P plays on)".into());
+                    self.message =
+                        Some(self.say("playback paused (P plays on)", "播放已暂停（按 P 继续）"));
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -44,7 +47,11 @@ impl App {
             Key::Char('{') | Key::Char('}') => {
                 let by = if key == Key::Char('}') { 1 } else { -1 };
                 let speed = self.time.change_speed(by);
-                self.message = Some(format!("playback at {speed}x"));
+                self.message = Some(if self.zh() {
+                    format!("播放速度 {speed}x")
+                } else {
+                    format!("playback at {speed}x")
+                });
                 Ok(())
             }
             Key::Char('w') => {
@@ -52,11 +59,19 @@ impl App {
                     // The path first: a narrow bottom line cuts the end, not the name.
                     Ok((path, w)) => {
                         self.kept = true;
-                        format!(
-                            "saved {} ({} events; proclab replay shows it)",
-                            path.display(),
-                            w.frames
-                        )
+                        if self.zh() {
+                            format!(
+                                "已保存 {}（{} 个事件；用 proclab replay 查看）",
+                                path.display(),
+                                w.frames
+                            )
+                        } else {
+                            format!(
+                                "saved {} ({} events; proclab replay shows it)",
+                                path.display(),
+                                w.frames
+                            )
+                        }
                     }
                     Err(e) => e,
                 });
@@ -70,7 +85,7 @@ impl App {
             _ => return None,
         };
         if let Err(why) = moved {
-            self.message = Some(why.to_string());
+            self.message = Some(self.say(why, time_words_zh(why)));
         }
         self.align_cursor();
         Some(vec![])
@@ -84,12 +99,21 @@ impl App {
             Key::Char(
                 'r' | 'R' | 's' | 'p' | 'l' | '+' | '=' | '-' | '[' | ']' | 'm' | ' ' | 'a',
             )
+            | Key::Enter
+                if self.zh() =>
+            {
+                format!("{file} 的回放：不会启动任何进程（要实时运行：proclab --lesson {lesson}）")
+            }
+            Key::Char(
+                'r' | 'R' | 's' | 'p' | 'l' | '+' | '=' | '-' | '[' | ']' | 'm' | ' ' | 'a',
+            )
             | Key::Enter => format!(
                 "a replay of {file}: it starts no process (to run it live: proclab --lesson {lesson})"
             ),
-            Key::Up | Key::Down | Key::Char('j' | 'k') => {
-                "a replay shows one run: quit and open proclab to take the other lessons".into()
-            }
+            Key::Up | Key::Down | Key::Char('j' | 'k') => self.say(
+                "a replay shows one run: quit and open proclab to take the other lessons",
+                "回放只显示一次运行：退出后打开 proclab 学习其他课程",
+            ),
             _ => return None,
         };
         self.message = Some(why);
@@ -177,6 +201,9 @@ impl App {
                 self.recorder = Some(w);
                 self.kept = true;
             }
+            Err(e) if self.zh() => {
+                self.message = Some(format!("无法录制到 {}：{e}", path.display()))
+            }
             Err(e) => self.message = Some(format!("cannot record to {}: {e}", path.display())),
         }
     }
@@ -185,7 +212,14 @@ impl App {
     pub(super) fn finish_recording(&mut self) -> Option<String> {
         let w = self.recorder.take()?;
         let path = w.path().to_path_buf();
+        let zh = self.zh();
         Some(match w.finish() {
+            Ok(done) if zh => format!(
+                "已把 {} 个事件录制到 {}（每个事件 {:.1} 字节）",
+                done.frames,
+                path.display(),
+                done.bytes_per_frame()
+            ),
             Ok(done) => format!(
                 "recorded {} events to {} ({:.1} bytes/event)",
                 done.frames,
@@ -199,9 +233,10 @@ impl App {
     /// `a`: run this recording's step-mode schedule again on fresh processes.
     fn rerun_schedule(&mut self) -> Vec<Command> {
         if self.python_chosen() {
-            self.message = Some(
-                "a recorded schedule re-runs on the native demo (R switches); a Python program is stepped by hand (space)".into(),
-            );
+            self.message = Some(self.say(
+                "a recorded schedule re-runs on the native demo (R switches); a Python program is stepped by hand (space)",
+                "录制的调度只能在内置演示上重放（按 R 切换）；Python 程序请用空格手动单步",
+            ));
             return vec![];
         }
         let schedule = match Schedule::from_frames(self.time.rec.frames(0, self.time.rec.len())) {
@@ -215,11 +250,19 @@ impl App {
             self.message = Some("the recorded run is another lesson's demo".into());
             return vec![];
         }
-        self.message = Some(format!(
-            "re-running the recorded schedule: {} steps on new processes, one every {:.1} s",
-            schedule.steps(),
-            SCHEDULE_PACE.as_secs_f64()
-        ));
+        self.message = Some(if self.zh() {
+            format!(
+                "正在重放录制的调度：在新进程上执行 {} 步，每 {:.1} 秒一步",
+                schedule.steps(),
+                SCHEDULE_PACE.as_secs_f64()
+            )
+        } else {
+            format!(
+                "re-running the recorded schedule: {} steps on new processes, one every {:.1} s",
+                schedule.steps(),
+                SCHEDULE_PACE.as_secs_f64()
+            )
+        });
         let params = schedule.params.clone();
         self.player = Some((Player::new(schedule), Instant::now()));
         self.stepping = true;
@@ -266,7 +309,10 @@ impl App {
             self.align_cursor();
         }
         if was_playing && !self.time.playing() {
-            self.message = Some("playback reached the end: live again".into());
+            self.message = Some(self.say(
+                "playback reached the end: live again",
+                "播放到了结尾：回到实时",
+            ));
         }
         let mut out = Vec::new();
         // A paused run cannot do its operations: the schedule waits with it.
@@ -340,6 +386,20 @@ fn local_stamp() -> String {
         tm.tm_min,
         tm.tm_sec
     )
+}
+
+/// The time cursor's refusals (see `time.rs`) in Chinese.
+fn time_words_zh(en: &str) -> &'static str {
+    match en {
+        "at the start of the recording" => "已在录制的开头",
+        "already live: ← goes back one event" => "已是实时：按 ← 后退一个事件",
+        "already live: < goes back 100 ms" => "已是实时：按 < 后退 100 ms",
+        "nothing recorded yet: press r to run" => "还没有录制：按 r 运行",
+        "showing the past: End goes back to live, then step" => {
+            "正在显示过去：按 End 回到实时，再单步"
+        }
+        _ => "时间光标无法移动",
+    }
 }
 
 #[cfg(test)]

@@ -41,15 +41,22 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// How to show `choice` (one of `choices`) in a language.
+    /// How to show `choice` (one of `choices`) in a language. Without `choices_zh`, a
+    /// plain "yes" or "no" is still said in Chinese.
     pub fn show<'a>(&'a self, choice: &'a str, lang: crate::course::lang::Lang) -> &'a str {
-        if lang == crate::course::lang::Lang::Zh
-            && let Some(i) = self.choices.iter().position(|c| c == choice)
+        if lang != crate::course::lang::Lang::Zh {
+            return choice;
+        }
+        if let Some(i) = self.choices.iter().position(|c| c == choice)
             && let Some(zh) = self.choices_zh.get(i)
         {
             return zh;
         }
-        choice
+        match choice {
+            "yes" => "是",
+            "no" => "否",
+            _ => choice,
+        }
     }
 }
 

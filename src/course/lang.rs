@@ -30,6 +30,21 @@ impl Lang {
         }
     }
 
+    /// The words to draw in this language: `lang.t("queue", "队列")`. Every word the
+    /// screen draws goes through here (or through [`Lang::is_zh`] for words built with
+    /// `format!`), so each English text sits beside its Chinese one where it is used.
+    pub fn t<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
+    /// Chinese: for texts built with `format!` that [`Lang::t`] cannot pick.
+    pub fn is_zh(self) -> bool {
+        self == Lang::Zh
+    }
+
     /// The other language.
     pub fn toggled(self) -> Lang {
         match self {

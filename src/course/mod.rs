@@ -8,6 +8,7 @@ pub mod format;
 pub mod judge;
 pub mod lang;
 pub mod progress;
+pub mod words;
 
 use std::path::Path;
 

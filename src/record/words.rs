@@ -143,6 +143,136 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
     }
 }
 
+/// `f` told in the screen's language (see [`tell`]).
+pub fn tell_in(f: &Frame, state: &RunState, lang: crate::course::Lang) -> String {
+    match lang {
+        crate::course::Lang::En => tell(f, state),
+        crate::course::Lang::Zh => tell_zh(f, state),
+    }
+}
+
+/// [`tell`] in Chinese. The program's names, values and code stay as they are; what
+/// the protocol itself words (outcomes, errors, the run's end) stays in its words.
+fn tell_zh(f: &Frame, state: &RunState) -> String {
+    let who = who(state, f.pid);
+    let cell = |name: &str, index: u32| {
+        if index == 0 && state.shared.get(name).is_none_or(|c| c.len() <= 1) {
+            name.to_string()
+        } else {
+            format!("{name}[{index}]")
+        }
+    };
+    match &f.event {
+        Event::RunStarted { demo, .. } => format!("{demo} 演示开始运行"),
+        Event::Spawned {
+            label,
+            start_method,
+            ppid,
+            ..
+        } => format!(
+            "{who} 已启动：{label}，pid {}，由 {} 以 {start_method} 启动",
+            f.pid,
+            self::who(state, *ppid)
+        ),
+        Event::Exited { status } => format!(
+            "{who} 已退出：{}",
+            crate::course::words::status(*status, true)
+        ),
+        Event::Output { line, .. } => format!("{who} 打印：{line}"),
+        Event::OutputPart { text, .. } => format!("{who} 打印（尚未换行）：{text}"),
+        Event::Warning { code, message, .. } => format!("{who}：警告 {code}：{message}"),
+        Event::Phase { name } => format!("阶段：{name}"),
+        Event::StepPoint { detail, .. } => {
+            format!(
+                "{who} 等待执行：{}",
+                crate::course::words::doing(detail, true)
+            )
+        }
+        Event::QueuePut { item, size, .. } => format!("{who} 把 {item} 放入队列（大小 {size}）"),
+        Event::QueueGet { item, size, .. } => format!("{who} 从队列取出 {item}（大小 {size}）"),
+        Event::QueueBlocked { op: Op::Put, .. } => format!("{who} 阻塞：队列已满"),
+        Event::QueueBlocked { .. } => format!("{who} 阻塞：队列为空"),
+        Event::LockWait { .. } => format!("{who} 等待锁"),
+        Event::LockAcquired { .. } => format!("{who} 持有锁"),
+        Event::LockReleased { .. } => format!("{who} 释放了锁"),
+        Event::SharedRead { name, index, value } => {
+            format!("{who} 读 {} = {value}", cell(name, *index))
+        }
+        Event::SharedWrite { name, index, value } => {
+            format!("{who} 写 {} = {value}", cell(name, *index))
+        }
+        Event::TaskSubmitted { task, arg } => format!("{who} 提交任务 {task}（{arg}）"),
+        Event::TaskStarted { task, arg } => format!("{who} 执行任务 {task}（{arg}）"),
+        Event::TaskDone {
+            task,
+            result,
+            raised: false,
+        } => format!("{who} 完成任务 {task}：{result}"),
+        Event::TaskDone { task, result, .. } => format!("{who} 的任务 {task} 抛出 {result}"),
+        Event::ResultDelivered {
+            task,
+            result,
+            position,
+        } => format!("{who} 收到第 {position} 个结果：任务 {task} = {result}"),
+        Event::PipeSend { conn, item } => format!("{who} 通过 {conn} 发送 {item}"),
+        Event::PipeRecv {
+            conn,
+            item: Some(item),
+        } => format!("{who} 从 {conn} 收到 {item}"),
+        Event::PipeRecv { conn, item: None } => {
+            format!("{who} 从 {conn} 得到 EOFError：所有写端都已关闭")
+        }
+        Event::Served { client, request } => {
+            format!("{who} 为 {} 执行 {request}", self::who(state, *client))
+        }
+        Event::SharedMemory { name, op, size } => format!(
+            "{who} {} 共享内存 {name}（{size} 字节）",
+            crate::engine::protocol::words::shm_verb(*op)
+        ),
+        Event::Sample(s) => {
+            let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
+            format!("采样：各核 {}，{} 个进程", cores.join(" "), s.procs.len())
+        }
+        Event::Named { kind, name, .. } => format!("{who} 创建了 {name}（{}）", kind.class()),
+        Event::SyncWait { id, .. } => format!("{who} 等待 {}", state.sync_called(*id)),
+        Event::SyncDone { id, ok: true, .. } => {
+            format!("{who} 不再等待 {}", state.sync_called(*id))
+        }
+        Event::SyncDone { id, .. } => format!("{who} 放弃等待 {}（超时）", state.sync_called(*id)),
+        Event::SyncAction { id, action, .. } => {
+            format!("{who}：{}.{action}()", state.sync_called(*id))
+        }
+        Event::ProxyCall {
+            id,
+            method,
+            arg,
+            rtt_us,
+        } => format!(
+            "{who}：通过 Manager 调用 {}.{method}({arg})：{rtt_us} µs",
+            state.proxy_called(*id)
+        ),
+        Event::ProxyRaised { id, method, error } => format!(
+            "{who}：通过 Manager 调用 {}.{method}() 抛出了 {error}",
+            state.proxy_called(*id)
+        ),
+        Event::User(a) => match a {
+            UserAction::Pause => "你暂停了运行（SIGSTOP）".into(),
+            UserAction::Resume => "你继续了运行（SIGCONT）".into(),
+            UserAction::Tempo { ms } => format!("你把节奏设为每次操作 {ms} ms"),
+            UserAction::Stepping { on: true } => "你打开了单步模式".into(),
+            UserAction::Stepping { on: false } => "你关闭了单步模式".into(),
+            UserAction::Step => format!("你让 {who} 执行了一步"),
+            UserAction::Stop => "你停止了运行".into(),
+        },
+        Event::Outcome(_)
+        | Event::Error { .. }
+        | Event::RunEnded(_)
+        | Event::SharedMemoryBytes { .. }
+        | Event::SharedMemoryLeak { .. }
+        | Event::ShareableList { .. } => tell(f, state),
+    }
+}
+
 /// A process by its letter (and PID), or by PID when the state does not know it.
 fn who(state: &RunState, pid: i32) -> String {
     match state.procs.get(&pid) {
@@ -211,5 +341,8 @@ mod tests {
             tell(&f(99, Event::LockWait { lock: 0 }), &s),
             "pid 99 waits for the lock"
         );
+        let zh = crate::course::Lang::Zh;
+        assert_eq!(tell_in(&read, &s, zh), "B (12) 读 counter = 41");
+        assert_eq!(tell_in(&put, &s, zh), "A (11) 把 7 放入队列（大小 1）");
     }
 }

@@ -2,6 +2,7 @@
 //! draws into any buffer (the terminal, a test backend, a benchmark); each pane has its
 //! own file in `panes/`, and `layout` says where each one goes.
 
+mod bars;
 pub mod code;
 pub mod export;
 pub mod layout;
@@ -9,15 +10,17 @@ pub mod markdown;
 pub mod panes;
 pub mod terminal;
 pub mod theme;
+pub mod wrap;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::app::{App, Pane};
 use crate::engine::demos::DemoKind;
+pub use bars::KEYS;
 pub use layout::{CODE_MIN_WIDTH, LESSON_LIST_MIN_WIDTH, MIN_HEIGHT, MIN_WIDTH, Screen, screen};
 pub use panes::{time_at_column, timeline_window};
 pub use theme::Theme;
@@ -25,11 +28,11 @@ pub use theme::Theme;
 /// Draw the whole screen.
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(s) = screen(app, area) else {
-        too_small(area, buf);
+        too_small(app, area, buf);
         return;
     };
     render_header(app, theme, s.header, buf);
-    render_status(app, theme, s.status, buf);
+    bars::render_status(app, theme, s.status, buf);
     if let Some(r) = s.lessons {
         panes::lessons(app, theme, r, buf);
     }
@@ -44,7 +47,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     if app.help {
-        help(app, theme, area, buf);
+        bars::help(app, theme, area, buf);
     }
 }
 
@@ -129,11 +132,19 @@ pub(crate) fn block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), theme.title()))
 }
 
-fn too_small(area: Rect, buf: &mut Buffer) {
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
     let msg = vec![
-        Line::from(format!("enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT}")),
-        Line::from(format!("(now {}x{})", area.width, area.height)),
-        Line::from("q quits"),
+        Line::from(if app.zh() {
+            format!("请把终端放大到 {MIN_WIDTH}x{MIN_HEIGHT}")
+        } else {
+            format!("enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT}")
+        }),
+        Line::from(if app.zh() {
+            format!("（现在 {}x{}）", area.width, area.height)
+        } else {
+            format!("(now {}x{})", area.width, area.height)
+        }),
+        Line::from(app.t("q quits", "按 q 退出")),
     ];
     let h = (msg.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(h) / 2;
@@ -145,24 +156,39 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
+    let zh = app.zh();
     let state = if run.running() {
         if app.paused {
-            Span::styled(" PAUSED ", theme.bad().add_modifier(Modifier::REVERSED))
+            Span::styled(
+                app.t(" PAUSED ", " 已暂停 "),
+                theme.bad().add_modifier(Modifier::REVERSED),
+            )
+        } else if zh {
+            Span::styled(format!(" 运行中 {:.1}s ", run.now), theme.good())
         } else {
             Span::styled(format!(" running {:.1}s ", run.now), theme.good())
         }
     } else if let Some(s) = &run.summary {
-        let how = match (s.stopped, s.main_status) {
-            (true, _) => "stopped".to_string(),
-            (false, Some(st)) => format!("ended: {st}"),
-            (false, None) => "failed to start".into(),
+        let how = match (s.stopped, s.main_status, zh) {
+            (true, _, false) => "stopped".to_string(),
+            (true, _, true) => "已停止".to_string(),
+            (false, Some(st), false) => format!("ended: {st}"),
+            (false, Some(st), true) => {
+                format!("已结束：{}", crate::course::words::status(st, true))
+            }
+            (false, None, false) => "failed to start".into(),
+            (false, None, true) => "未能启动".into(),
         };
         Span::styled(
-            format!(" {how} after {:.1}s ", s.wall_ms / 1e3),
+            if zh {
+                format!(" {how}，用时 {:.1}s ", s.wall_ms / 1e3)
+            } else {
+                format!(" {how} after {:.1}s ", s.wall_ms / 1e3)
+            },
             theme.dim(),
         )
     } else {
-        Span::styled(" ready: press r ", theme.dim())
+        Span::styled(app.t(" ready: press r ", " 就绪：按 r 运行 "), theme.dim())
     };
     let mut spans = vec![
         Span::styled(
@@ -192,6 +218,9 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .end_us()
             .saturating_sub(app.time.rec.start_us().unwrap_or(0))
     };
+    // Where the event under the cursor is told: the part that gives way when the line
+    // is too long, so the main PID, an error or a warning after it stay in sight.
+    let mut told: Option<usize> = None;
     let position = app
         .time
         .position()
@@ -206,10 +235,13 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         // and the playback.
         Some(((at, len), current)) => {
             let behind = app.time.behind_us().unwrap_or(0) as f64 / 1e6;
-            let when = if app.replay.is_some() {
-                format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
-            } else {
-                format!(" PAST {:.3}s, {behind:.3}s behind live ", run.now)
+            let when = match (app.replay.is_some(), zh) {
+                (true, false) => {
+                    format!(" REPLAY {:.3}s of {:.3}s ", run.now, length as f64 / 1e6)
+                }
+                (true, true) => format!(" 回放 {:.3}s / {:.3}s ", run.now, length as f64 / 1e6),
+                (false, false) => format!(" PAST {:.3}s, {behind:.3}s behind live ", run.now),
+                (false, true) => format!(" 过去 {:.3}s，比实时晚 {behind:.3}s ", run.now),
             };
             spans.push(Span::styled(
                 when,
@@ -223,8 +255,9 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             spans.push(Span::styled(format!(" {at}/{len} "), theme.dim()));
             if let Some(f) = current {
+                told = Some(spans.len());
                 spans.push(Span::styled(
-                    crate::record::words::tell(&f, run),
+                    crate::record::words::tell_in(&f, run, app.lang),
                     theme.title(),
                 ));
                 spans.push(Span::raw("  "));
@@ -233,14 +266,21 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         None => {
             if app.replay.is_some() {
                 spans.push(Span::styled(
-                    format!(" REPLAY end, {:.3}s ", length as f64 / 1e6),
+                    if zh {
+                        format!(" 回放结束，{:.3}s ", length as f64 / 1e6)
+                    } else {
+                        format!(" REPLAY end, {:.3}s ", length as f64 / 1e6)
+                    },
                     theme.key().add_modifier(Modifier::REVERSED),
                 ));
                 // A recording cut short (proclab was killed) has no summary: say where it
                 // stops rather than "running".
                 if run.summary.is_none() {
                     spans.push(Span::styled(
-                        " the recording stops here, before the run's end ",
+                        app.t(
+                            " the recording stops here, before the run's end ",
+                            " 录制在此中断，运行尚未结束 ",
+                        ),
                         theme.bad(),
                     ));
                 } else {
@@ -254,22 +294,33 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The disk filled up, say: the file is no longer what the run is.
     if let Some(e) = app.recorder.as_ref().and_then(|w| w.error()) {
         spans.push(Span::styled(
-            format!(" RECORDING FAILED: {e} "),
+            if zh {
+                format!(" 录制失败：{e} ")
+            } else {
+                format!(" RECORDING FAILED: {e} ")
+            },
             theme.bad().add_modifier(Modifier::REVERSED),
         ));
     }
     if app.time.rec.is_full() {
         // Said, never silent: what the cursor can reach, and where the rest went.
-        let rest = match (&app.recorder, &app.replay) {
-            (Some(w), _) => format!("; all in {}", w.path().display()),
-            (None, Some(_)) => "; the cursor reaches only those".into(),
-            (None, None) => "; --record FILE keeps all".into(),
+        let rest = match (&app.recorder, &app.replay, zh) {
+            (Some(w), _, false) => format!("; all in {}", w.path().display()),
+            (Some(w), _, true) => format!("；全部在 {}", w.path().display()),
+            (None, Some(_), false) => "; the cursor reaches only those".into(),
+            (None, Some(_), true) => "；光标只能到达这些".into(),
+            (None, None, false) => "; --record FILE keeps all".into(),
+            (None, None, true) => "；用 --record FILE 可保留全部".into(),
         };
         spans.push(Span::styled(
-            format!(
-                " RECORDING FULL: first {} events kept{rest} ",
-                app.time.rec.len()
-            ),
+            if zh {
+                format!(" 录制已满：只保留了前 {} 个事件{rest} ", app.time.rec.len())
+            } else {
+                format!(
+                    " RECORDING FULL: first {} events kept{rest} ",
+                    app.time.rec.len()
+                )
+            },
             theme.bad().add_modifier(Modifier::REVERSED),
         ));
     }
@@ -282,13 +333,17 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if app.stepping {
         spans.push(Span::styled(
-            " STEP MODE ",
+            app.t(" STEP MODE ", " 单步模式 "),
             theme.key().add_modifier(Modifier::REVERSED),
         ));
     }
     if run.main_pid > 0 {
         spans.push(Span::styled(
-            format!("  main pid {}", run.main_pid),
+            if zh {
+                format!("  主进程 PID {}", run.main_pid)
+            } else {
+                format!("  main pid {}", run.main_pid)
+            },
             theme.dim(),
         ));
     }
@@ -296,9 +351,10 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(e) = run.errors.last() {
         spans.push(Span::styled(
             format!(
-                "  ERROR {e}{}",
+                "  {} {e}{}",
+                app.t("ERROR", "错误"),
                 if run.errors.len() > 1 {
-                    " (and more)"
+                    app.t(" (and more)", "（还有更多）")
                 } else {
                     ""
                 }
@@ -311,192 +367,25 @@ fn render_header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let total: u64 = run.warnings.values().sum();
         spans.push(Span::styled(
             format!(
-                "  WARNING {code}{}",
-                if total > 1 {
-                    format!(" ({total} warnings)")
-                } else {
-                    String::new()
+                "  {} {code}{}",
+                app.t("WARNING", "警告"),
+                match (total > 1, zh) {
+                    (false, _) => String::new(),
+                    (true, false) => format!(" ({total} warnings)"),
+                    (true, true) => format!("（共 {total} 个警告）"),
                 }
             ),
             theme.bad().add_modifier(Modifier::BOLD),
         ));
     }
-    Line::from(spans).render(area, buf);
-}
-
-fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    // A message (the answer to the last key) has the whole line until the next key, so it
-    // is never cut by the header's other news; help and quit stay in sight after it.
-    if let Some(m) = &app.message {
-        let tail = "  ? help  q quit";
-        let room = (area.width as usize).saturating_sub(tail.len() + 2);
-        let shown = crate::ui::panes::clip_cols(m, room);
-        Line::from(vec![
-            Span::styled(
-                format!(" {shown} "),
-                theme.key().add_modifier(Modifier::REVERSED),
-            ),
-            Span::styled("  ?", theme.key()),
-            Span::raw(" help  "),
-            Span::styled("q", theme.key()),
-            Span::raw(" quit"),
-        ])
-        .render(area, buf);
-        return;
-    }
-    let mut spans = Vec::new();
-    let hints: &[(&str, &str)] = if app.replay.is_some() {
-        &[
-            ("<- ->", "event"),
-            ("< >", "100 ms"),
-            ("Home", "start"),
-            ("End", "end"),
-            ("P", "play"),
-            ("{}", "speed"),
-            ("e", "expand"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
-    } else if app.time.cursor.is_some() {
-        &[
-            ("<- ->", "event"),
-            ("< >", "100 ms"),
-            ("Home", "start"),
-            ("End", "live"),
-            ("P", "play"),
-            ("{}", "speed"),
-            ("w", "save"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
-    } else if app.stepping {
-        &[
-            ("Tab", "choose"),
-            ("Enter", "step"),
-            ("space", "leave step"),
-            ("s", "stop"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
-    } else {
-        &[
-            ("r", "run"),
-            ("s", "stop"),
-            ("p", "pause"),
-            ("<-", "past"),
-            ("l", "lock"),
-            ("+-", "workers"),
-            ("[]", "tempo"),
-            ("m", "mode"),
-            ("space", "step"),
-            ("e", "expand"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
-    };
-    // Narrow terminals get one space between hints, and `?` and `q` first, so they are
-    // always on screen.
-    let narrow = area.width < LESSON_LIST_MIN_WIDTH;
-    let mut order: Vec<&(&str, &str)> = hints.iter().collect();
-    if narrow {
-        order.sort_by_key(|(k, _)| !matches!(*k, "?" | "q"));
-    }
-    for (k, what) in order {
-        spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(if narrow {
-            format!(" {what} ")
-        } else {
-            format!(" {what}  ")
-        }));
+    let width: usize = spans.iter().map(|s| s.width()).sum();
+    if let Some(i) = told
+        && width > area.width as usize
+    {
+        let over = width - area.width as usize;
+        let keep = spans[i].width().saturating_sub(over).max(12);
+        let style = spans[i].style;
+        spans[i] = Span::styled(crate::ui::panes::clip_cols(&spans[i].content, keep), style);
     }
     Line::from(spans).render(area, buf);
-}
-
-/// Every key, for the help overlay (and the README).
-pub const KEYS: &[(&str, &str)] = &[
-    ("Up/Down, j/k", "choose a lesson"),
-    ("r", "run the lesson's demo (real processes)"),
-    ("s", "stop it: SIGTERM to its group, SIGKILL after 1 s"),
-    ("p", "pause / resume (SIGSTOP / SIGCONT: state T)"),
-    ("l", "lock on/off for the next run (Lock, Manager)"),
-    ("+ / -", "more / fewer workers for the next run"),
-    ("[ / ]", "less / more delay per operation, live"),
-    ("m", "next mode for the next run"),
-    (
-        "space",
-        "step mode: every process waits before each operation",
-    ),
-    ("Tab, 1-9", "choose the waiting process"),
-    ("Enter", "let it do exactly one operation"),
-    ("e", "expand the next pane to full screen; Esc back"),
-    (
-        "<- / ->",
-        "back / forward one event in time (the run goes on)",
-    ),
-    (
-        "< / >",
-        "back / forward 100 ms; click the timeline: that moment",
-    ),
-    ("Home / End", "the run's first event / live again"),
-    ("P", "play the recording from the cursor; again: pause"),
-    ("{ / }", "slower / faster playback (0.1x to 4x)"),
-    ("w", "save this run's recording to a file"),
-    ("a", "re-run this step-mode run's schedule on new processes"),
-    ("PgUp / PgDn", "scroll the lesson text"),
-    ("L", "lesson text in English / 中文"),
-    ("n / b", "next / previous step of the lesson"),
-    (
-        "R",
-        "runner: native demo / the lesson's demo.py under python3",
-    ),
-    ("1-9", "answer the step's prediction (before r)"),
-    ("?", "this help (any other key closes it)"),
-    (
-        "q, Ctrl-C",
-        "quit: the demo is stopped, nothing is left running",
-    ),
-];
-
-fn help(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let w = 78.min(area.width);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    Clear.render(r, buf);
-    // A small terminal shows part of the list: Up/Down scroll it, and the title says so.
-    let room = h.saturating_sub(2) as usize;
-    let first = (app.help_scroll as usize).min(KEYS.len().saturating_sub(room));
-    let lines: Vec<Line> = KEYS
-        .iter()
-        .skip(first)
-        .take(room)
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>14}  "), theme.key()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    let title = match (first > 0, first + room < KEYS.len()) {
-        (false, false) => "keys (any key closes)".to_string(),
-        (_, true) => format!(
-            "keys {}-{} of {}: Down for more",
-            first + 1,
-            first + room,
-            KEYS.len()
-        ),
-        (true, false) => format!(
-            "keys {}-{} of {}: Up for the first",
-            first + 1,
-            KEYS.len(),
-            KEYS.len()
-        ),
-    };
-    Paragraph::new(lines)
-        .block(block(theme, &title))
-        .render(r, buf);
 }

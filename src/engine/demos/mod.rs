@@ -193,6 +193,43 @@ impl DemoKind {
         }
     }
 
+    /// [`DemoKind::summary`] in Chinese, for the lesson pane under `--lang zh`.
+    pub fn summary_zh(self) -> &'static str {
+        match self {
+            DemoKind::Process => {
+                "子进程打印自己的 PID 和 PPID，工作后以各不相同的退出码退出；父进程 join 它们"
+            }
+            DemoKind::Queue => "生产者和消费者共用一个 Queue；每次 put 和 get 都会报告",
+            DemoKind::Pool => "一个由工作进程组成的 Pool 执行 x*x 任务；哪个 PID 执行了哪个任务",
+            DemoKind::Shared => "共享内存中的一个 Value('i') 和一个 Array('d')，由多个进程写入",
+            DemoKind::Lock => "工作进程给同一个共享计数器加一；不用 Lock 就会丢失更新",
+            DemoKind::Gil => {
+                "同一个 CPU 密集型任务：串行、在 GIL 模型下用线程、不带 GIL 用线程、用进程"
+            }
+            DemoKind::Pipe => "主进程和一个子进程通过 Pipe 传送对象，双向或单向",
+            DemoKind::Manager => {
+                "Manager 的服务进程持有一个 dict；工作进程竞相执行 d['count'] += c"
+            }
+            DemoKind::Start => {
+                "分别用 fork、spawn 和 forkserver 启动的子进程：它们的父进程、启动耗时、全局变量"
+            }
+            DemoKind::Lifecycle => {
+                "join 之前的僵尸进程、被重新收养的孤儿进程、Ctrl-C 与 terminate() 不留残余"
+            }
+            DemoKind::Shm => {
+                "/dev/shm 中一个有名字的 POSIX 共享内存段，其他进程按名字附加；unlink 或泄漏"
+            }
+            DemoKind::Executor => {
+                "工作进程从管道取 future；结果按完成顺序返回，任务的异常，被杀死的工作进程"
+            }
+            DemoKind::Deadlock => "两把锁按相反顺序获取：等待环；对一个大数据项先 join() 后 get()",
+            DemoKind::Sync => "Event 作起跑门，Semaphore(2) 限流，Barrier，Condition",
+            DemoKind::Chunksize => {
+                "pool.map 处理 20000 个小任务，chunksize=1 对比默认值：消息数、每个工作进程的任务数、耗时"
+            }
+        }
+    }
+
     /// The `--mode` values the demo accepts; the first is the default.
     pub fn modes(self) -> &'static [&'static str] {
         match self {

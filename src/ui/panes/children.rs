@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::{ExitStatus, Outcome, Role};
@@ -12,11 +11,13 @@ use crate::state::Activity;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, short_status, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
+use crate::course::words::{doing, short_status};
 
 /// Process lesson: how each child ended (exit code, signal, zombie while unjoined).
 pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
+    let zh = app.zh();
     let mut lines = Vec::new();
     for p in run.rows() {
         if p.role == Role::Main || p.role == Role::Unknown {
@@ -24,19 +25,32 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         let (text, style) = match (p.exit, p.state) {
             (Some((st, _)), _) => (
-                format!("ended: {}", short_status(st)),
+                format!("{}{}", app.t("ended: ", "已结束："), short_status(st, zh)),
                 if st == ExitStatus::Code(0) {
                     theme.dim()
                 } else {
                     theme.bad()
                 },
             ),
-            (None, 'Z') => ("ZOMBIE: finished, not joined".into(), theme.bad()),
-            (None, _) if p.activity == Activity::Stopped => {
-                ("stopped (paused)".into(), theme.fg(Color::Magenta))
+            (None, 'Z') => (
+                app.t(
+                    "ZOMBIE: finished, not joined",
+                    "僵尸进程：已结束，未被 join",
+                )
+                .into(),
+                theme.bad(),
+            ),
+            (None, _) if p.activity == Activity::Stopped => (
+                app.t("stopped (paused)", "已停下（暂停）").into(),
+                theme.fg(Color::Magenta),
+            ),
+            (None, _) if p.doing.is_empty() => {
+                (app.t("running", "运行中").into(), Style::default())
             }
-            (None, _) if p.doing.is_empty() => ("running".into(), Style::default()),
-            (None, _) => (format!("running: {}", p.doing), Style::default()),
+            (None, _) => (
+                format!("{}{}", app.t("running: ", "运行中："), doing(&p.doing, zh)),
+                Style::default(),
+            ),
         };
         lines.push(Line::from(vec![
             proc_tag(theme, p),
@@ -46,7 +60,10 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if lines.is_empty() {
         lines.push(Line::styled(
-            "children appear here when the demo runs",
+            app.t(
+                "children appear here when the demo runs",
+                "演示运行时子进程会出现在这里",
+            ),
             theme.dim(),
         ));
     }
@@ -58,21 +75,27 @@ pub fn children(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } = o
         {
             let who = if *ppid_after == run.runner_pid {
-                " (proclab, the subreaper)".to_string()
+                app.t(" (proclab, the subreaper)", "（proclab，即 subreaper）")
             } else if *ppid_after == 1 {
-                " (init)".to_string()
+                " (init)"
             } else {
-                String::new()
+                ""
             };
             lines.push(Line::styled(
-                format!("orphan {pid}: PPID {ppid_before} -> {ppid_after}{who}"),
+                format!(
+                    "{} {pid}: PPID {ppid_before} -> {ppid_after}{who}",
+                    app.t("orphan", "孤儿进程")
+                ),
                 theme.key(),
             ));
         }
     }
     lines.extend(waiting_list(app, theme));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, "children"))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("children", "子进程")),
+        area,
+        buf,
+    );
 }

@@ -2,13 +2,12 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::wrapped;
+use ratatui::widgets::{Paragraph, Widget};
 
 /// The lesson's Python program, with syntax colours and line numbers.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -20,10 +19,10 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     // A wrapped line reads better than a cut one.
     let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
-    wrapped(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        block(theme, &title),
-        area,
-        buf,
-    );
+    let block = block(theme, &title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    // The gutter of line numbers is 4 columns ("{:>3} " in ui::code::highlight).
+    let rows = crate::ui::wrap::wrap_code(&lines, inner.width as usize, 4);
+    Paragraph::new(rows).render(inner, buf);
 }

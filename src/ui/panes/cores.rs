@@ -28,8 +28,12 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let mut lines = Vec::new();
     if n == 0 {
+        // The only line of an empty pane: wrapped below, never cut at the edge.
         lines.push(Line::styled(
-            "samples arrive every 250 ms while a demo runs",
+            app.t(
+                "samples arrive every 250 ms while a demo runs",
+                "演示运行时每 250 ms 采样一次",
+            ),
             theme.dim(),
         ));
     } else if n <= inner_h {
@@ -77,13 +81,27 @@ pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     let title = if run.running() || n == 0 {
-        format!("cores ({n})")
+        format!("{} ({n})", app.t("cores", "CPU 核"))
     } else {
-        format!("cores ({n}): last sample of the run")
+        format!(
+            "{} ({n}){}",
+            app.t("cores", "CPU 核"),
+            app.t(": last sample", "：最后一次采样")
+        )
     };
-    Paragraph::new(lines)
-        .block(block(theme, &title))
-        .render(area, buf);
+    // Too narrow for the note: the count alone rather than a cut word.
+    let title = if unicode_width::UnicodeWidthStr::width(title.as_str()) + 2 > inner_w {
+        format!("{} ({n})", app.t("cores", "CPU 核"))
+    } else {
+        title
+    };
+    if n == 0 {
+        super::wrapped(&lines, 0, block(theme, &title), area, buf);
+    } else {
+        Paragraph::new(lines)
+            .block(block(theme, &title))
+            .render(area, buf);
+    }
 }
 
 fn load_style(theme: &Theme, load: f32) -> Style {

@@ -5,7 +5,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::engine::demos::DemoKind;
@@ -21,50 +20,53 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let s_workers = s.workers;
     let try_this = match (d, app.mode()) {
         (DemoKind::Process, _) => {
-            "Press r: each child prints its own PID and its parent's. Compare with ps.".to_string()
+            app.t("Press r: each child prints its own PID and its parent's. Compare with ps.", "按 r：每个子进程打印自己的 PID 和父进程的 PID。可与 ps 对照。").to_string()
         }
         (DemoKind::Queue, Some("sum")) => {
-            "Press r: each worker puts its sum; the parent gets them all first, then joins.".into()
+            app.t("Press r: each worker puts its sum; the parent gets them all first, then joins.", "按 r：每个工作进程放入自己的和；父进程先全部取出，再 join。").to_string()
         }
         (DemoKind::Queue, _) => {
-            "Press r: items travel as chips from the producers to the consumer, in order per producer.".into()
+            app.t("Press r: items travel as chips from the producers to the consumer, in order per producer.", "按 r：数据项像筹码一样从生产者流向消费者，同一生产者的项保持顺序。").to_string()
         }
+        (DemoKind::Pool, _) if app.zh() => format!(
+            "按 r：{s_workers} 个工作进程 PID 处理全部任务。m：imap / unordered / maxtasksperchild。"
+        ),
         (DemoKind::Pool, _) => format!(
             "Press r: {s_workers} worker PID{} serve all tasks. m: imap / unordered / maxtasksperchild.",
             if s_workers == 1 { "" } else { "s" }
         ),
         (DemoKind::Shared, _) => {
-            "Press r: every worker writes the same Value and its own Array cell.".into()
+            app.t("Press r: every worker writes the same Value and its own Array cell.", "按 r：每个工作进程写同一个 Value 和 Array 中自己的格子。").to_string()
         }
         (DemoKind::Lock, _) => {
-            "Press r with the lock OFF: the counter falls short. Press l, then r: exact. Space: be the scheduler.".into()
+            app.t("Press r with the lock OFF: the counter falls short. Press l, then r: exact. Space: be the scheduler.", "不加锁按 r：计数器不足。按 l 再按 r：分毫不差。空格：由你来调度。").to_string()
         }
         (DemoKind::Gil, Some("io")) => {
-            "Press r: blocking calls (sleeps) serial, in threads, in processes: threads keep up.".into()
+            app.t("Press r: blocking calls (sleeps) serial, in threads, in processes: threads keep up.", "按 r：阻塞调用（sleep）分别串行、用线程、用进程执行：线程跟得上。").to_string()
         }
         (DemoKind::Gil, _) => {
-            "Press r and compare the bars: under the GIL, threads are no faster than serial.".into()
+            app.t("Press r and compare the bars: under the GIL, threads are no faster than serial.", "按 r 并比较各条：在 GIL 之下，线程并不比串行快。").to_string()
         }
         (DemoKind::Pipe, Some("oneway")) => {
-            "Press r: the child sends, then closes; main gets EOFError once every write end is closed.".into()
+            app.t("Press r: the child sends, then closes; main gets EOFError once every write end is closed.", "按 r：子进程发送后关闭；所有写端都关闭后，主进程得到 EOFError。").to_string()
         }
         (DemoKind::Pipe, _) => {
-            "Press r: main sends i, the child replies i*i, both through one duplex Pipe.".into()
+            app.t("Press r: main sends i, the child replies i*i, both through one duplex Pipe.", "按 r：主进程发送 i，子进程回复 i*i，都经过同一个双向 Pipe。").to_string()
         }
         (DemoKind::Manager, _) => {
-            "Press r: the server process holds the dict; with the lock OFF, d['count'] += c loses updates. l: lock.".into()
+            app.t("Press r: the server process holds the dict; with the lock OFF, d['count'] += c loses updates. l: lock.", "按 r：服务进程持有 dict；不加锁时 d['count'] += c 会丢失更新。l：加锁。").to_string()
         }
         (DemoKind::Start, _) => {
-            "Press r: compare each child's PPID, start time and CONFIG. m: one method at a time.".into()
+            app.t("Press r: compare each child's PPID, start time and CONFIG. m: one method at a time.", "按 r：比较每个子进程的 PPID、启动耗时和 CONFIG。m：一次只用一种方式。").to_string()
         }
         (DemoKind::Lifecycle, Some("orphan")) => {
-            "Press r: the parent exits first; watch the child's PPID change in the tree.".into()
+            app.t("Press r: the parent exits first; watch the child's PPID change in the tree.", "按 r：父进程先退出；在进程树中看子进程的 PPID 如何变化。").to_string()
         }
         (DemoKind::Lifecycle, Some("interrupt")) => {
-            "Press r: the demo gets SIGINT like Ctrl-C; main terminates and joins its workers.".into()
+            app.t("Press r: the demo gets SIGINT like Ctrl-C; main terminates and joins its workers.", "按 r：演示像按了 Ctrl-C 一样收到 SIGINT；主进程终止并 join 它的工作进程。").to_string()
         }
         (DemoKind::Lifecycle, Some("terminate")) => {
-            "Press r: the reader loops forever; main joins the writer, then reader.terminate().".into()
+            app.t("Press r: the reader loops forever; main joins the writer, then reader.terminate().", "按 r：读者进程无限循环；主进程先 join 写者进程，再 reader.terminate()。").to_string()
         }
         (DemoKind::Chunksize, _) => {
             "Press r: the same 20000 tiny tasks with chunksize=1, then the default; compare messages and time.".into()
@@ -85,7 +87,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Press r: two workers take two locks in opposite order; the lock pane draws who waits for whom.".into()
         }
         (DemoKind::Lifecycle, _) => {
-            "Press r: finished children stay in the tree as zombies (Z) until main joins them.".into()
+            app.t("Press r: finished children stay in the tree as zombies (Z) until main joins them.", "按 r：已结束的子进程以僵尸（Z）留在树中，直到主进程 join 它们。").to_string()
         }
         (DemoKind::Shm, Some("leak")) => {
             "Press r: main exits without unlink(); the segment stays in /dev/shm until proclab removes it.".into()
@@ -100,43 +102,59 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Press r: results come in completion order; slow_square(3) raises and result() raises it. m: kill.".into()
         }
     };
-    let (one, many) = match d {
-        DemoKind::Queue if app.mode() != Some("sum") => ("producer", "producers"),
-        DemoKind::Start => ("child per method", "children per method"),
-        _ => ("worker", "workers"),
+    let zh = app.zh();
+    let (one, many) = match (d, zh) {
+        (DemoKind::Queue, false) if app.mode() != Some("sum") => ("producer", "producers"),
+        (DemoKind::Queue, true) if app.mode() != Some("sum") => ("个生产者", "个生产者"),
+        (DemoKind::Start, false) => ("child per method", "children per method"),
+        (DemoKind::Start, true) => ("个子进程/每种方式", "个子进程/每种方式"),
+        (_, false) => ("worker", "workers"),
+        (_, true) => ("个工作进程", "个工作进程"),
     };
-    let mut settings = vec![Span::styled("next run: ", theme.dim())];
+    let sep = app.t(", ", "，");
+    let mut settings = vec![Span::styled(app.t("next run: ", "下次运行："), theme.dim())];
     if d.options().contains(&crate::engine::demos::Opt::Workers) {
         settings.push(Span::raw(format!(
-            "{} {}, ",
+            "{} {}{sep}",
             s.workers,
             if s.workers == 1 { one } else { many }
         )));
     }
     if d.options().contains(&crate::engine::demos::Opt::Lock) {
-        settings.push(Span::raw("lock "));
+        settings.push(Span::raw(app.t("lock ", "锁：")));
         settings.push(if s.lock {
-            Span::styled("ON", theme.good())
+            Span::styled(app.t("ON", "开"), theme.good())
         } else {
-            Span::styled("OFF", theme.bad())
+            Span::styled(app.t("OFF", "关"), theme.bad())
         });
-        settings.push(Span::raw(", "));
+        settings.push(Span::raw(sep));
     }
     if let Some(m) = app.mode() {
-        settings.push(Span::raw(format!("mode {m}, ")));
+        settings.push(Span::raw(format!("{} {m}{sep}", app.t("mode", "模式"))));
     }
-    settings.push(Span::raw(format!("tempo {} ms", s.tempo)));
+    settings.push(Span::raw(format!(
+        "{} {} ms",
+        app.t("tempo", "节奏"),
+        s.tempo
+    )));
     // Slowed down or stepped by hand, the counting demos run fewer iterations: say so.
     if matches!(d, DemoKind::Lock | DemoKind::Manager) && (app.stepping || s.tempo > 0) {
+        let n = app.params().iterations();
         settings.push(Span::styled(
-            format!(", {} iterations each (slow run)", app.params().iterations()),
+            if zh {
+                format!("，每个进程 {n} 次（慢速运行）")
+            } else {
+                format!(", {n} iterations each (slow run)")
+            },
             theme.key(),
         ));
     }
     if app.stepping {
-        settings.push(Span::styled(", step mode", theme.key()));
+        settings.push(Span::styled(
+            app.t(", step mode", "，单步模式"),
+            theme.key(),
+        ));
     }
-    let zh = app.lang == crate::course::Lang::Zh;
     let mut lines = Vec::new();
     let steps = app.steps();
     match app.step() {
@@ -201,7 +219,7 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                         if zh {
                             format!("你的回答：{}", p.show(a, app.lang))
                         } else {
-                            format!("you said: {a}")
+                            format!("you said: {}", p.show(a, app.lang))
                         },
                         theme.good(),
                     )),
@@ -230,13 +248,13 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         Line::from(vec![
-            Span::styled("recorded run: ", theme.dim()),
+            Span::styled(app.t("recorded run: ", "录制的运行："), theme.dim()),
             Span::raw(params.join(" ")),
         ])
     } else {
         match app.python_next_run() {
             Some(what) => Line::from(vec![
-                Span::styled("next run: ", theme.dim()),
+                Span::styled(app.t("next run: ", "下次运行："), theme.dim()),
                 Span::raw(what),
             ]),
             None => Line::from(settings),
@@ -245,9 +263,12 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.push(settings);
     if area.height > 5 {
         let what = if app.watch.is_some() || app.current_lesson().def.id == "script" {
-            "your program: its processes, queues, pipes, locks, events, values, pool and executor tasks, manager calls and output, reported by the probe"
+            app.t(
+                "your program: its processes, queues, pipes, locks, events, values, pool and executor tasks, manager calls and output, reported by the probe",
+                "你的程序：探针报告的进程、队列、管道、锁、事件、共享值、进程池与执行器任务、管理器调用和输出",
+            )
         } else {
-            d.summary()
+            app.t(d.summary(), d.summary_zh())
         };
         lines.push(Line::styled(
             if zh {
@@ -258,10 +279,5 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    wrapped(
-        Paragraph::new(lines).wrap(Wrap { trim: true }),
-        block(theme, app.title(app.lesson)),
-        area,
-        buf,
-    );
+    wrapped(&lines, 0, block(theme, app.title(app.lesson)), area, buf);
 }

@@ -27,6 +27,6 @@ pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     Paragraph::new(lines)
-        .block(block(theme, "lessons"))
+        .block(block(theme, app.t("lessons", "课程")))
         .render(area, buf);
 }

@@ -3,13 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// The lock: free or held by whom, who waits, and the counter it protects.
 pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -21,17 +20,20 @@ pub fn lock(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .zip(param(run, "iterations"))
         .map(|(w, n)| w * n);
     lines.extend(counter_lines(app, theme, "counter", expected_now));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(
+    wrapped(
+        &lines,
+        0,
+        block(
             theme,
             if run.sync.is_empty() {
-                "lock"
+                app.t("lock", "锁")
             } else {
-                "locks and waits"
+                app.t("locks and waits", "锁与等待")
             },
-        ))
-        .render(area, buf);
+        ),
+        area,
+        buf,
+    );
 }
 
 /// A numeric run parameter, e.g. workers.
@@ -61,34 +63,38 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         // One lock: "lock: free"; several: each by its name (or id).
         let name = match (&l.name, many) {
             (Some(n), _) => n.clone(),
-            (None, false) => "lock".into(),
-            (None, true) => format!("lock {id}"),
+            (None, false) => app.t("lock", "锁").into(),
+            (None, true) => format!("{} {id}", app.t("lock", "锁")),
         };
         let mut spans = vec![Span::raw(format!("{name}: "))];
         match l.holder.and_then(|pid| run.procs.get(&pid)) {
             Some(p) => {
-                spans.push(Span::raw("held by "));
+                spans.push(Span::raw(app.t("held by ", "持有者 ")));
                 spans.push(proc_tag(theme, p));
                 spans.push(Span::styled(
                     format!(" {} ({})", p.label, p.pid),
                     theme.proc(p),
                 ));
             }
-            None => spans.push(Span::styled("free", theme.good())),
+            None => spans.push(Span::styled(app.t("free", "空闲"), theme.good())),
         }
         if many {
             spans.push(Span::styled(
-                format!("  taken {}x", l.acquisitions),
+                if app.zh() {
+                    format!("  获取 {} 次", l.acquisitions)
+                } else {
+                    format!("  taken {}x", l.acquisitions)
+                },
                 theme.dim(),
             ));
             if !l.waiters.is_empty() {
-                spans.push(Span::raw("  waiting: "));
+                spans.push(Span::raw(app.t("  waiting: ", "  等待者：")));
             }
         } else {
             lines.push(Line::from(spans));
-            spans = vec![Span::raw("waiting: ")];
+            spans = vec![Span::raw(app.t("waiting: ", "等待者："))];
             if l.waiters.is_empty() {
-                spans.push(Span::styled("nobody", theme.dim()));
+                spans.push(Span::styled(app.t("nobody", "无"), theme.dim()));
             }
         }
         for pid in &l.waiters {
@@ -109,10 +115,17 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
             .and_then(|(pid, what)| Some((run.procs.get(pid)?, what)))
         {
             Some((p, what)) => {
-                spans.push(Span::styled(format!("{what}() by "), theme.dim()));
+                spans.push(Span::styled(
+                    if app.zh() {
+                        format!("{what}()，由 ")
+                    } else {
+                        format!("{what}() by ")
+                    },
+                    theme.dim(),
+                ));
                 spans.push(proc_tag(theme, p));
             }
-            None => spans.push(Span::styled("untouched", theme.dim())),
+            None => spans.push(Span::styled(app.t("untouched", "未被使用"), theme.dim())),
         }
         // A Semaphore's slots: who holds one now, and the most held at once.
         if s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.max_held > 0 {
@@ -129,7 +142,7 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
             ));
         }
         if !s.waiters.is_empty() {
-            spans.push(Span::raw("  waiting: "));
+            spans.push(Span::raw(app.t("  waiting: ", "  等待者：")));
             for pid in &s.waiters {
                 if let Some(p) = run.procs.get(pid) {
                     spans.push(proc_tag(theme, p));
@@ -152,16 +165,22 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     if locks.len() == 1 {
         lines.push(if locked_run || run.params.is_empty() {
             Line::styled(
-                if every {
-                    format!("acquisitions: {acquisitions}")
-                } else {
-                    format!("acquisitions seen: {acquisitions} (sampled at full speed)")
+                match (every, app.zh()) {
+                    (true, false) => format!("acquisitions: {acquisitions}"),
+                    (true, true) => format!("获取次数：{acquisitions}"),
+                    (false, false) => {
+                        format!("acquisitions seen: {acquisitions} (sampled at full speed)")
+                    }
+                    (false, true) => format!("看到的获取次数：{acquisitions}（全速运行时为抽样）"),
                 },
                 theme.dim(),
             )
         } else {
             Line::styled(
-                "this run does not use the lock: read and write race",
+                app.t(
+                    "this run does not use the lock: read and write race",
+                    "这次运行不用锁：读和写互相竞争",
+                ),
                 theme.bad(),
             )
         });
@@ -181,25 +200,47 @@ pub(super) fn counter_lines<'a>(
     match run.counter() {
         Some((expected, actual, locked)) => {
             let lost = expected - actual;
-            let lock = if locked { "lock on" } else { "lock off" };
-            lines.push(Line::raw(format!(
-                "{name}: {actual} of {expected} expected"
-            )));
-            lines.push(if lost > 0 {
-                Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad())
+            let zh = app.zh();
+            let lock = match (locked, zh) {
+                (true, false) => "lock on",
+                (false, false) => "lock off",
+                (true, true) => "加锁",
+                (false, true) => "不加锁",
+            };
+            lines.push(Line::raw(if zh {
+                format!("{name}：{actual}，预期 {expected}")
             } else {
-                Line::styled(
+                format!("{name}: {actual} of {expected} expected")
+            }));
+            lines.push(match (lost > 0, zh) {
+                (true, false) => Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad()),
+                (true, true) => {
+                    Line::styled(format!("丢失了 {lost} 次更新（{lock}）"), theme.bad())
+                }
+                (false, false) => Line::styled(
                     format!("exact: every update counted ({lock})"),
                     theme.good(),
-                )
+                ),
+                (false, true) => Line::styled(
+                    format!("分毫不差：每次更新都计入了（{lock}）"),
+                    theme.good(),
+                ),
             });
         }
         None => {
             if let Some(v) = run.counter_seen {
-                lines.push(Line::raw(format!(
-                    "{name} now: {v}{}",
-                    expected_now.map_or(String::new(), |e| format!(" (expected at the end: {e})"))
-                )));
+                lines.push(Line::raw(if app.zh() {
+                    format!(
+                        "{name} 现在：{v}{}",
+                        expected_now.map_or(String::new(), |e| format!("（结束时应为 {e}）"))
+                    )
+                } else {
+                    format!(
+                        "{name} now: {v}{}",
+                        expected_now
+                            .map_or(String::new(), |e| format!(" (expected at the end: {e})"))
+                    )
+                }));
                 // In slow and step mode every write is reported, so the loss is exact.
                 // (Each write adds 1 only in the lock demo.)
                 let every_write = run
@@ -210,11 +251,18 @@ pub(super) fn counter_lines<'a>(
                 if every_write && run.counter_writes > value && run.demo == "lock" {
                     let lost = run.counter_writes - value;
                     lines.push(Line::styled(
-                        format!(
-                            "{} increments done, counter {value}: {lost} update{} lost so far",
-                            run.counter_writes,
-                            if lost == 1 { "" } else { "s" }
-                        ),
+                        if app.zh() {
+                            format!(
+                                "已加一 {} 次，计数器 {value}：到目前丢失了 {lost} 次更新",
+                                run.counter_writes
+                            )
+                        } else {
+                            format!(
+                                "{} increments done, counter {value}: {lost} update{} lost so far",
+                                run.counter_writes,
+                                if lost == 1 { "" } else { "s" }
+                            )
+                        },
                         theme.bad(),
                     ));
                 }

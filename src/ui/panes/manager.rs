@@ -3,7 +3,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::{Outcome, Role};
@@ -11,7 +10,7 @@ use crate::ui::block;
 use crate::ui::theme::Theme;
 
 use super::lock::{counter_lines, lock_lines, param};
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Manager lesson: the server process, the proxied dict and the race on it.
 pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -24,38 +23,61 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     });
     lines.push(match server {
         Some(p) => Line::from(vec![
-            Span::raw("server: "),
+            Span::raw(app.t("server: ", "服务进程：")),
             proc_tag(theme, p),
             Span::styled(format!(" {} ({})", p.label, p.pid), theme.proc(p)),
             Span::styled(
                 if p.doing.is_empty() {
                     String::new()
                 } else {
-                    format!("  last: {}", p.doing)
+                    format!(
+                        "  {}{}",
+                        app.t("last: ", "最近："),
+                        crate::course::words::doing(&p.doing, app.zh())
+                    )
                 },
                 theme.dim(),
             ),
         ]),
         None => Line::styled(
-            "server: Manager() starts it when the demo runs",
+            app.t(
+                "server: Manager() starts it when the demo runs",
+                "服务进程：演示运行时由 Manager() 启动",
+            ),
             theme.dim(),
         ),
     });
     // A program's proxied objects: calls, the last one and by whom, the mean round trip.
     for (id, p) in &run.proxies {
-        let mut spans = vec![Span::raw(format!(
-            "{}: {} calls, {:.0} µs each",
-            run.proxy_called(*id),
-            p.calls,
-            p.mean_rtt_us()
-        ))];
+        let mut spans = vec![Span::raw(if app.zh() {
+            format!(
+                "{}：调用 {} 次，每次 {:.0} µs",
+                run.proxy_called(*id),
+                p.calls,
+                p.mean_rtt_us()
+            )
+        } else {
+            format!(
+                "{}: {} calls, {:.0} µs each",
+                run.proxy_called(*id),
+                p.calls,
+                p.mean_rtt_us()
+            )
+        })];
         if p.raised > 0 {
-            spans.push(Span::styled(format!(", {} raised", p.raised), theme.bad()));
+            spans.push(Span::styled(
+                if app.zh() {
+                    format!("，{} 次抛出异常", p.raised)
+                } else {
+                    format!(", {} raised", p.raised)
+                },
+                theme.bad(),
+            ));
         }
         if let Some((pid, call)) = &p.last
             && let Some(q) = run.procs.get(pid)
         {
-            spans.push(Span::styled("  last ", theme.dim()));
+            spans.push(Span::styled(app.t("  last ", "  最近 "), theme.dim()));
             spans.push(proc_tag(theme, q));
             spans.push(Span::raw(format!(" {call}")));
         }
@@ -63,7 +85,10 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if run.proxies.is_empty() {
         lines.push(Line::styled(
-            "d['count'] += c  is  get round trip, then set round trip",
+            app.t(
+                "d['count'] += c  is  get round trip, then set round trip",
+                "d['count'] += c  就是  一次 get 往返，再一次 set 往返",
+            ),
             theme.dim(),
         ));
     }
@@ -82,12 +107,21 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .iter()
         .find(|o| matches!(o, Outcome::Manager { .. }))
     {
-        lines.push(Line::raw(format!(
-            "{round_trips} round trips, {proxy_us:.1} µs each; v.value += 1 on a Value: {value_us:.2} µs"
-        )));
+        lines.push(Line::raw(if app.zh() {
+            format!(
+                "{round_trips} 次往返，每次 {proxy_us:.1} µs；对 Value 执行 v.value += 1：{value_us:.2} µs"
+            )
+        } else {
+            format!(
+                "{round_trips} round trips, {proxy_us:.1} µs each; v.value += 1 on a Value: {value_us:.2} µs"
+            )
+        }));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, "manager"))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("manager", "管理器")),
+        area,
+        buf,
+    );
 }

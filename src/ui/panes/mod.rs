@@ -46,7 +46,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
-use crate::engine::protocol::ExitStatus;
 use crate::state::Proc;
 use crate::ui::theme::{Theme, glyph};
 
@@ -60,25 +59,21 @@ fn proc_tag<'a>(theme: &Theme, p: &Proc) -> Span<'a> {
     )
 }
 
-/// Draw a wrapping paragraph of text that may hold wide (CJK) characters inside `block`.
-/// ratatui's wrapper can end a line with a two-column character on the last column, one
-/// column past the edge, where it would cover the border; one spare column keeps it in.
-fn wrapped(p: Paragraph, block: ratatui::widgets::Block, area: Rect, buf: &mut Buffer) {
+/// Draw `lines` inside `block`, broken to its width by the Unicode line breaking rules
+/// (between words, and between Chinese characters; list items under their text), the
+/// first `scroll` rows skipped. Every pane's text goes through here, so nothing is cut
+/// at a pane's edge.
+pub(crate) fn wrapped(
+    lines: &[Line],
+    scroll: u16,
+    block: ratatui::widgets::Block,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let inner = block.inner(area);
     block.render(area, buf);
-    let text = Rect {
-        width: inner.width.saturating_sub(1),
-        ..inner
-    };
-    p.render(text, buf);
-}
-
-/// "exit 0", "exit 101", "SIGKILL": short enough for a table cell.
-fn short_status(st: ExitStatus) -> String {
-    match st {
-        ExitStatus::Code(c) => format!("exit {c}"),
-        ExitStatus::Signal(s) => crate::engine::protocol::signal_name(s),
-    }
+    let rows = crate::ui::wrap::wrap(lines, inner.width as usize);
+    Paragraph::new(rows).scroll((scroll, 0)).render(inner, buf);
 }
 
 /// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a
@@ -119,7 +114,10 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     }
     let gated = app.shown().gated();
     lines.push(Line::styled(
-        "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+        app.t(
+            "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
+            "由你来调度：Tab/1-9 选择，Enter 让它执行一步",
+        ),
         theme.key(),
     ));
     let chosen = app.selected_pid();
@@ -138,12 +136,23 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             Span::styled(format!(" {}) ", i + 1), theme.key()),
             proc_tag(theme, p),
-            Span::styled(format!(" {} ({pid}) next: {detail}", p.label), style),
+            Span::styled(
+                format!(
+                    " {} ({pid}) {}{}",
+                    p.label,
+                    app.t("next: ", "下一步："),
+                    crate::course::words::doing(&detail, app.zh())
+                ),
+                style,
+            ),
         ]));
     }
     if gated.is_empty() {
         lines.push(Line::styled(
-            " no process is waiting yet (press r to run)",
+            app.t(
+                " no process is waiting yet (press r to run)",
+                " 还没有进程在等待（按 r 运行）",
+            ),
             theme.dim(),
         ));
     }

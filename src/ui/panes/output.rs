@@ -37,7 +37,11 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             // something it printed.
             OutKind::Warning => (
                 theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
-                format!("WARNING {line}"),
+                format!(
+                    "{} {}",
+                    app.t("WARNING", "警告"),
+                    crate::course::words::warning(line, app.zh())
+                ),
             ),
             OutKind::Error => (
                 theme.bad().add_modifier(ratatui::style::Modifier::REVERSED),
@@ -71,7 +75,7 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let skip = lines.len().saturating_sub(h);
     Paragraph::new(lines.split_off(skip))
-        .block(block(theme, "output"))
+        .block(block(theme, app.t("output", "输出")))
         .render(area, buf);
 }
 

@@ -19,16 +19,23 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = waiting_list(app, theme);
     lines.push(Line::styled(
         if duplex {
-            "Pipe(): duplex (a socketpair)"
+            app.t(
+                "Pipe(): duplex (a socketpair)",
+                "Pipe()：双向（一个 socketpair）",
+            )
         } else {
-            "Pipe(duplex=False): one-way (an os.pipe)"
+            app.t(
+                "Pipe(duplex=False): one-way (an os.pipe)",
+                "Pipe(duplex=False)：单向（一个 os.pipe）",
+            )
         },
         theme.dim(),
     ));
-    lines.push(Line::raw(format!(
-        "{} sent, {} received",
-        run.pipe_sent, run.pipe_received
-    )));
+    lines.push(Line::raw(if app.zh() {
+        format!("发送 {} 个，收到 {} 个", run.pipe_sent, run.pipe_received)
+    } else {
+        format!("{} sent, {} received", run.pipe_sent, run.pipe_received)
+    }));
     if let Some(Outcome::Pipe {
         sent,
         received,
@@ -42,14 +49,24 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     {
         let ok = received == sent && (!duplex || replies == sent) && (*duplex || *eof);
         lines.push(Line::styled(
-            if *duplex {
-                format!("{sent} requests, {replies} replies: every message arrived")
-            } else {
-                format!("{received} of {sent} received, then EOFError: the writer closed")
+            match (*duplex, app.zh()) {
+                (true, false) => {
+                    format!("{sent} requests, {replies} replies: every message arrived")
+                }
+                (true, true) => format!("{sent} 个请求，{replies} 个回复：每条消息都到达了"),
+                (false, false) => {
+                    format!("{received} of {sent} received, then EOFError: the writer closed")
+                }
+                (false, true) => {
+                    format!("收到 {received} 个（共 {sent} 个），然后 EOFError：写端已关闭")
+                }
             },
             if ok { theme.good() } else { theme.bad() },
         ));
     }
+    // The notes above the conversation wrap (never cut at the edge); the conversation
+    // gets the rows left under them, newest last.
+    let mut lines = crate::ui::wrap::wrap(&lines, area.width.saturating_sub(2) as usize);
     let room = (area.height as usize).saturating_sub(lines.len() + 2);
     let skip = run.pipe.len().saturating_sub(room);
     for e in run.pipe.iter().skip(skip) {
@@ -70,11 +87,14 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if run.pipe.is_empty() && !run.running() {
         lines.push(Line::styled(
-            "press r: main and one child talk through the pipe",
+            app.t(
+                "press r: main and one child talk through the pipe",
+                "按 r：主进程和一个子进程通过管道对话",
+            ),
             theme.dim(),
         ));
     }
     Paragraph::new(lines)
-        .block(block(theme, "pipe"))
+        .block(block(theme, app.t("pipe", "管道")))
         .render(area, buf);
 }

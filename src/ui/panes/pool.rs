@@ -3,13 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{clip_cols, proc_tag};
+use super::{clip_cols, proc_tag, wrapped};
 
 /// Columns the argument preview may take at most.
 const ARG_COLS: usize = 16;
@@ -28,7 +27,14 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::styled("-".repeat(bar_w - filled), theme.dim()),
     ];
     if raised > 0 {
-        head.push(Span::styled(format!("  {raised} raised"), theme.bad()));
+        head.push(Span::styled(
+            if app.zh() {
+                format!("  {raised} 个抛出异常")
+            } else {
+                format!("  {raised} raised")
+            },
+            theme.bad(),
+        ));
     }
     // Two lines of heading, one of legend, the border: the rest are rows.
     let room = area.height.saturating_sub(5) as usize;
@@ -51,7 +57,15 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![
         Line::from(head),
         Line::styled(
-            format!("task {:>arg_w$}  worker   done#  got#  result", "arg"),
+            if app.zh() {
+                // Chinese heads are two columns a character: padded by hand.
+                format!(
+                    "任务 {}参数  工作进程 完成# 收到#  结果",
+                    " ".repeat(arg_w.saturating_sub(4))
+                )
+            } else {
+                format!("task {:>arg_w$}  worker   done#  got#  result", "arg")
+            },
             theme.dim(),
         ),
     ];
@@ -61,7 +75,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 proc_tag(theme, p),
                 Span::styled(format!("{:>7}", p.pid), theme.proc(p)),
             ],
-            None => vec![Span::styled("  queued", theme.dim())],
+            None => vec![Span::styled(app.t("  queued", "  排队中"), theme.dim())],
         };
         let arg = clip_cols(&t.arg, arg_w);
         let pad = arg_w.saturating_sub(unicode_width::UnicodeWidthStr::width(arg.as_str()));
@@ -74,7 +88,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         )));
         match &t.done {
             Some(r) if t.raised => spans.push(Span::styled(
-                clip_cols(&format!("raised {r}"), result_cols),
+                clip_cols(&format!("{} {r}", app.t("raised", "抛出")), result_cols),
                 theme.bad(),
             )),
             Some(r) => spans.push(Span::raw(clip_cols(r, result_cols))),
@@ -84,20 +98,27 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if hidden > 0 {
         lines.push(Line::styled(
-            format!("... {} more tasks: e expands this pane", hidden + 1),
+            if app.zh() {
+                format!("…… 还有 {} 个任务：按 e 放大本窗格", hidden + 1)
+            } else {
+                format!("... {} more tasks: e expands this pane", hidden + 1)
+            },
             theme.key(),
         ));
     }
     lines.push(Line::styled(
-        "done#: order finished  got#: order received",
+        app.t(
+            "done#: order finished  got#: order received",
+            "完成#：完成的次序  收到#：主进程收到的次序",
+        ),
         theme.dim(),
     ));
     // The native demo's mode is in its parameters; a program's pool is its own.
+    let pool = app.t("pool", "进程池");
     let title = match run.params.iter().find(|(k, _)| k == "mode") {
-        Some((_, mode)) if !run.python_run() => format!("pool ({mode})"),
-        _ => "pool".to_string(),
+        Some((_, mode)) if !run.python_run() => format!("{pool} ({mode})"),
+        _ => pool.to_string(),
     };
-    Paragraph::new(lines)
-        .block(block(theme, &title))
-        .render(area, buf);
+    // Rows are cut to fit; the legend wraps rather than lose its end at the edge.
+    wrapped(&lines, 0, block(theme, &title), area, buf);
 }

@@ -4,7 +4,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
 use crate::ui::block;
@@ -18,8 +17,12 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let t = run.timings();
     let max = t.iter().map(|x| x.1).fold(1.0, f64::max);
     let bar_w = area.width.saturating_sub(48).clamp(4, 60) as usize;
+    let zh = app.zh();
     let mut lines = vec![Line::styled(
-        "wall time, shorter is faster; GIL = a model",
+        app.t(
+            "wall time, shorter is faster; GIL = a model",
+            "墙钟时间，越短越快；GIL = 模型",
+        ),
         theme.dim(),
     )];
     for (variant, wall, speedup, cpu) in &t {
@@ -32,7 +35,11 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Style::default()
         };
         lines.push(Line::from(vec![
-            Span::raw(format!("{:<20}", clip(variant, 20))),
+            Span::raw({
+                let v = clip(&crate::course::words::name(variant, zh), 20);
+                let w = unicode_width::UnicodeWidthStr::width(v.as_str());
+                format!("{v}{}", " ".repeat(20usize.saturating_sub(w)))
+            }),
             Span::styled("#".repeat(n.max(1)), style),
             Span::raw(" ".repeat(bar_w.saturating_sub(n.max(1)))),
             Span::raw(if *cpu > 0.0 {
@@ -46,22 +53,34 @@ pub fn results(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if !t.is_empty() {
         // CPU time shows the work was the same; the machine's speed can still vary.
         lines.push(Line::styled(
-            "cpu = CPU time of the variant's processes (same work: similar cpu)",
+            app.t(
+                "cpu = CPU time of the variant's processes (same work: similar cpu)",
+                "cpu = 该方式各进程所用的 CPU 时间（同样的工作：cpu 相近）",
+            ),
             theme.dim(),
         ));
     }
     if let Some(phase) = &run.phase
         && run.running()
     {
-        lines.push(Line::styled(format!("now: {phase}"), theme.key()));
+        lines.push(Line::styled(
+            format!(
+                "{}{}",
+                app.t("now: ", "现在："),
+                crate::course::words::name(phase, zh)
+            ),
+            theme.key(),
+        ));
     }
     if t.is_empty() && !run.running() {
         lines.push(Line::styled(
-            "press r: four variants run one after another",
+            app.t(
+                "press r: four variants run one after another",
+                "按 r：四种方式依次运行",
+            ),
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .block(block(theme, "results"))
-        .render(area, buf);
+    // The bars fit the width; the notes wrap rather than lose their end at the edge.
+    super::wrapped(&lines, 0, block(theme, app.t("results", "结果")), area, buf);
 }

@@ -4,13 +4,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Shared memory cells with their live value and last writer; fresh writes stand out.
 pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -54,17 +53,29 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 }
             }
         };
-        who("created by", &mut seg.created_by.iter());
-        who("attached by", &mut seg.attached.iter());
-        who("closed by", &mut seg.closed.iter());
-        who("unlinked by", &mut seg.unlinked_by.iter());
+        who(app.t("created by", "创建者"), &mut seg.created_by.iter());
+        who(app.t("attached by", "附加者"), &mut seg.attached.iter());
+        who(app.t("closed by", "关闭者"), &mut seg.closed.iter());
+        who(
+            app.t("unlinked by", "unlink 者"),
+            &mut seg.unlinked_by.iter(),
+        );
         if seg.leaked {
-            spans.push(Span::styled("  LEAK: never unlinked", theme.bad()));
+            spans.push(Span::styled(
+                app.t("  LEAK: never unlinked", "  泄漏：从未 unlink"),
+                theme.bad(),
+            ));
             spans.push(Span::styled(
                 if seg.removed_by_proclab {
-                    " (proclab removed it after the run)"
+                    app.t(
+                        " (proclab removed it after the run)",
+                        "（运行结束后由 proclab 删除）",
+                    )
                 } else {
-                    " (the resource tracker removed it)"
+                    app.t(
+                        " (the resource tracker removed it)",
+                        "（由 resource tracker 删除）",
+                    )
                 },
                 theme.dim(),
             ));
@@ -79,7 +90,8 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if !seg.head.is_empty() {
             lines.push(Line::styled(
                 format!(
-                    "  read by proclab: {}",
+                    "  {}{}",
+                    app.t("read by proclab: ", "proclab 读到："),
                     crate::engine::protocol::words::bytes_preview(&seg.head)
                 ),
                 theme.dim(),
@@ -88,17 +100,26 @@ pub fn shared(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if lines.is_empty() {
         lines.push(Line::styled(
-            "shared cells appear when a process writes them",
+            app.t(
+                "shared cells appear when a process writes them",
+                "进程写入共享格子后，格子会出现在这里",
+            ),
             theme.dim(),
         ));
     }
     lines.push(Line::styled(
-        "[w value]: last writer's glyph and the value it wrote",
+        app.t(
+            "[w value]: last writer's glyph and the value it wrote",
+            "[w 值]：最后写入者的标记和它写入的值",
+        ),
         theme.dim(),
     ));
     lines.extend(waiting_list(app, theme));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(theme, "shared memory"))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("shared memory", "共享内存")),
+        area,
+        buf,
+    );
 }

@@ -4,24 +4,29 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::Outcome;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{proc_tag, waiting_list};
+use super::{proc_tag, waiting_list, wrapped};
 
 /// Start methods lesson: each child's method, parent, start time and what it saw.
 pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
     let mut lines = waiting_list(app, theme);
+    let zh = app.zh();
     lines.push(Line::styled(
-        format!(
-            "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
-            "method", "pid", "ppid", "parent", "start"
-        ),
+        if zh {
+            // Chinese heads are two columns a character: padded by hand.
+            "  方式         pid  ppid 父进程       启动  CONFIG".to_string()
+        } else {
+            format!(
+                "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
+                "method", "pid", "ppid", "parent", "start"
+            )
+        },
         theme.title(),
     ));
     // Each child reports its own row.
@@ -47,41 +52,60 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     r.method,
                     r.pid,
                     r.ppid,
-                    r.parent,
+                    if zh && r.parent == "main" {
+                        "主进程  "
+                    } else {
+                        &r.parent
+                    },
                     r.latency_us as f64 / 1000.0
                 ),
                 style,
             ));
             // "changed by main" or "default": one word is enough in the table.
             let (word, st) = if r.config == "default" {
-                ("default", theme.dim())
+                (app.t("default", "默认"), theme.dim())
             } else {
-                ("changed", theme.key())
+                (app.t("changed", "已改变"), theme.key())
             };
             spans.push(Span::styled(word, st));
             lines.push(Line::from(spans));
         }
         lines.push(Line::styled(
-            "CONFIG: changed = saw main's run-time change; default = a fresh image",
+            app.t(
+                "CONFIG: changed = saw main's run-time change; default = a fresh image",
+                "CONFIG：已改变 = 看到了主进程运行时的修改；默认 = 全新的映像",
+            ),
             theme.dim(),
         ));
         lines.push(Line::styled(
-            "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+            app.t(
+                "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+                "CPython 的 spawn 和 forkserver 还会启动一个 resource_tracker；这个内置演示没有需要跟踪的资源",
+            ),
             theme.dim(),
         ));
     } else if run.running() {
         lines.push(Line::styled(
-            "children are starting: see the process tree",
+            app.t(
+                "children are starting: see the process tree",
+                "子进程正在启动：请看进程树",
+            ),
             theme.dim(),
         ));
     } else {
         lines.push(Line::styled(
-            "press r: children start under fork, spawn and forkserver",
+            app.t(
+                "press r: children start under fork, spawn and forkserver",
+                "按 r：子进程分别用 fork、spawn 和 forkserver 启动",
+            ),
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, "start methods"))
-        .render(area, buf);
+    wrapped(
+        &lines,
+        0,
+        block(theme, app.t("start methods", "启动方式")),
+        area,
+        buf,
+    );
 }

@@ -2,7 +2,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::ui::block;
@@ -14,10 +13,9 @@ use super::wrapped;
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
     wrapped(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.text_scroll, 0)),
-        block(theme, "lesson (PgUp/PgDn)"),
+        &lines,
+        app.text_scroll,
+        block(theme, app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")),
         area,
         buf,
     );

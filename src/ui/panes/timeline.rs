@@ -128,20 +128,47 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if hidden > 0 {
         lines.push(Line::styled(
-            format!(
-                "... {} more: press e until this pane fills the screen",
-                hidden + 1
-            ),
+            if app.zh() {
+                format!("…… 还有 {} 行：按 e 直到本窗格占满屏幕", hidden + 1)
+            } else {
+                format!(
+                    "... {} more: press e until this pane fills the screen",
+                    hidden + 1
+                )
+            },
             theme.key(),
         ));
     }
-    let when = match at_cursor {
-        Some(s) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
-        None => format!("last {span:.1}s"),
+    let when = match (at_cursor, app.zh()) {
+        (Some(s), false) => format!("| at {:.3}s of {:.3}s", s.now, start + span),
+        (Some(s), true) => format!("| 位于 {:.3}s / {:.3}s", s.now, start + span),
+        (None, false) => format!("last {span:.1}s"),
+        (None, true) => format!("最近 {span:.1}s"),
     };
-    let title = format!(
-        "timeline: {when}  # running  L lock  Q queue  W wait  . sleeping  ? step  T paused"
-    );
+    let mut title = if app.zh() {
+        format!("时间线：{when}")
+    } else {
+        format!("timeline: {when}")
+    };
+    // The legend's entries while they fit on the border, whole: none is cut in half.
+    let legend: &[(&str, &str)] = &[
+        ("# running", "# 运行"),
+        ("L lock", "L 锁"),
+        ("Q queue", "Q 队列"),
+        ("W wait", "W 等待"),
+        (". sleeping", ". 睡眠"),
+        ("? step", "? 单步"),
+        ("T paused", "T 暂停"),
+    ];
+    let room = (area.width as usize).saturating_sub(4);
+    for (en, zh) in legend {
+        let entry = format!("  {}", app.t(en, zh));
+        let w = unicode_width::UnicodeWidthStr::width(title.as_str());
+        if w + unicode_width::UnicodeWidthStr::width(entry.as_str()) > room {
+            break;
+        }
+        title.push_str(&entry);
+    }
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);

@@ -11,27 +11,56 @@ use crate::engine::protocol::ExitStatus;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::{FRESH_SECS, clip, proc_tag, short_status};
+use super::{FRESH_SECS, clip, proc_tag};
 
 /// The process tree: proclab -> demo main -> workers, one stable row each.
 pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
+    let zh = app.zh();
     let wide = area.width >= 72;
+    // The name column is as wide as the longest name ("ForkProcess-12" is not cut) while
+    // the "doing" column keeps at least 24 columns; 12 at the least.
+    let fixed = if wide {
+        2 + 8 + 8 + 3 + 5 + 7 + 5 + 2
+    } else {
+        2 + 8 + 8 + 3 + 5 + 2
+    };
+    let longest = run
+        .tree()
+        .iter()
+        .filter_map(|(pid, depth)| {
+            let p = run.procs.get(pid)?;
+            Some(2 * depth.min(&4) + unicode_width::UnicodeWidthStr::width(p.label.as_str()))
+        })
+        .max()
+        .unwrap_or(0);
+    let room = (area.width as usize).saturating_sub(2 + fixed + 24);
+    let nw = longest.clamp(12, room.max(12));
+    // Column heads padded by display width: a Chinese head is two columns a character.
+    let pad = |s: &str, w: usize| {
+        let n = unicode_width::UnicodeWidthStr::width(s);
+        format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+    };
+    let (name, core, doing) = (
+        pad(app.t("name", "名称"), nw),
+        app.t("core", "核"),
+        app.t("doing", "正在做"),
+    );
     let header = if wide {
         format!(
-            "  {:>7} {:>7} {:<12} S {:>4} {:>6} {:>4}  doing",
-            "PID", "PPID", "name", "CPU%", "RSS", "core"
+            "  {:>7} {:>7} {name} S {:>4} {:>6} {:>4}  {doing}",
+            "PID", "PPID", "CPU%", "RSS", core
         )
     } else {
         format!(
-            "  {:>7} {:>7} {:<12} S {:>4}  doing",
-            "PID", "PPID", "name", "CPU%"
+            "  {:>7} {:>7} {name} S {:>4}  {doing}",
+            "PID", "PPID", "CPU%"
         )
     };
     let mut lines = vec![Line::styled(header, theme.dim())];
     if run.runner_pid > 0 {
         lines.push(Line::styled(
-            format!("  {:>7} {:>7} {:<12}", run.runner_pid, "", "proclab"),
+            format!("  {:>7} {:>7} {:<nw$}", run.runner_pid, "", "proclab"),
             theme.dim(),
         ));
     }
@@ -59,9 +88,9 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     row_style = theme.dim();
                 }
-                (short_status(st), s)
+                (crate::course::words::short_status(st, zh), s)
             }
-            None => (p.doing.clone(), Style::default()),
+            None => (crate::course::words::doing(&p.doing, zh), Style::default()),
         };
         if age < FRESH_SECS && p.exit.is_none() && run.running() {
             row_style = row_style.add_modifier(Modifier::BOLD);
@@ -92,10 +121,10 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(
                 if wide {
                     format!(
-                        "{:>7} {:>7} {:<12} {} {:>4.0} {:>6} {:>4}  ",
+                        "{:>7} {:>7} {:<nw$} {} {:>4.0} {:>6} {:>4}  ",
                         p.pid,
                         p.ppid,
-                        clip(&name, 12),
+                        clip(&name, nw),
                         state,
                         p.cpu,
                         rss,
@@ -103,10 +132,10 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     )
                 } else {
                     format!(
-                        "{:>7} {:>7} {:<12} {} {:>4.0}  ",
+                        "{:>7} {:>7} {:<nw$} {} {:>4.0}  ",
                         p.pid,
                         p.ppid,
-                        clip(&name, 12),
+                        clip(&name, nw),
                         state,
                         p.cpu
                     )
@@ -118,9 +147,12 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if run.procs.is_empty() {
         let none = if app.time.cursor.is_some() || app.replay.is_some() {
-            "  no process has started yet at this moment"
+            app.t(
+                "  no process has started yet at this moment",
+                "  此刻还没有进程启动",
+            )
         } else {
-            "  no processes yet: press r"
+            app.t("  no processes yet: press r", "  还没有进程：按 r 运行")
         };
         lines.push(Line::styled(none, theme.dim()));
     }
@@ -130,11 +162,15 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let hidden = lines.len() - (room - 1);
         lines.truncate(room - 1);
         lines.push(Line::styled(
-            format!("  ... {hidden} more rows: press e until this pane fills the screen"),
+            if zh {
+                format!("  …… 还有 {hidden} 行：按 e 直到本窗格占满屏幕")
+            } else {
+                format!("  ... {hidden} more rows: press e until this pane fills the screen")
+            },
             theme.key(),
         ));
     }
-    let title = format!("processes ({})", run.procs.len());
+    let title = format!("{} ({})", app.t("processes", "进程"), run.procs.len());
     Paragraph::new(lines)
         .block(block(theme, &title))
         .render(area, buf);
