@@ -62,6 +62,10 @@ pub fn doing(s: &str, zh: bool) -> String {
         ("return from ", "返回自 "),
         ("exit code ", "退出码 "),
         ("killed by ", "被杀死："),
+        ("created shared memory ", "创建共享内存段 "),
+        ("attached shared memory ", "附加共享内存段 "),
+        ("closed shared memory ", "关闭共享内存段 "),
+        ("unlinked shared memory ", "unlink 共享内存段 "),
     ];
     if let Some((_, z)) = WHOLE.iter().find(|(en, _)| *en == s) {
         return z.to_string();

@@ -92,6 +92,20 @@ impl Tui {
         }
     }
 
+    /// The screen once the app has stopped drawing for a moment: a frame read half
+    /// written would show rows of two frames at once.
+    #[allow(dead_code)]
+    pub fn settled(&mut self) -> String {
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            match self.rx.recv_timeout(Duration::from_millis(300)) {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(_) => break,
+            }
+        }
+        self.screen()
+    }
+
     pub fn screen(&self) -> String {
         self.parser.screen().contents()
     }

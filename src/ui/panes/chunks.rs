@@ -46,19 +46,37 @@ pub fn chunks(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         else {
             continue;
         };
+        let zh = app.zh();
         lines.push(Line::styled(
-            format!(
-                "chunksize={chunksize}: {tasks} tasks in {} chunks",
-                messages / 2
-            ),
+            if zh {
+                format!(
+                    "chunksize={chunksize}：{tasks} 个任务，分成 {} 块",
+                    messages / 2
+                )
+            } else {
+                format!(
+                    "chunksize={chunksize}: {tasks} tasks in {} chunks",
+                    messages / 2
+                )
+            },
             theme.title(),
         ));
-        lines.push(Line::raw(format!(
-            " {messages} messages ({} tasks out, {} results back)",
-            messages / 2,
-            messages / 2
-        )));
-        let mut per = vec![Span::raw(" tasks per worker: ")];
+        lines.push(Line::raw(if zh {
+            format!(
+                " {messages} 条消息（发出 {} 块任务，收回 {} 块结果）",
+                messages / 2,
+                messages / 2
+            )
+        } else {
+            format!(
+                " {messages} messages ({} tasks out, {} results back)",
+                messages / 2,
+                messages / 2
+            )
+        }));
+        let mut per = vec![Span::raw(
+            app.t(" tasks per worker: ", " 每个工作进程的任务数："),
+        )];
         for (pid, k) in per_worker {
             if let Some(p) = run.procs.get(pid) {
                 per.push(proc_tag(theme, p));
@@ -68,26 +86,40 @@ pub fn chunks(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(per));
         lines.push(Line::from(vec![
             Span::styled(bar(*wall_ms), theme.key()),
-            Span::raw(format!(" {wall_ms:.0} ms (measured)")),
+            Span::raw(if zh {
+                format!(" {wall_ms:.0} ms（实测）")
+            } else {
+                format!(" {wall_ms:.0} ms (measured)")
+            }),
         ]));
     }
     for (variant, wall, ..) in &timings {
-        lines.push(Line::raw(format!("{variant}: {wall:.0} ms (measured)")));
+        lines.push(Line::raw(if app.zh() {
+            format!("{variant}：{wall:.0} ms（实测）")
+        } else {
+            format!("{variant}: {wall:.0} ms (measured)")
+        }));
         lines.push(Line::styled(bar(*wall), theme.key()));
     }
     if let Some(phase) = &run.phase
         && run.running()
     {
-        lines.push(Line::styled(format!("now: {phase}"), theme.dim()));
+        lines.push(Line::styled(
+            format!("{}{phase}", app.t("now: ", "现在：")),
+            theme.dim(),
+        ));
     }
     if lines.is_empty() {
         lines.push(Line::styled(
-            "press r: the same tasks with chunksize=1, then map's default",
+            app.t(
+                "press r: the same tasks with chunksize=1, then map's default",
+                "按 r：同样的任务先用 chunksize=1，再用 map 的默认值",
+            ),
             theme.dim(),
         ));
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(theme, "chunks"))
+        .block(block(theme, app.t("chunks", "分块")))
         .render(area, buf);
 }

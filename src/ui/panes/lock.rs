@@ -105,7 +105,7 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         }
         lines.push(Line::from(spans));
     }
-    lines.extend(cycle_lines(run, theme));
+    lines.extend(cycle_lines(run, theme, app.zh()));
     // Events, Semaphores, Barriers, Conditions, joins: what was done last, who waits.
     for (id, s) in &run.sync {
         let mut spans = vec![Span::raw(format!("{}: ", run.sync_called(*id)))];
@@ -129,7 +129,7 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         }
         // A Semaphore's slots: who holds one now, and the most held at once.
         if s.kind == crate::engine::protocol::ObjectKind::Semaphore && s.max_held > 0 {
-            spans.push(Span::raw("  held by: "));
+            spans.push(Span::raw(app.t("  held by: ", "  持有者：")));
             for pid in &s.holders {
                 if let Some(p) = run.procs.get(pid) {
                     spans.push(proc_tag(theme, p));
@@ -137,7 +137,11 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
                 }
             }
             spans.push(Span::styled(
-                format!("(at most {} at once)", s.max_held),
+                if app.zh() {
+                    format!("（同时最多 {} 个）", s.max_held)
+                } else {
+                    format!("(at most {} at once)", s.max_held)
+                },
                 theme.dim(),
             ));
         }
@@ -275,7 +279,7 @@ pub(super) fn counter_lines<'a>(
 /// The wait-for cycle, drawn when the locks' holders and waiters close one (a deadlock):
 /// each process with the lock it holds and the one it waits for, and whose that is.
 /// Once broken (a timed acquire gave up), the run still says it had one.
-fn cycle_lines<'a>(run: &'a crate::state::RunState, theme: &Theme) -> Vec<Line<'a>> {
+fn cycle_lines<'a>(run: &'a crate::state::RunState, theme: &Theme, zh: bool) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let (cycle, now) = match (run.wait_cycle(), &run.deadlock_seen) {
         (Some(c), _) => (c, true),
@@ -292,30 +296,30 @@ fn cycle_lines<'a>(run: &'a crate::state::RunState, theme: &Theme) -> Vec<Line<'
         Some(p) => proc_tag(theme, p),
         None => Span::raw(pid.to_string()),
     };
-    lines.push(if now {
-        Line::styled(
-            "DEADLOCK: a wait-for cycle, none of them can go on",
-            theme.bad(),
-        )
-    } else {
-        Line::styled(
-            "a deadlock was seen (wait-for cycle), then broken:",
-            theme.bad(),
-        )
-    });
+    let said = match (now, zh) {
+        (true, false) => "DEADLOCK: a wait-for cycle, none of them can go on",
+        (true, true) => "死锁：等待形成了环，谁都无法继续",
+        (false, false) => "a deadlock was seen (wait-for cycle), then broken:",
+        (false, true) => "出现过死锁（等待环），后来被打破：",
+    };
+    lines.push(Line::styled(said, theme.bad()));
     for (i, w) in cycle.iter().enumerate() {
         // It holds the lock the one before it in the cycle waits for.
         let held = &cycle[(i + cycle.len() - 1) % cycle.len()];
         lines.push(Line::from(vec![
             Span::raw(" "),
             tag(w.pid),
-            Span::raw(format!(
-                " holds {}, waits for {} (held by ",
-                name(held.lock),
-                name(w.lock)
-            )),
+            Span::raw(if zh {
+                format!(" 持有 {}，等待 {}（持有者 ", name(held.lock), name(w.lock))
+            } else {
+                format!(
+                    " holds {}, waits for {} (held by ",
+                    name(held.lock),
+                    name(w.lock)
+                )
+            }),
             tag(w.holder),
-            Span::raw(")"),
+            Span::raw(if zh { "）" } else { ")" }),
         ]));
     }
     let mut round = vec![Span::raw(" ")];
