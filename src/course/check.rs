@@ -211,6 +211,19 @@ pub fn check_lesson(dir: &Path) -> Vec<Problem> {
                     format!("step {}: a prediction needs at least two choices", i + 1),
                 );
             }
+            // Chinese students would otherwise see English choices on a Chinese screen
+            // (only a plain yes/no is said in Chinese without them).
+            if p.choices_zh.is_empty() && p.choices.iter().any(|c| c != "yes" && c != "no") {
+                problem(
+                    &toml_path,
+                    line,
+                    format!(
+                        "step {}: choices {:?} need choices_zh, the same choices in Chinese",
+                        i + 1,
+                        p.choices
+                    ),
+                );
+            }
             if !p.choices_zh.is_empty() && p.choices_zh.len() != p.choices.len() {
                 problem(
                     &toml_path,
@@ -492,6 +505,24 @@ mod tests {
             "{}",
             p[0]
         );
+    }
+
+    #[test]
+    fn choices_other_than_yes_and_no_need_their_chinese() {
+        let p = broken("zh-missing", |d| {
+            rewrite(
+                d,
+                "choices = [\"yes\", \"no\"], choices_zh = [\"会\", \"不会\"], answer = \"no\"",
+                "choices = [\"reaches it\", \"stays below\"], answer = \"stays below\"",
+            )
+        });
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("need choices_zh"), "{}", p[0]);
+        // A plain yes/no is said in Chinese without them: nothing to report.
+        let p = broken("zh-yesno", |d| {
+            rewrite(d, ", choices_zh = [\"会\", \"不会\"]", "")
+        });
+        assert!(p.is_empty(), "{p:?}");
     }
 
     #[test]
