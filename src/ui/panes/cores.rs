@@ -13,16 +13,19 @@ use crate::ui::theme::Theme;
 
 use super::proc_tag;
 
-/// Per-core load with the demo's processes as markers on the core they last ran on.
+/// Per-core load with the demo's busy processes as markers on the core they last ran on.
 pub fn cores(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let run = app.shown();
     let inner_h = area.height.saturating_sub(2) as usize;
     let inner_w = area.width.saturating_sub(2) as usize;
     let n = run.cores.len();
-    // Who sits on which core, computed once (row order, live processes only).
+    // Who burns which core, computed once (row order, live processes only). A process
+    // the last sample found asleep and idle is not drawn beside a core's load: that load
+    // is someone else's, and the marker would claim it.
     let mut on_core: Vec<Vec<&Proc>> = vec![Vec::new(); n];
     for p in run.rows() {
-        if p.exit.is_none() && p.core >= 0 && (p.core as usize) < n {
+        let busy = p.state == 'R' || p.cpu >= 1.0;
+        if busy && p.exit.is_none() && p.core >= 0 && (p.core as usize) < n {
             on_core[p.core as usize].push(p);
         }
     }
