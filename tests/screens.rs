@@ -892,3 +892,37 @@ fn a_leaked_segment_says_it_was_never_unlinked_and_who_removed_it() {
     assert!(shown.contains("(proclab removed"), "{shown}");
     assert!(!shown.contains("unlinked by"), "{shown}");
 }
+
+/// The cores pane marks the processes that burn a core, not the ones asleep on it: an
+/// idle worker beside another program's 100 % would claim that load.
+#[test]
+fn the_cores_pane_marks_busy_processes_only() {
+    use proclab::engine::protocol::{ProcSample, Sample};
+    let sampled = |pid: i32, state: char, cpu: f32, core: i32| ProcSample {
+        pid,
+        ppid: 200,
+        state,
+        cpu,
+        rss_kb: 1000,
+        core,
+    };
+    let mut s = Script::new("process", &[]);
+    s.workers(Role::Worker, &["worker 0", "worker 1"]).at(
+        0,
+        Event::Sample(Sample {
+            cores: vec![100.0, 100.0],
+            procs: vec![sampled(201, 'R', 99.0, 0), sampled(202, 'S', 0.0, 1)],
+        }),
+    );
+    let app = app_with(DemoKind::Process, &s);
+    let shown = screen(&app, 120, 40);
+    let row = |core: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!("│  {core} ||||||||||")))
+            .unwrap_or_else(|| panic!("core {core} in\n{shown}"))
+            .to_string()
+    };
+    assert!(row("0").contains("100% A"), "{}", row("0"));
+    assert!(!row("1").contains("100% B"), "{}", row("1"));
+}
