@@ -38,6 +38,10 @@ pub struct Cli {
     /// the app saves the current run anywhere.
     #[arg(long, value_name = "FILE")]
     record: Option<std::path::PathBuf>,
+    /// The app's colours: dark (a dark terminal), light (a light one), high-contrast (a
+    /// projector: nothing dimmed, bold, the brightest colours). NO_COLOR still wins.
+    #[arg(long, value_enum, global = true, default_value = "dark")]
+    theme: crate::ui::ThemeKind,
 }
 
 #[derive(Debug, Subcommand)]
@@ -350,7 +354,7 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Demo) => demos::main_process(),
         Some(Command::Guard { pgid, dir }) => crate::engine::runner::guard_main(&pgid, &dir),
-        Some(Command::Watch(w)) => watch(w, cli.lang),
+        Some(Command::Watch(w)) => watch(w, cli.lang, cli.theme),
         Some(Command::List) => {
             list();
             0
@@ -381,7 +385,7 @@ pub fn main() -> i32 {
             (None, Some(rounds)) => crate::bench::probe_cost(rounds.max(1)),
             (None, None) => crate::bench::run(b.frames, b.samples),
         },
-        Some(Command::Replay(r)) => replay(r),
+        Some(Command::Replay(r)) => replay(r, cli.theme),
         Some(Command::Export(x)) => crate::ui::export::export(&crate::ui::export::Export {
             file: x.file,
             svg: x.svg.zip(x.at),
@@ -428,6 +432,7 @@ pub fn main() -> i32 {
                 watch: None,
                 max_procs: crate::engine::runner::MAX_PROCS as usize,
                 record: cli.record,
+                theme: cli.theme,
             })
         }
     }
@@ -482,7 +487,7 @@ fn record_path_ok(path: Option<&std::path::Path>) -> bool {
 }
 
 /// `proclab watch SCRIPT`: the app on a student's own program.
-fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
+fn watch(w: WatchArgs, lang: Option<crate::course::Lang>, theme: crate::ui::ThemeKind) -> i32 {
     if !record_path_ok(w.record.as_deref()) {
         return 2;
     }
@@ -514,6 +519,7 @@ fn watch(w: WatchArgs, lang: Option<crate::course::Lang>) -> i32 {
         watch: Some((w.script, w.args)),
         max_procs: w.max_procs as usize,
         record: w.record,
+        theme,
     })
 }
 
@@ -545,14 +551,14 @@ fn python_program(args: &RunArgs) -> Result<Option<crate::engine::python::Python
 }
 
 /// `proclab replay FILE`: the app on the recording, or its JSON lines.
-fn replay(r: ReplayArgs) -> i32 {
+fn replay(r: ReplayArgs, theme: crate::ui::ThemeKind) -> i32 {
     if r.json {
         return crate::app::replay::print_json(&r.file);
     }
     match crate::app::replay::open(&r.file, crate::course::embedded()) {
         Ok(mut opened) => {
             opened.app.lang = r.lang.unwrap_or_else(crate::course::Lang::from_env);
-            crate::ui::terminal::replay(opened.app)
+            crate::ui::terminal::replay(opened.app, theme)
         }
         Err(e) => {
             eprintln!("proclab: {e}");

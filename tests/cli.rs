@@ -315,3 +315,12 @@ fn completions_and_a_man_page_are_printed() {
         "{out}"
     );
 }
+
+#[test]
+fn a_bad_theme_lists_the_themes() {
+    let (code, _, err) = proclab(&["--theme", "neon"]);
+    assert_eq!(code, Some(2), "{err}");
+    for t in ["dark", "light", "high-contrast"] {
+        assert!(err.contains(t), "{t} in {err}");
+    }
+}

@@ -20,7 +20,15 @@ fn frame(t_ms: u64, pid: i32, event: Event) -> Frame {
 fn screen(app: &App) -> String {
     let area = Rect::new(0, 0, 120, 40);
     let mut buf = Buffer::empty(area);
-    ui::render(app, &Theme { color: false }, area, &mut buf);
+    ui::render(
+        app,
+        &Theme {
+            color: false,
+            ..Default::default()
+        },
+        area,
+        &mut buf,
+    );
     (0..area.height)
         .map(|y| {
             (0..area.width)

@@ -139,7 +139,15 @@ impl Script {
 fn screen(app: &App, w: u16, h: u16) -> String {
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
-    ui::render(app, &Theme { color: false }, area, &mut buf);
+    ui::render(
+        app,
+        &Theme {
+            color: false,
+            ..Default::default()
+        },
+        area,
+        &mut buf,
+    );
     (0..h)
         .map(|y| {
             // A wide character covers two cells; the second is a placeholder the terminal
@@ -530,7 +538,15 @@ fn the_pane_a_step_is_about_is_highlighted_and_every_step_pane_exists() {
     app.on_key(Key::Char('n'));
     let area = Rect::new(0, 0, 120, 36);
     let mut buf = Buffer::empty(area);
-    ui::render(&app, &Theme { color: false }, area, &mut buf);
+    ui::render(
+        &app,
+        &Theme {
+            color: false,
+            ..Default::default()
+        },
+        area,
+        &mut buf,
+    );
     let layout = ui::screen(&app, area).expect("fits");
     let bold = |r: Rect| {
         buf[(r.x, r.y)]

@@ -291,7 +291,10 @@ pub fn render_times(frames: usize) -> (f64, f64) {
             feed(&mut app, 0, Event::Sample(Sample { cores, procs }));
         }
     }
-    let theme = crate::ui::Theme { color: true };
+    let theme = crate::ui::Theme {
+        color: true,
+        ..Default::default()
+    };
     let area = Rect::new(0, 0, 160, 48);
     let mut times = Vec::with_capacity(frames);
     for _ in 0..frames {

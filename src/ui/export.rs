@@ -15,7 +15,15 @@ use crate::record::file::ReadError;
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
-    crate::ui::render(app, &crate::ui::Theme { color: true }, area, &mut buf);
+    crate::ui::render(
+        app,
+        &crate::ui::Theme {
+            color: true,
+            ..Default::default()
+        },
+        area,
+        &mut buf,
+    );
     buf
 }
 

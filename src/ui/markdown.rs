@@ -219,7 +219,10 @@ mod tests {
 
     #[test]
     fn headings_paragraphs_lists_and_inline_markup() {
-        let theme = Theme { color: false };
+        let theme = Theme {
+            color: false,
+            ..Default::default()
+        };
         let md = "# Title\n\nOne line\ncontinues here.\n\n- first `code`\n  wraps\n- **second**\n";
         let lines = render(&theme, md);
         assert_eq!(
@@ -239,7 +242,10 @@ mod tests {
 
     #[test]
     fn code_inside_bold_is_bold_code_without_backticks() {
-        let theme = Theme { color: false };
+        let theme = Theme {
+            color: false,
+            ..Default::default()
+        };
         let lines = render(&theme, "**call `q.get()` first** then");
         assert_eq!(text(&lines), vec!["call q.get() first then"]);
         let code = lines[0]
@@ -257,14 +263,20 @@ mod tests {
 
     #[test]
     fn chinese_lines_of_a_paragraph_join_without_a_space() {
-        let theme = Theme { color: false };
+        let theme = Theme {
+            color: false,
+            ..Default::default()
+        };
         let lines = render(&theme, "第一行\n第二行 and\nmore");
         assert_eq!(text(&lines), vec!["第一行第二行 and more"]);
     }
 
     #[test]
     fn numbered_and_nested_lists_and_code_blocks() {
-        let theme = Theme { color: false };
+        let theme = Theme {
+            color: false,
+            ..Default::default()
+        };
         let md = "1. one\n2. two\n   - inner\n\n```python\nx = 1\n```\n";
         assert_eq!(
             text(&render(&theme, md)),
@@ -274,7 +286,10 @@ mod tests {
 
     #[test]
     fn an_unclosed_marker_stays_literal() {
-        let theme = Theme { color: false };
+        let theme = Theme {
+            color: false,
+            ..Default::default()
+        };
         assert_eq!(text(&render(&theme, "2 * 3 = 6")), vec!["2 * 3 = 6"]);
     }
 }

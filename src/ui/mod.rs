@@ -23,7 +23,7 @@ use crate::engine::demos::DemoKind;
 pub use bars::KEYS;
 pub use layout::{CODE_MIN_WIDTH, LESSON_LIST_MIN_WIDTH, MIN_HEIGHT, MIN_WIDTH, Screen, screen};
 pub use panes::{time_at_column, timeline_window};
-pub use theme::Theme;
+pub use theme::{Theme, ThemeKind};
 
 /// Draw the whole screen.
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {

@@ -78,6 +78,8 @@ pub struct Start {
     pub max_procs: usize,
     /// `--record FILE`: write every run there (later runs to FILE-2, FILE-3...).
     pub record: Option<std::path::PathBuf>,
+    /// `--theme`: the background the colours are chosen for.
+    pub theme: crate::ui::ThemeKind,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -126,6 +128,7 @@ pub fn main(opening: Start) -> i32 {
         watch,
         max_procs,
         record,
+        theme,
     } = opening;
     let mut app = App::new(lessons);
     app.lang = lang;
@@ -153,16 +156,21 @@ pub fn main(opening: Start) -> i32 {
                 .unwrap_or(app.lessons.len() - 1)
         }
     }
-    run_app(app, progress_path, max_procs)
+    run_app(app, progress_path, max_procs, theme)
 }
 
 /// Open the terminal app on a recording (`proclab replay`): it starts no process.
-pub fn replay(app: App) -> i32 {
-    run_app(app, None, runner::MAX_PROCS as usize)
+pub fn replay(app: App, theme: crate::ui::ThemeKind) -> i32 {
+    run_app(app, None, runner::MAX_PROCS as usize, theme)
 }
 
 /// The terminal loop around a prepared app.
-fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: usize) -> i32 {
+fn run_app(
+    mut app: App,
+    progress_path: Option<std::path::PathBuf>,
+    max_procs: usize,
+    theme_kind: crate::ui::ThemeKind,
+) -> i32 {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "proclab: the app needs a terminal. Without one, run headless:\n  proclab run lock --no-lock --workers 4\n  proclab run --file my_program.py --json\n  proclab replay FILE --json\n  proclab list"
@@ -222,7 +230,7 @@ fn run_app(mut app: App, progress_path: Option<std::path::PathBuf>, max_procs: u
         });
     }
 
-    let theme = Theme::from_env();
+    let theme = Theme::from_env_with(theme_kind);
     let mut saved = app.done.clone();
     let mut current: Option<(u64, Run)> = None;
     // Files of runs replaced before they ended (`--record`): they still get their last
