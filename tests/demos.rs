@@ -1,4 +1,8 @@
 //! Each demo run through the real binary, checking what makes it real.
+//!
+//! One file, a section per demo in lesson order: a demo's tests are short and share the
+//! run helpers; the newer demos (shm, executor, sync, deadlock, chunksize) have files of
+//! their own.
 
 mod common;
 

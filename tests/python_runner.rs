@@ -1,6 +1,9 @@
 //! The Python runner: real Python programs under the probe, their events compared with
 //! what the programs print themselves and with what the kernel says. Skipped (with a
 //! message) only where no python3 is installed; CI installs it.
+//!
+//! One file for the runner's contract (start, stop, limits, output, cleanup); what the
+//! probe observes, its invisibility and its warnings have files of their own.
 
 mod common;
 

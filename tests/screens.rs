@@ -1,5 +1,8 @@
 //! Whole screens, drawn from fixed event scripts and compared with reviewed snapshots.
 //! The scripts use made-up PIDs and times, so nothing volatile reaches the snapshots.
+//!
+//! One file: every screen test shares the same script builder and renderer, and the
+//! snapshots it names live beside it in `snapshots/`.
 
 use proclab::app::{App, Key};
 use proclab::engine::demos::DemoKind;

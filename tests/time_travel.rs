@@ -1,6 +1,9 @@
 //! Every run is a recording: kept losslessly in a file, replayed without starting a
 //! process, exported for handouts, and a hand-made race re-run on new processes. The
 //! real binary, headless and in a pseudo-terminal.
+//!
+//! One file for one feature: its tests share a recording's helpers and read as the
+//! README's "Time travel" section does, one behaviour after another.
 
 mod common;
 
