@@ -470,3 +470,21 @@ impl Ctx {
         (status, ms(usage.ru_utime) + ms(usage.ru_stime))
     }
 }
+
+/// Whether child `pid` has ended, without reaping it, so a later [`Ctx::reap`] still
+/// reports how it ended.
+pub fn exited(pid: i32) -> bool {
+    // SAFETY: a zeroed siginfo_t is valid output space for waitid.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: asking about our own child; WNOWAIT leaves it reapable.
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // SAFETY: si_pid is set when waitid found a child that changed state, zero otherwise.
+    r == 0 && unsafe { info.si_pid() } == pid
+}

@@ -140,7 +140,7 @@ fn join_before_get(ctx: &Ctx) -> io::Result<()> {
     let started = std::time::Instant::now();
     let mut warned = false;
     while started.elapsed() < PATIENCE {
-        if exited(pid) {
+        if super::ctx::exited(pid) {
             break;
         }
         if !warned && started.elapsed() >= Duration::from_secs(1) {
@@ -158,7 +158,7 @@ fn join_before_get(ctx: &Ctx) -> io::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    if !exited(pid) {
+    if !super::ctx::exited(pid) {
         ctx.say(&format!(
             "main: join(timeout=3) returned after {:.1} s and the child is still alive: a deadlock, it would wait forever. Now q.get() first:",
             started.elapsed().as_secs_f64()
@@ -255,21 +255,4 @@ fn read_item(r: &OwnedFd) -> io::Result<usize> {
     let mut item = vec![0u8; u32::from_le_bytes(len) as usize];
     io::Read::read_exact(&mut f, &mut item)?;
     Ok(item.len())
-}
-
-/// Whether child `pid` has exited, without reaping it (the real join reaps it).
-fn exited(pid: i32) -> bool {
-    // SAFETY: a zeroed siginfo_t is valid output space for waitid.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: asking about our own child; WNOWAIT leaves it reapable.
-    let r = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        )
-    };
-    // SAFETY: si_pid is set when waitid found a child that changed state.
-    r == 0 && unsafe { info.si_pid() } == pid
 }

@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
             pending.remove(&index);
             continue;
         }
-        if let Some(&pid) = live.iter().find(|&&pid| exited(pid)) {
+        if let Some(&pid) = live.iter().find(|&&pid| super::ctx::exited(pid)) {
             dead = Some(pid);
             break;
         }
@@ -173,23 +173,6 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         "main: {k} futures: {values} returned a value, {raised} raised"
     ));
     Ok(())
-}
-
-/// Whether child `pid` has ended, without reaping it (so [`Ctx::reap`] reports it).
-fn exited(pid: i32) -> bool {
-    // SAFETY: a zeroed siginfo_t is valid output space for waitid.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: polling our own child; WNOWAIT leaves it reapable.
-    let r = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        )
-    };
-    // SAFETY: si_pid is set by waitid for a child that changed state, zero otherwise.
-    r == 0 && unsafe { info.si_pid() } != 0
 }
 
 fn work(cx: &Ctx, calls: &Queue<Call>, replies: &Queue<Reply>, bad: u32, kill: bool) -> i32 {
