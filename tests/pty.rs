@@ -20,7 +20,7 @@ fn the_lock_lesson_loses_updates_without_the_lock_and_is_exact_with_it() {
     t.keys("2");
     t.wait_for("you said: no");
     t.keys("r");
-    let s = t.wait_for("updates LOST");
+    let s = t.wait_for(" LOST (lock off)");
     t.wait_for("Your prediction was right");
     let actual = number_after(&s, "counter:");
     let expected = number_after(&s, &format!("counter: {actual} of"));
@@ -100,7 +100,7 @@ fn step_mode_lets_the_user_lose_an_update_by_hand() {
     assert!(s.contains("counter now: 1 "), "{s}");
     // Leave step mode: both finish the rest at full speed and the run reports the total.
     t.keys(" ");
-    t.wait_for("updates LOST");
+    t.wait_for(" LOST (lock off)");
     t.keys("q");
     t.wait_exit();
 }

@@ -38,10 +38,10 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         "unbounded".into()
     };
     ctx.say(&format!(
-        "main: q = Queue({bound}); {} producers x {} items, {} consumers (forked, like fork)",
-        p.producers(),
-        p.iterations(),
-        p.consumers()
+        "main: q = Queue({bound}); {} x {}, {} (forked, like fork)",
+        counted(p.producers() as u64, "producer"),
+        counted(p.iterations(), "item"),
+        counted(p.consumers() as u64, "consumer")
     ));
     let mut consumers = Vec::new();
     for c in 0..p.consumers() {
@@ -165,7 +165,10 @@ fn consume(cx: &Ctx, q: &Queue<Option<Item>>, got: &Value<i64>, index: u32) -> i
         got.set_unlocked(got.get_unlocked() + 1);
         mine += 1;
     }
-    cx.say(&format!("consumer {index}: got {mine} items"));
+    cx.say(&format!(
+        "consumer {index}: got {}",
+        counted(mine as u64, "item")
+    ));
     0
 }
 
@@ -248,4 +251,9 @@ pub fn seed_job(n: u64) -> i64 {
                 .wrapping_add(i.wrapping_mul(i).wrapping_mul(i)),
         )
     })
+}
+
+/// `1 item`, `2 items`: a count with its noun, singular or plural.
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

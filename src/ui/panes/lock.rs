@@ -217,7 +217,13 @@ pub(super) fn counter_lines<'a>(
                 format!("{name}: {actual} of {expected} expected")
             }));
             lines.push(match (lost > 0, zh) {
-                (true, false) => Line::styled(format!("{lost} updates LOST ({lock})"), theme.bad()),
+                (true, false) => Line::styled(
+                    format!(
+                        "{lost} update{} LOST ({lock})",
+                        if lost == 1 { "" } else { "s" }
+                    ),
+                    theme.bad(),
+                ),
                 (true, true) => {
                     Line::styled(format!("丢失了 {lost} 次更新（{lock}）"), theme.bad())
                 }
