@@ -79,34 +79,13 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
-/// Cut `text` into lines of at most `width` columns, between words where it can (a word
-/// longer than a line is cut).
+/// proclab's own words broken to `width` columns by the screen's line breaking rules
+/// (between words, and between Chinese characters: a warning in Chinese has no spaces).
 fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthStr;
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in text.split(' ') {
-        let need = if cur.is_empty() {
-            word.width()
-        } else {
-            cur.width() + 1 + word.width()
-        };
-        if need <= width {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-            continue;
-        }
-        if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        let mut pieces = wrap(word, width);
-        cur = pieces.pop().unwrap_or_default();
-        out.extend(pieces);
-    }
-    out.push(cur);
-    out
+    crate::ui::wrap::wrap(&[Line::raw(text)], width)
+        .into_iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect()
 }
 
 /// Cut `text` into pieces of at most `width` terminal columns (wide characters count 2).
