@@ -4,7 +4,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
 use crate::engine::protocol::Outcome;
@@ -118,8 +117,5 @@ pub fn chunks(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, app.t("chunks", "分块")))
-        .render(area, buf);
+    super::wrapped(&lines, 0, block(theme, app.t("chunks", "分块")), area, buf);
 }
