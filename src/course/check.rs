@@ -321,7 +321,7 @@ pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
             }],
         );
     }
-    let mut problems: Vec<Problem> = misnamed_dirs(root)
+    let mut problems: Vec<Problem> = misnamed_dirs(root, &dirs)
         .into_iter()
         .map(|dir| Problem {
             file: dir,
@@ -338,11 +338,10 @@ pub fn check_dir(root: &Path) -> (usize, Vec<Problem>) {
 
 /// Folders that hold a lesson.toml under a name that is not `NN-slug` (`5-lock`,
 /// `05 lock`): meant as lessons, but they would be skipped without a word.
-fn misnamed_dirs(root: &Path) -> Vec<PathBuf> {
+fn misnamed_dirs(root: &Path, named: &[PathBuf]) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(root) else {
         return Vec::new();
     };
-    let named: Vec<PathBuf> = lesson_dirs(root).unwrap_or_default();
     let mut out: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
