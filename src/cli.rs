@@ -248,6 +248,10 @@ struct RunArgs {
     /// Process: make worker number K panic.
     #[arg(long, value_name = "K", value_parser = whole_u32, allow_hyphen_values = true)]
     panic: Option<u32>,
+    /// Lock, manager, queue, shared: CPU work per operation, in microseconds of the
+    /// process's own CPU time (a real loop): slows a run down to watch with its cores busy.
+    #[arg(long, value_name = "US", value_parser = whole_u64, allow_hyphen_values = true)]
+    work_us: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +303,7 @@ impl RunArgs {
             ("--zombie-ms", self.zombie_ms.is_some()),
             ("--kill", self.kill.is_some()),
             ("--panic", self.panic.is_some()),
+            ("--work-us", self.work_us.is_some()),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))
@@ -324,6 +329,7 @@ impl RunArgs {
         p.zombie_ms = self.zombie_ms;
         p.kill = self.kill;
         p.panic = self.panic;
+        p.work_us = self.work_us;
         p.tempo_ms = self.tempo;
         p.step = self.step;
         p

@@ -250,3 +250,62 @@ fn watch_runs_a_students_program_and_shows_what_each_process_printed() {
     t.wait_exit();
     assert_group_gone(main as i32);
 }
+
+/// The cores pane's rows: `  0 |||||     48% AB` — the letters after the percentage are
+/// the processes the last sample found burning that core.
+fn busy_letters(screen: &str) -> String {
+    let mut out = String::new();
+    for line in screen.lines() {
+        // The cores pane is the box titled "cores"; its rows hold "|" bars and a "%".
+        for cell in line.split('│') {
+            let cell = cell.trim();
+            if let Some((bar, rest)) = cell.split_once('%')
+                && bar.contains('|')
+            {
+                out.extend(rest.chars().filter(|c| c.is_ascii_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_paced_lessons_are_still_running_a_second_after_r_with_a_busy_core() {
+    for lesson in ["process", "queue", "pool", "shared", "lock", "manager"] {
+        let mut t = Tui::start(&["--lesson", lesson], 120, 40);
+        t.wait_for("ready: press r");
+        // Past the reading step; answer the prediction where the run step has one.
+        t.keys("r");
+        let s = t.wait_until("the run step", |s| s.contains("Step 2/"));
+        if s.contains("Predict:") {
+            t.keys("1");
+            t.wait_for("you said");
+        }
+        t.keys("r");
+        let s = t.wait_until("running in the header", |s| {
+            s.lines().next().unwrap_or("").contains("running")
+        });
+        let main = number_after(&s, "main pid");
+        std::thread::sleep(Duration::from_secs(1));
+        t.pump(Duration::from_millis(50));
+        // A busy core shows within the next samples (every 250 ms), while it still runs.
+        let s = t.wait_until("a busy core while running", |s| {
+            !busy_letters(s).is_empty() || !s.lines().next().unwrap_or("").contains("running")
+        });
+        let header = s.lines().next().unwrap_or("").to_string();
+        assert!(
+            header.contains("running"),
+            "{lesson}: a second after r the run should still be on:\n{s}"
+        );
+        assert!(
+            !busy_letters(&s).is_empty(),
+            "{lesson}: the cores pane shows no busy process:\n{s}"
+        );
+        // f: full speed for the next run, said on the next-run line.
+        t.keys("f");
+        t.wait_for("full speed (f)");
+        t.keys("q");
+        assert!(t.wait_exit().success(), "{lesson}: q exits cleanly");
+        assert_group_gone(main as i32);
+    }
+}

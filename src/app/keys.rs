@@ -4,7 +4,7 @@ use crate::course::Lang;
 use crate::engine::demos::Opt;
 use crate::state::RunState;
 
-use super::settings::TEMPOS;
+use super::settings::{Settings, TEMPOS};
 use super::{App, Command, panes_for};
 
 /// A key, reduced to what the app cares about (so tests need no terminal).
@@ -318,6 +318,7 @@ impl App {
             Key::Char('-') => self.change_workers(-1),
             Key::Char('[') => self.change_tempo(-1),
             Key::Char(']') => self.change_tempo(1),
+            Key::Char('f') => self.toggle_pace(),
             Key::Char('m') => {
                 let n = self.demo().modes().len();
                 if n == 0 {
@@ -450,6 +451,35 @@ impl App {
             )
         });
         vec![]
+    }
+
+    /// `f`: full speed for the next run, or back to the lesson's watchable pace (its
+    /// tempo applies to the current run at once, as `[` `]` do).
+    fn toggle_pace(&mut self) -> Vec<Command> {
+        if !self.has_pace() {
+            self.message = Some(self.say(
+                "this lesson runs at full speed already",
+                "本课已经是全速运行",
+            ));
+            return vec![];
+        }
+        let lesson_tempo = Settings::of(self.current_lesson()).tempo;
+        let s = self.current_mut();
+        s.fast = !s.fast;
+        s.tempo = if s.fast { 0 } else { lesson_tempo };
+        let (fast, tempo) = (s.fast, s.tempo);
+        self.message = Some(if fast {
+            self.say(
+                "next run at full speed (f: the lesson's pace)",
+                "下次运行全速（f：恢复课程节奏）",
+            )
+        } else {
+            self.say(
+                "next run at the lesson's pace (f: full speed)",
+                "下次运行使用课程节奏（f：全速）",
+            )
+        });
+        vec![Command::SetTempo(tempo)]
     }
 
     fn change_tempo(&mut self, by: i32) -> Vec<Command> {

@@ -18,6 +18,8 @@ pub struct Settings {
     pub lock: bool,
     pub tempo: u32,
     pub mode: usize,
+    /// `f`: the lesson's watchable pace is off for the next run (full speed).
+    pub fast: bool,
 }
 
 impl Settings {
@@ -36,7 +38,20 @@ impl Settings {
             lock: p.lock(),
             tempo: p.tempo_ms,
             mode: d.modes().iter().position(|m| *m == p.mode()).unwrap_or(0),
+            fast: false,
         }
+    }
+}
+
+/// A lesson's parameters without its pace: no CPU work per operation, and the demo's own
+/// quick job sizes where the lesson made them bigger to watch (the tempo is the
+/// settings' own).
+fn full_speed(p: &mut Params) {
+    p.work_us = None;
+    match p.demo {
+        DemoKind::Process => p.iterations = None,
+        DemoKind::Pool => p.cost = None,
+        _ => {}
     }
 }
 
@@ -95,10 +110,26 @@ impl App {
                 p.iterations = Some(if d == DemoKind::Lock { 100 } else { 20 });
             }
         }
+        if s.fast {
+            full_speed(&mut p);
+        }
         p.mode = self.mode().map(str::to_string);
         p.tempo_ms = s.tempo;
         p.step = self.stepping;
         p
+    }
+
+    /// The lesson sets a watchable pace (a tempo, CPU work per operation, a bigger job)
+    /// that `f` can turn off.
+    pub fn has_pace(&self) -> bool {
+        let l = self.current_lesson();
+        let Ok(p) = crate::course::format::params_from(l.demo, &l.def.params) else {
+            return false;
+        };
+        let mut fast = p.clone();
+        full_speed(&mut fast);
+        fast.tempo_ms = 0;
+        fast != p
     }
 
     /// True when `r` runs a Python program (a watched one, or the lesson's own).

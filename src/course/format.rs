@@ -417,6 +417,7 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
             "maxtasks" => p.maxtasks = Some(u32_()?),
             "tempo" => p.tempo_ms = u32_()?,
             "zombie_ms" => p.zombie_ms = Some(u64_()?),
+            "work_us" => p.work_us = Some(u64_()?),
             "kill" => p.kill = Some(u32_()?),
             "panic" => p.panic = Some(u32_()?),
             "lock" => {
@@ -436,7 +437,7 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
                 return Err((
                     other.to_string(),
                     format!(
-                        "unknown parameter '{other}'; known: workers, iterations, tasks, lock, mode, producers, consumers, maxsize, cost, maxtasks, zombie_ms, kill, panic, tempo"
+                        "unknown parameter '{other}'; known: workers, iterations, tasks, lock, mode, producers, consumers, maxsize, cost, maxtasks, zombie_ms, kill, panic, work_us, tempo"
                     ),
                 ));
             }

@@ -192,6 +192,7 @@ pub fn params_from_resolved(demo: &str, pairs: &[(String, String)]) -> Result<Pa
             "cost" => p.cost = Some(num()?),
             "maxtasks" => p.maxtasks = Some(small()?),
             "zombie_ms" => p.zombie_ms = Some(num()?),
+            "work_us" => p.work_us = Some(num()?),
             "tempo_ms" => p.tempo_ms = small()?,
             "kill" => p.kill = maybe()?,
             "panic" => p.panic = maybe()?,
@@ -234,6 +235,9 @@ pub fn params_from_resolved(demo: &str, pairs: &[(String, String)]) -> Result<Pa
     }
     if p.zombie_ms() == d.zombie_ms() {
         p.zombie_ms = None;
+    }
+    if p.work_us() == d.work_us() {
+        p.work_us = None;
     }
     p.validate()
         .map_err(|e| format!("the recording's parameters do not make a run: {e}"))?;

@@ -78,6 +78,7 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("l", "lock", "锁"),
             ("+-", "workers", "进程数"),
             ("[]", "tempo", "节奏"),
+            ("f", "full speed", "全速"),
             ("m", "mode", "模式"),
             ("space", "step", "单步"),
             ("e", "expand", "放大"),
@@ -85,29 +86,54 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("q", "quit", "退出"),
         ]
     };
-    // Narrow terminals get one space between hints, and `?` and `q` first, so they are
-    // always on screen.
-    let narrow = area.width < LESSON_LIST_MIN_WIDTH;
     // Keys that do nothing in this lesson (no lock to switch, a fixed number of
-    // processes, one mode) are not offered.
+    // processes, one mode, no pace) are not offered.
     let useful = |k: &str| match k {
         "l" => app.demo().options().contains(&Opt::Lock),
         "+-" => app.demo().options().contains(&Opt::Workers),
         "m" => !app.demo().modes().is_empty(),
+        "f" => app.has_pace(),
         _ => true,
     };
     let mut order: Vec<&(&str, &str, &str)> = hints.iter().filter(|(k, ..)| useful(k)).collect();
+    let width = |order: &[&(&str, &str, &str)], gap: usize| -> usize {
+        order
+            .iter()
+            .map(|(k, en, zh)| {
+                unicode_width::UnicodeWidthStr::width(*k)
+                    + 1
+                    + unicode_width::UnicodeWidthStr::width(app.t(en, zh))
+                    + gap
+            })
+            .sum()
+    };
+    let room = area.width as usize;
+    // Two spaces between hints where they fit, else one; `?` and `q` go first then, and
+    // hints drop from the end until the line fits: never a cut word, and help and quit
+    // always on screen (help lists every key).
+    let narrow = area.width < LESSON_LIST_MIN_WIDTH || width(&order, 2) > room;
+    let gap = if narrow { 1 } else { 2 };
     if narrow {
         order.sort_by_key(|(k, ..)| !matches!(*k, "?" | "q"));
+        // The keys a lesson step asks for stay longest; what help also lists goes first.
+        let keep = |k: &str| match k {
+            "?" | "q" => 0,
+            "r" | "e" | "space" | "Enter" | "Tab" | "l" => 1,
+            "<- ->" | "<-" | "s" => 2,
+            _ => 3,
+        };
+        while order.len() > 2 && width(&order, gap) > room {
+            // The last of the least needed: `max_by_key` keeps the last of equals.
+            let drop = (0..order.len())
+                .max_by_key(|&i| keep(order[i].0))
+                .unwrap_or(order.len() - 1);
+            order.remove(drop);
+        }
     }
     for (k, en, zh) in order {
         let what = app.t(en, zh);
         spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(if narrow {
-            format!(" {what} ")
-        } else {
-            format!(" {what}  ")
-        }));
+        spans.push(Span::raw(format!(" {what}{}", " ".repeat(gap))));
     }
     Line::from(spans).render(area, buf);
 }
@@ -145,6 +171,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "[ / ]",
         "less / more delay per operation, live",
         "每次操作的延时减少 / 增加，即时生效",
+    ),
+    (
+        "f",
+        "full speed for the next run / back to the lesson's watchable pace",
+        "下次运行全速 / 恢复本课便于观看的节奏",
     ),
     ("m", "next mode for the next run", "下次运行换下一个模式"),
     (

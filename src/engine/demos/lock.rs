@@ -7,7 +7,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::engine::demos::ctx::Throttle;
-use crate::engine::demos::{Ctx, pause_ms};
+use crate::engine::demos::{Ctx, cpu_work_us, pause_ms};
 use crate::engine::ipc::{Barrier, Elem, Lock, Value};
 use crate::engine::protocol::{Event, Op, Role};
 
@@ -75,6 +75,7 @@ pub(crate) fn release(cx: &Ctx, lock: &Lock, report: bool) {
 }
 
 fn increment(cx: &Ctx, counter: &Value<i32>, lock: &Lock, use_lock: bool, n: u64) -> i32 {
+    let work_us = cx.params.work_us();
     let t_lock = Throttle::new(20);
     let t_value = Throttle::new(20);
     for _ in 0..n {
@@ -94,6 +95,10 @@ fn increment(cx: &Ctx, counter: &Value<i32>, lock: &Lock, use_lock: bool, n: u64
                 value: v.scalar(),
             });
         }
+        // The pace's work sits between the read and the write, as CPython's bytecode
+        // does between `counter.value` and `counter.value = `: the longer this window,
+        // the more often another worker's write falls into it.
+        std::hint::black_box(cpu_work_us(work_us));
         cx.gate(Op::Write, || {
             format!("write counter = {} (read {v})", v + 1)
         });

@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::demos::Ctx;
 use crate::engine::demos::ctx::Throttle;
 use crate::engine::demos::lock::{acquire, release};
 use crate::engine::demos::wire::{recv, send};
+use crate::engine::demos::{Ctx, cpu_work_us};
 use crate::engine::ipc::{Elem, Lock, Value};
 use crate::engine::protocol::{Event, Op, Outcome, Role};
 
@@ -224,6 +224,8 @@ fn work(
                 value: v.scalar(),
             });
         }
+        // The pace's work sits between the get and the set, where the race is.
+        std::hint::black_box(cpu_work_us(cx.params.work_us()));
         cx.gate(Op::Write, || format!("d['count'] = {}  # read {v}", v + c));
         call(conn, &Request::Set("count".into(), v + c))?;
         if report || t_value.due() {

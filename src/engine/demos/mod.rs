@@ -82,6 +82,7 @@ pub enum Opt {
     ZombieMs,
     Kill,
     Panic,
+    WorkUs,
 }
 
 impl Opt {
@@ -101,6 +102,7 @@ impl Opt {
             Opt::ZombieMs => "--zombie-ms",
             Opt::Kill => "--kill",
             Opt::Panic => "--panic",
+            Opt::WorkUs => "--work-us",
         }
     }
 }
@@ -254,13 +256,15 @@ impl DemoKind {
         use Opt::*;
         match self {
             DemoKind::Process => &[Workers, Iterations, ZombieMs, Kill, Panic],
-            DemoKind::Queue => &[Workers, Iterations, Mode, Producers, Consumers, Maxsize],
+            DemoKind::Queue => &[
+                Workers, Iterations, Mode, Producers, Consumers, Maxsize, WorkUs,
+            ],
             DemoKind::Pool => &[Workers, Tasks, Mode, Cost, Maxtasks],
-            DemoKind::Shared => &[Workers, Iterations],
-            DemoKind::Lock => &[Workers, Iterations, Lock, Mode],
+            DemoKind::Shared => &[Workers, Iterations, WorkUs],
+            DemoKind::Lock => &[Workers, Iterations, Lock, Mode, WorkUs],
             DemoKind::Gil => &[Workers, Iterations, Mode],
             DemoKind::Pipe => &[Iterations, Mode],
-            DemoKind::Manager => &[Workers, Iterations, Lock],
+            DemoKind::Manager => &[Workers, Iterations, Lock, WorkUs],
             DemoKind::Start => &[Workers, Mode],
             DemoKind::Lifecycle => &[Workers, Mode, ZombieMs],
             DemoKind::Shm => &[Iterations, Mode],
@@ -402,6 +406,31 @@ pub fn cpu_job(iterations: u64) -> u64 {
     for i in 0..iterations {
         let i = std::hint::black_box(i);
         r = r.wrapping_add(i.wrapping_add(i.wrapping_mul(i)));
+    }
+    r
+}
+
+/// Compute for `us` microseconds of this thread's own CPU time: real work, so a paced run
+/// shows its processes busy on the cores (a sleep would show them idle). CPU time, not
+/// the wall clock, so a process that waits for a core still does all its work.
+pub fn cpu_work_us(us: u64) -> u64 {
+    if us == 0 {
+        return 0;
+    }
+    let cpu_ns = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid clock id and a valid out-pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    };
+    let end = cpu_ns() + us * 1000;
+    let mut r = 0u64;
+    // Reading the clock is a system call: check it every few thousand loop steps.
+    while cpu_ns() < end {
+        r = r.wrapping_add(cpu_job(2000));
     }
     r
 }

@@ -22,6 +22,11 @@ pub struct Params {
     pub zombie_ms: Option<u64>,
     pub kill: Option<u32>,
     pub panic: Option<u32>,
+    /// CPU work per operation, microseconds of the process's own CPU time (a real loop):
+    /// a lesson's watchable pace that keeps the cores busy, unlike the tempo's sleep.
+    /// Absent from older runs' parameters, hence the default.
+    #[serde(default)]
+    pub work_us: Option<u64>,
     /// Delay per operation at start, milliseconds.
     pub tempo_ms: u32,
     /// Start in step mode.
@@ -49,6 +54,7 @@ impl Params {
             zombie_ms: None,
             kill: None,
             panic: None,
+            work_us: None,
             tempo_ms: 0,
             step: false,
         }
@@ -113,6 +119,10 @@ impl Params {
     pub fn maxtasks(&self) -> u32 {
         self.maxtasks.unwrap_or(2)
     }
+    /// CPU work per operation, µs (0 = none: full speed).
+    pub fn work_us(&self) -> u64 {
+        self.work_us.unwrap_or(0)
+    }
     /// Process: how long finished children stay unjoined (zombies), ms.
     pub fn zombie_ms(&self) -> u64 {
         let default = if self.demo == DemoKind::Lifecycle {
@@ -127,7 +137,7 @@ impl Params {
     /// was wrong and what is valid.
     pub fn validate(&self) -> Result<(), String> {
         let d = self.demo;
-        let given: [(Opt, bool); 13] = [
+        let given: [(Opt, bool); 14] = [
             (Opt::Workers, self.workers.is_some()),
             (Opt::Iterations, self.iterations.is_some()),
             (Opt::Tasks, self.tasks.is_some()),
@@ -141,6 +151,7 @@ impl Params {
             (Opt::ZombieMs, self.zombie_ms.is_some()),
             (Opt::Kill, self.kill.is_some()),
             (Opt::Panic, self.panic.is_some()),
+            (Opt::WorkUs, self.work_us.is_some()),
         ];
         for (opt, is_given) in given {
             if is_given && !d.options().contains(&opt) {
@@ -260,6 +271,12 @@ impl Params {
                 self.maxsize()
             ));
         }
+        if self.work_us() > 1_000_000 {
+            return Err(format!(
+                "--work-us must be at most 1000000 (one second of CPU per operation), got {}",
+                self.work_us()
+            ));
+        }
         if self.tempo_ms > 10_000 {
             return Err(format!(
                 "--tempo must be at most 10000 ms, got {}",
@@ -301,6 +318,7 @@ impl Params {
                 Opt::ZombieMs => put("zombie_ms", self.zombie_ms().to_string()),
                 Opt::Kill => put("kill", self.kill.map_or("none".into(), |k| k.to_string())),
                 Opt::Panic => put("panic", self.panic.map_or("none".into(), |k| k.to_string())),
+                Opt::WorkUs => put("work_us", self.work_us().to_string()),
             }
         }
         put("tempo_ms", self.tempo_ms.to_string());

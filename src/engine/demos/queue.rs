@@ -6,7 +6,7 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::demos::Ctx;
+use crate::engine::demos::{Ctx, cpu_work_us};
 use crate::engine::ipc::{Queue, Value};
 use crate::engine::protocol::{Event, Op, Outcome, Role};
 
@@ -91,6 +91,8 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
 
 fn produce(cx: &Ctx, q: &Queue<Option<Item>>, index: u32) -> i32 {
     let me = std::process::id() as i32;
+    // The pace: each item takes real CPU work to make, and to use.
+    let work = cx.params.work_us();
     for seq in 0..cx.params.iterations() as u32 {
         let item = Item {
             producer: me,
@@ -98,6 +100,10 @@ fn produce(cx: &Ctx, q: &Queue<Option<Item>>, index: u32) -> i32 {
             seq,
             value: (index as i64) * 1000 + seq as i64,
         };
+        if work > 0 {
+            cx.gate(Op::Compute, || format!("compute {}", item.preview()));
+            std::hint::black_box(cpu_work_us(work));
+        }
         cx.gate(Op::Put, || format!("q.put({})", item.preview()));
         let r = q.put(
             &Some(item.clone()),
@@ -161,9 +167,16 @@ fn consume(cx: &Ctx, q: &Queue<Option<Item>>, got: &Value<i64>, index: u32) -> i
             producer: item.producer,
             size,
         });
-        let _g = got.get_lock().guard();
-        got.set_unlocked(got.get_unlocked() + 1);
+        {
+            let _g = got.get_lock().guard();
+            got.set_unlocked(got.get_unlocked() + 1);
+        }
         mine += 1;
+        let work = cx.params.work_us();
+        if work > 0 {
+            cx.gate(Op::Compute, || format!("use {}", item.preview()));
+            std::hint::black_box(cpu_work_us(work));
+        }
     }
     cx.say(&format!(
         "consumer {index}: got {}",

@@ -4,8 +4,8 @@
 
 use std::io;
 
-use crate::engine::demos::Ctx;
 use crate::engine::demos::ctx::Throttle;
+use crate::engine::demos::{Ctx, cpu_work_us};
 use crate::engine::ipc::{Array, Elem, Value};
 use crate::engine::protocol::{Event, Op, Outcome, Role};
 
@@ -24,7 +24,13 @@ pub fn run(ctx: &Ctx) -> io::Result<()> {
         kids.push(ctx.fork(Role::Worker, &format!("worker {i}"), |cx| {
             let t_counter = Throttle::new(20);
             let t_cell = Throttle::new(20);
+            let work = cx.params.work_us();
             for k in 1..=n {
+                // The pace: each step is real CPU work before its writes.
+                if work > 0 {
+                    cx.gate(Op::Compute, || format!("compute step {k} of {n}"));
+                    std::hint::black_box(cpu_work_us(work));
+                }
                 cx.gate(Op::Acquire, || "with counter.get_lock()".into());
                 let v = {
                     let _g = counter.get_lock().guard();

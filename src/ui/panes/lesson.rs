@@ -137,6 +137,15 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         app.t("tempo", "节奏"),
         s.tempo
     )));
+    // Where the lesson paces its run to be watched, say which pace the next run takes.
+    if app.has_pace() {
+        settings.push(Span::raw(sep));
+        settings.push(if s.fast {
+            Span::styled(app.t("full speed (f)", "全速（f）"), theme.key())
+        } else {
+            Span::raw(app.t("lesson's pace (f: full speed)", "课程节奏（f：全速）"))
+        });
+    }
     // Slowed down or stepped by hand, the counting demos run fewer iterations: say so.
     if matches!(d, DemoKind::Lock | DemoKind::Manager) && (app.stepping || s.tempo > 0) {
         let n = app.params().iterations();
