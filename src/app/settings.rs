@@ -220,6 +220,34 @@ mod tests {
     use crate::engine::demos::DemoKind;
 
     #[test]
+    fn f_drops_the_lessons_pace_and_brings_it_back() {
+        let mut app = App::default();
+        app.select(DemoKind::Queue);
+        let paced = app.params();
+        assert!(paced.work_us() > 0 && paced.tempo_ms > 0, "{paced:?}");
+        assert_eq!(app.on_key(Key::Char('f')), vec![Command::SetTempo(0)]);
+        let fast = app.params();
+        assert_eq!((fast.work_us(), fast.tempo_ms), (0, 0));
+        assert_eq!(fast.iterations(), paced.iterations(), "only the pace changes");
+        assert_eq!(
+            app.on_key(Key::Char('f')),
+            vec![Command::SetTempo(paced.tempo_ms)]
+        );
+        assert_eq!(app.params(), paced);
+        // The Process lesson's pace is its job size: full speed is the demo's own.
+        app.select(DemoKind::Process);
+        let job = app.params().iterations();
+        app.on_key(Key::Char('f'));
+        assert!(app.params().iterations() < job);
+        // A lesson without a pace says so and changes nothing.
+        app.select(DemoKind::Gil);
+        let before = app.params();
+        assert!(app.on_key(Key::Char('f')).is_empty());
+        assert!(app.message.as_deref().unwrap_or("").contains("full speed already"));
+        assert_eq!(app.params(), before);
+    }
+
+    #[test]
     fn r_runs_the_selected_lesson_with_its_settings() {
         let mut app = App::default();
         app.select(DemoKind::Lock);
