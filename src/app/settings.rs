@@ -228,7 +228,11 @@ mod tests {
         assert_eq!(app.on_key(Key::Char('f')), vec![Command::SetTempo(0)]);
         let fast = app.params();
         assert_eq!((fast.work_us(), fast.tempo_ms), (0, 0));
-        assert_eq!(fast.iterations(), paced.iterations(), "only the pace changes");
+        assert_eq!(
+            fast.iterations(),
+            paced.iterations(),
+            "only the pace changes"
+        );
         assert_eq!(
             app.on_key(Key::Char('f')),
             vec![Command::SetTempo(paced.tempo_ms)]
@@ -243,7 +247,12 @@ mod tests {
         app.select(DemoKind::Gil);
         let before = app.params();
         assert!(app.on_key(Key::Char('f')).is_empty());
-        assert!(app.message.as_deref().unwrap_or("").contains("full speed already"));
+        assert!(
+            app.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("full speed already")
+        );
         assert_eq!(app.params(), before);
     }
 

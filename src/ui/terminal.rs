@@ -42,6 +42,9 @@ enum AppEvent {
 
 /// Frames forwarded to the app in one batch at most.
 const BATCH: usize = 1024;
+/// How long a quiet run's first frame waits for the next ones before they go to the app
+/// together: fewer wake-ups, well under a frame of the screen's delay.
+const COALESCE: Duration = Duration::from_millis(60);
 /// Batches (and keys) waiting for the app at most.
 const PENDING: usize = 16;
 /// Longest the app spends taking in frames before it looks at keys and the screen again.
@@ -53,9 +56,9 @@ const PLAY_MS: u64 = 100;
 const QUIT_WAIT: Duration = Duration::from_secs(3);
 
 /// Fewest milliseconds between two redraws caused by run events: bursts become one
-/// frame. Five frames a second (htop's cadence at `-d 2`) keeps the watcher cheaper than
-/// what it watches; a key press redraws at once.
-const FRAME_MS: u64 = 200;
+/// frame. Four frames a second, the observer's sampling rate, keeps the watcher cheaper
+/// than what it watches; a key press redraws at once.
+const FRAME_MS: u64 = 250;
 /// Shortest gap between redraws after a key, so typing stays responsive.
 const KEY_FRAME_MS: u64 = 16;
 /// Redraw at least this often while a run is going (clock, fading highlights).
@@ -471,9 +474,16 @@ fn start(
     let (ftx, frx) = runner::channel();
     let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;
     let tx = tx.clone();
-    // Frames travel to the app in batches: one wake-up per batch, not per frame.
+    // Frames travel to the app in batches: one wake-up per batch, not per frame. A quiet
+    // run's frames wait a moment for company (the screen shows them at most five times a
+    // second anyway); a busy run's batches fill at once and go without waiting, so the
+    // runner's queue never backs up into the demo's pipes.
     std::thread::spawn(move || {
+        let mut quiet = true;
         while let Ok(first) = frx.recv() {
+            if quiet {
+                std::thread::sleep(COALESCE);
+            }
             let mut batch = Vec::with_capacity(64);
             batch.push(first);
             while batch.len() < BATCH {
@@ -482,6 +492,7 @@ fn start(
                     Err(_) => break,
                 }
             }
+            quiet = batch.len() < BATCH;
             if tx.send(AppEvent::Frames(id, batch)).is_err() {
                 break;
             }
