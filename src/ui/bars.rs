@@ -45,6 +45,7 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("P", "play", "播放"),
             ("{}", "speed", "速度"),
             ("e", "expand", "放大"),
+            ("F", "present", "演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
@@ -69,6 +70,19 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
+    } else if app.present {
+        // For the front of a room: the keys a lecture needs, and the way back.
+        &[
+            ("r", "run", "运行"),
+            ("s", "stop", "停止"),
+            ("l", "lock", "锁"),
+            ("n b", "next/back", "下一步/上一步"),
+            ("space", "step", "单步"),
+            ("e", "pane", "窗格"),
+            ("F", "leave presenter", "退出演示"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
+        ]
     } else {
         &[
             ("r", "run", "运行"),
@@ -81,13 +95,12 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("m", "mode", "模式"),
             ("space", "step", "单步"),
             ("e", "expand", "放大"),
+            ("v", "panes", "窗格"),
+            ("F", "present", "演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
     };
-    // Narrow terminals get one space between hints, and `?` and `q` first, so they are
-    // always on screen.
-    let narrow = area.width < LESSON_LIST_MIN_WIDTH;
     // Keys that do nothing in this lesson (no lock to switch, a fixed number of
     // processes, one mode) are not offered.
     let useful = |k: &str| match k {
@@ -97,17 +110,43 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
         _ => true,
     };
     let mut order: Vec<&(&str, &str, &str)> = hints.iter().filter(|(k, ..)| useful(k)).collect();
+    let width = |order: &[&(&str, &str, &str)], gap: usize| -> usize {
+        order
+            .iter()
+            .map(|(k, en, zh)| {
+                unicode_width::UnicodeWidthStr::width(*k)
+                    + unicode_width::UnicodeWidthStr::width(app.t(en, zh))
+                    + 1
+                    + gap
+            })
+            .sum::<usize>()
+            // No gap is needed after the last hint.
+            .saturating_sub(gap)
+    };
+    // Narrow terminals, or a line too long for two spaces, get one space between hints,
+    // and `?` and `q` first, so they are always on screen.
+    let narrow = area.width < LESSON_LIST_MIN_WIDTH || width(&order, 2) > area.width as usize;
     if narrow {
         order.sort_by_key(|(k, ..)| !matches!(*k, "?" | "q"));
     }
+    // A hint that does not fit whole is left out, never cut (`?` lists every key).
+    let mut used = 0;
     for (k, en, zh) in order {
         let what = app.t(en, zh);
-        spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(if narrow {
+        let text = if narrow {
             format!(" {what} ")
         } else {
             format!(" {what}  ")
-        }));
+        };
+        let key_w = unicode_width::UnicodeWidthStr::width(*k);
+        if used + key_w + unicode_width::UnicodeWidthStr::width(text.trim_end())
+            > area.width as usize
+        {
+            break;
+        }
+        used += key_w + unicode_width::UnicodeWidthStr::width(text.as_str());
+        spans.push(Span::styled(*k, theme.key()));
+        spans.push(Span::raw(text));
     }
     Line::from(spans).render(area, buf);
 }
@@ -201,6 +240,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "a",
         "re-run this step-mode run's schedule on new processes",
         "用新进程重放这次单步运行的调度",
+    ),
+    (
+        "v",
+        "choose the panes shown: 1-7 hide/show, Esc closes",
+        "选择显示的窗格：1-7 隐藏/显示，Esc 关闭",
+    ),
+    (
+        "F",
+        "presenter mode: the step's pane large, the key figure big",
+        "演示模式：本步的窗格放大，关键数字用大字显示",
     ),
     ("PgUp / PgDn", "scroll the lesson text", "滚动课文"),
     (
