@@ -14,6 +14,10 @@ use proclab::ui::{self, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+#[path = "common/big.rs"]
+mod big;
+use big::shows_big;
+
 struct Script {
     t: u64,
     frames: Vec<Frame>,
@@ -950,37 +954,6 @@ fn the_cores_pane_marks_busy_processes_only() {
     };
     assert!(row("0").contains("100% A"), "{}", row("0"));
     assert!(!row("1").contains("100% B"), "{}", row("1"));
-}
-
-/// `text` drawn by the big-digit font the way presenter mode draws it (half-height
-/// pixels), row by row, without the blank columns around it.
-fn big_rows(text: &str) -> Vec<String> {
-    use ratatui::widgets::Widget;
-    let area = Rect::new(0, 0, text.chars().count() as u16 * 8, 4);
-    let mut buf = Buffer::empty(area);
-    tui_big_text::BigText::builder()
-        .pixel_size(tui_big_text::PixelSize::HalfHeight)
-        .lines(vec![text.into()])
-        .build()
-        .render(area, &mut buf);
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
-        .collect()
-}
-
-/// True when the screen shows `text` in big digits: its rows one under the other.
-fn shows_big(screen: &str, text: &str) -> bool {
-    let big = big_rows(text);
-    let lines: Vec<&str> = screen.lines().collect();
-    let from = |line: &str, col: usize| line.chars().skip(col).collect::<String>();
-    lines.windows(big.len()).any(|w| {
-        let width = w[0].chars().count();
-        (0..width).any(|col| {
-            w.iter()
-                .zip(&big)
-                .all(|(line, row)| from(line, col).starts_with(row.trim_end()))
-        })
-    })
 }
 
 #[test]

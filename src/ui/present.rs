@@ -9,7 +9,17 @@ use ratatui::widgets::Widget;
 
 use crate::app::{App, Pane};
 use crate::ui::panes::{FIGURE_HEIGHT, clip_cols};
-use crate::ui::{Screen, Theme};
+use crate::ui::{Screen, Theme, ThemeKind};
+
+/// The theme the screen is painted with: presenter mode is for a projector, so high
+/// contrast, unless `--theme` asked for one.
+pub fn theme_kind(given: Option<ThemeKind>, present: bool) -> ThemeKind {
+    match (given, present) {
+        (Some(kind), _) => kind,
+        (None, true) => ThemeKind::HighContrast,
+        (None, false) => ThemeKind::default(),
+    }
+}
 
 /// Where everything goes in presenter mode (the caller checked the minimum size).
 pub fn layout(app: &App, area: Rect) -> Screen {
@@ -142,7 +152,15 @@ pub fn step_lines(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 #[cfg(test)]
 mod tests {
-    use super::first_sentence;
+    use super::{ThemeKind, first_sentence, theme_kind};
+
+    #[test]
+    fn presenter_mode_is_high_contrast_unless_a_theme_was_asked_for() {
+        assert_eq!(theme_kind(None, true), ThemeKind::HighContrast);
+        assert_eq!(theme_kind(Some(ThemeKind::Light), true), ThemeKind::Light);
+        assert_eq!(theme_kind(Some(ThemeKind::Dark), true), ThemeKind::Dark);
+        assert_eq!(theme_kind(None, false), ThemeKind::Dark);
+    }
 
     #[test]
     fn a_step_is_cut_after_its_first_sentence_in_either_language() {

@@ -235,9 +235,8 @@ fn run_app(
         });
     }
 
-    let theme = Theme::from_env_with(theme_kind.unwrap_or_default());
-    // Presenter mode is for a projector: high contrast, unless a theme was asked for.
-    let projector = Theme::from_env_with(theme_kind.unwrap_or(crate::ui::ThemeKind::HighContrast));
+    let theme = Theme::from_env_with(ui::present::theme_kind(theme_kind, false));
+    let projector = Theme::from_env_with(ui::present::theme_kind(theme_kind, true));
     let mut saved = app.done.clone();
     let mut current: Option<(u64, Run)> = None;
     // Files of runs replaced before they ended (`--record`): they still get their last
