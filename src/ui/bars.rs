@@ -74,12 +74,12 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
         // For the front of a room: the keys a lecture needs, and the way back.
         &[
             ("r", "run", "运行"),
+            ("F", "leave presenter", "退出演示"),
             ("s", "stop", "停止"),
             ("l", "lock", "锁"),
             ("n b", "next/back", "下一步/上一步"),
             ("space", "step", "单步"),
             ("e", "pane", "窗格"),
-            ("F", "leave presenter", "退出演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]

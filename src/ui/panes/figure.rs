@@ -336,7 +336,10 @@ pub fn figure(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if figs.is_empty() || area.height == 0 {
         return;
     }
-    let cells = Layout::horizontal(vec![Constraint::Fill(1); figs.len()]).split(area);
+    // Two columns between figures, so two numbers never read as one.
+    let cells = Layout::horizontal(vec![Constraint::Fill(1); figs.len()])
+        .spacing(2)
+        .split(area);
     for (f, cell) in figs.iter().zip(cells.iter()) {
         let style = match f.tone {
             Tone::Plain => theme.title(),
