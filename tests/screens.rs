@@ -1029,6 +1029,13 @@ fn the_pane_chooser_lists_the_panes_and_hidden_ones_give_their_room_away() {
         rect(&after, Pane::Demo).unwrap(),
     );
     assert!(tree1.width > tree0.width && demo1.width > demo0.width);
+    // Every size still draws with panes hidden, in both modes.
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        screen(&app, w, h);
+        app.present = !app.present;
+        screen(&app, w, h);
+        app.present = !app.present;
+    }
     // A new run of the lesson keeps them hidden.
     for f in &s.frames {
         app.on_frame(f);

@@ -255,8 +255,17 @@ pub fn figures(app: &App) -> Vec<Figure> {
         ],
         Kind::Holders => {
             if run.wait_cycle().is_some() || run.deadlock_seen.is_some() {
+                // Once a timed acquire broke the cycle, the run still had one: said so.
+                let label = if run.wait_cycle().is_some() {
+                    app.t("each waits for the other", "互相等待")
+                } else {
+                    app.t(
+                        "the run had one; a timeout broke it",
+                        "这次运行出现过；超时打破了它",
+                    )
+                };
                 return vec![fig(
-                    app.t("who waits for whom", "谁在等谁"),
+                    label,
                     Some(app.t("DEADLOCK", "死锁").into()),
                     Tone::Bad,
                 )];
