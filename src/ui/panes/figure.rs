@@ -18,17 +18,22 @@ use crate::ui::theme::Theme;
 /// How a figure is to be read: plain, good news, bad news.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
+    /// Neither good nor bad news.
     Plain,
+    /// Good news (no update lost, a speedup).
     Good,
+    /// Bad news (updates lost, zombies, a deadlock).
     Bad,
 }
 
 /// One key figure: what it is, and its value once the run measured it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
+    /// What the figure is, in the screen's language.
     pub label: String,
     /// None until the run has shown it.
     pub value: Option<String>,
+    /// How to read it (its colour).
     pub tone: Tone,
 }
 
