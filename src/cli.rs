@@ -40,10 +40,16 @@ pub struct Cli {
     /// the app saves the current run anywhere.
     #[arg(long, value_name = "FILE")]
     record: Option<std::path::PathBuf>,
-    /// The app's colours: dark (a dark terminal), light (a light one), high-contrast (a
-    /// projector: nothing dimmed, bold, the brightest colours). NO_COLOR still wins.
-    #[arg(long, value_enum, global = true, default_value = "dark")]
-    theme: crate::ui::ThemeKind,
+    /// The app's colours: dark (a dark terminal, the default), light (a light one),
+    /// high-contrast (a projector: nothing dimmed, bold, the brightest colours). NO_COLOR
+    /// still wins.
+    #[arg(long, value_enum, global = true)]
+    theme: Option<crate::ui::ThemeKind>,
+    /// Presenter mode, for a projector: the step's pane large, the lesson's key figure
+    /// in big digits, the high-contrast theme unless --theme is given. F in the app
+    /// switches it.
+    #[arg(long, global = true)]
+    present: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,7 +354,7 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Demo) => demos::main_process(),
         Some(Command::Guard { pgid, dir }) => crate::engine::runner::guard_main(&pgid, &dir),
-        Some(Command::Watch(w)) => watch(w, cli.lang, cli.theme),
+        Some(Command::Watch(w)) => watch(w, cli.lang, cli.theme, cli.present),
         Some(Command::List) => {
             list();
             0
@@ -379,7 +385,7 @@ pub fn main() -> i32 {
             (None, Some(rounds)) => crate::bench::probe_cost(rounds.max(1)),
             (None, None) => crate::bench::run(b.frames, b.samples),
         },
-        Some(Command::Replay(r)) => replay(r, cli.theme),
+        Some(Command::Replay(r)) => replay(r, cli.theme, cli.present),
         Some(Command::Export(x)) => crate::ui::export::export(&crate::ui::export::Export {
             file: x.file,
             svg: x.svg.zip(x.at),
@@ -427,6 +433,7 @@ pub fn main() -> i32 {
                 max_procs: crate::engine::runner::MAX_PROCS as usize,
                 record: cli.record,
                 theme: cli.theme,
+                present: cli.present,
             })
         }
     }

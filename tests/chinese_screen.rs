@@ -177,3 +177,42 @@ fn the_same_screen_in_english_is_caught_by_this_test() {
     t.keys("q");
     t.wait_exit();
 }
+
+#[test]
+fn presenter_mode_in_chinese_shows_no_english_word_of_proclab_s_own() {
+    let lessons = course::embedded();
+    for id in ["lock", "pool", "process", "deadlock"] {
+        let i = course::find(&lessons, id).expect("lesson");
+        let mut ok = allowed(&lessons, &lessons[i]);
+        // The step's pane may be the program, titled with its path (lessons/NN-slug/).
+        ok.words.extend(words(&lessons[i].dir));
+        let mut t = Tui::start(&["--present", "--lesson", id, "--lang", "zh"], 100, 30);
+        let ready = t.wait_for("就绪：按 r 运行");
+        let left = english_left(&ready, &ok);
+        assert!(left.is_empty(), "{id}, before a run: {left:?}\n{ready}");
+        t.keys("r");
+        let next = t.wait_until("a prediction or a run", |s| {
+            s.contains("预测：") || s.contains("运行中") || s.contains("已结束")
+        });
+        if next.contains("预测：") && !next.contains("你的回答") {
+            let next = t.settled();
+            let left = english_left(&next, &ok);
+            assert!(left.is_empty(), "{id}, the prediction: {left:?}\n{next}");
+            t.keys("1");
+            t.keys("r");
+        }
+        let ended = t.wait_for("已结束");
+        let left = english_left(&ended, &ok);
+        assert!(left.is_empty(), "{id}, after the run: {left:?}\n{ended}");
+        // The pane chooser too.
+        t.keys("v");
+        let chooser = t.wait_for("窗格：1-");
+        let left = english_left(&chooser, &ok);
+        assert!(
+            left.is_empty(),
+            "{id}, the pane chooser: {left:?}\n{chooser}"
+        );
+        t.keys("q");
+        t.wait_exit();
+    }
+}

@@ -309,3 +309,31 @@ fn the_paced_lessons_are_still_running_a_second_after_r_with_a_busy_core() {
         assert_group_gone(main as i32);
     }
 }
+
+#[test]
+fn presenter_mode_shows_the_lock_runs_counter_in_big_digits_at_100x30() {
+    let mut t = Tui::start(&["--present", "--lesson", "lock"], 100, 30);
+    t.wait_for("ready: press r");
+    t.run_past_prediction();
+    // The lock pane, shown large, says the run's own counter; the figure above it
+    // draws that number in big digits.
+    let s = t.wait_for(" LOST (lock off)");
+    let actual = number_after(&s, "counter:");
+    let expected = number_after(&s, &format!("counter: {actual} of"));
+    for (what, n) in [("counter", actual), ("updates lost", expected - actual)] {
+        assert!(
+            common::big::shows_big(&s, &n.to_string()),
+            "the {what} {n} in big digits:\n{s}"
+        );
+    }
+    let main = number_after(&s, "main pid");
+    t.keys("q");
+    let st = t.wait_exit();
+    assert!(st.success(), "q exits cleanly");
+    assert!(
+        !t.parser.screen().alternate_screen(),
+        "terminal left the alternate screen"
+    );
+    assert_group_gone(main as i32);
+    assert_no_shm_left();
+}

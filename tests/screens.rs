@@ -4,7 +4,7 @@
 //! One file: every screen test shares the same script builder and renderer, and the
 //! snapshots it names live beside it in `snapshots/`.
 
-use proclab::app::{App, Key};
+use proclab::app::{App, Key, Pane, panes_for};
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{
     Event, ExitStatus, Frame, Op, Outcome, ProcSample, Role, RunSummary, Sample, Scalar, ShmOp,
@@ -13,6 +13,10 @@ use proclab::engine::protocol::{
 use proclab::ui::{self, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+
+#[path = "common/big.rs"]
+mod big;
+use big::shows_big;
 
 struct Script {
     t: u64,
@@ -178,8 +182,8 @@ fn app_with(demo: DemoKind, script: &Script) -> App {
     app
 }
 
-#[test]
-fn lock_lesson_after_a_run_without_the_lock() {
+/// A lock run without the lock: 23117 of 40000, 16883 updates lost.
+fn lock_run_without_the_lock() -> Script {
     let mut s = Script::new(
         "lock",
         &[("workers", "2"), ("iterations", "20000"), ("lock", "false")],
@@ -222,6 +226,12 @@ fn lock_lesson_after_a_run_without_the_lock() {
             }),
         )
         .end(80.0);
+    s
+}
+
+#[test]
+fn lock_lesson_after_a_run_without_the_lock() {
+    let s = lock_run_without_the_lock();
     let app = app_with(DemoKind::Lock, &s);
     insta::assert_snapshot!(screen(&app, 120, 36));
 }
@@ -944,4 +954,91 @@ fn the_cores_pane_marks_busy_processes_only() {
     };
     assert!(row("0").contains("100% A"), "{}", row("0"));
     assert!(!row("1").contains("100% B"), "{}", row("1"));
+}
+
+#[test]
+fn presenter_mode_shows_the_lock_runs_counter_and_loss_in_big_digits_at_100x30() {
+    let s = lock_run_without_the_lock();
+    let mut app = app_with(DemoKind::Lock, &s);
+    app.on_key(Key::Char('F'));
+    assert!(app.present);
+    // The message of the key is gone at the next key: the snapshot shows the key bar.
+    app.message = None;
+    let out = screen(&app, 100, 30);
+    assert!(
+        shows_big(&out, "23117"),
+        "the counter in big digits:\n{out}"
+    );
+    assert!(shows_big(&out, "16883"), "the loss in big digits:\n{out}");
+    assert!(
+        !shows_big(&out, "40000"),
+        "the expected count is not the figure"
+    );
+    // No lesson list, no secondary panes: the lock pane alone.
+    let s = ui::screen(&app, Rect::new(0, 0, 100, 30)).expect("fits");
+    assert_eq!(s.panes.len(), 1);
+    assert!(s.lessons.is_none());
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn presenter_mode_before_a_run_shows_the_figures_labels_over_a_dash() {
+    let mut app = App::default();
+    app.select(DemoKind::Lock);
+    app.present = true;
+    let out = screen(&app, 100, 30);
+    assert!(out.contains("updates lost"), "{out}");
+    assert!(out.contains('–'), "{out}");
+    assert!(
+        !out.contains('▀') && !out.contains('█'),
+        "no big digit: {out}"
+    );
+    // Every size from the smallest up still fits presenter mode.
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        screen(&app, w, h);
+    }
+}
+
+#[test]
+fn the_pane_chooser_lists_the_panes_and_hidden_ones_give_their_room_away() {
+    let s = lock_run_without_the_lock();
+    let mut app = app_with(DemoKind::Lock, &s);
+    let area = Rect::new(0, 0, 120, 36);
+    let before = ui::screen(&app, area).expect("fits");
+    let rect = |s: &ui::Screen, p: Pane| s.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r);
+    // Hide the cores and the output: the tree and the lock pane take their rows whole.
+    let number = |p: Pane| {
+        let i = panes_for(app.demo()).iter().position(|q| *q == p).unwrap();
+        Key::Char(char::from(b'1' + i as u8))
+    };
+    let (cores, output) = (number(Pane::Cores), number(Pane::Output));
+    app.on_key(Key::Char('v'));
+    app.on_key(cores);
+    app.on_key(output);
+    insta::assert_snapshot!(screen(&app, 120, 36));
+    app.on_key(Key::Esc);
+    let after = ui::screen(&app, area).expect("fits");
+    assert_eq!(rect(&after, Pane::Cores), None);
+    assert_eq!(rect(&after, Pane::Output), None);
+    let (tree0, tree1) = (
+        rect(&before, Pane::Tree).unwrap(),
+        rect(&after, Pane::Tree).unwrap(),
+    );
+    let (demo0, demo1) = (
+        rect(&before, Pane::Demo).unwrap(),
+        rect(&after, Pane::Demo).unwrap(),
+    );
+    assert!(tree1.width > tree0.width && demo1.width > demo0.width);
+    // Every size still draws with panes hidden, in both modes.
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        screen(&app, w, h);
+        app.present = !app.present;
+        screen(&app, w, h);
+        app.present = !app.present;
+    }
+    // A new run of the lesson keeps them hidden.
+    for f in &s.frames {
+        app.on_frame(f);
+    }
+    assert_eq!(rect(&ui::screen(&app, area).unwrap(), Pane::Cores), None);
 }

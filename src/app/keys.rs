@@ -70,6 +70,9 @@ impl App {
                 return vec![];
             }
         }
+        if let Some(commands) = self.on_view_key(key) {
+            return commands;
+        }
         if let Some(commands) = self.refuse_in_replay(key) {
             return commands;
         }

@@ -7,6 +7,7 @@ pub mod headless;
 mod keys;
 mod settings;
 mod time_keys;
+mod view;
 
 pub mod replay;
 pub mod time;
@@ -38,8 +39,8 @@ pub enum Command {
     Quit,
 }
 
-/// A pane that can be expanded with `e`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A pane that can be expanded with `e` (and hidden with `v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Pane {
     Tree,
     Cores,
@@ -119,6 +120,12 @@ pub struct App {
     /// Language of the lesson text.
     pub lang: crate::course::Lang,
     pub help: bool,
+    /// Presenter mode (`--present`, `F`): one big pane and the lesson's key figure.
+    pub present: bool,
+    /// The pane chooser (`v`) is open.
+    pub chooser: bool,
+    /// Panes hidden with the chooser, per lesson (kept across runs).
+    pub hidden: Vec<BTreeSet<Pane>>,
     /// Lines the help is scrolled down by (it may not fit a small terminal).
     pub help_scroll: u16,
     /// Finished lessons: every step that checks a run has seen its run.
@@ -182,6 +189,9 @@ impl App {
             text_scroll: 0,
             lang: crate::course::Lang::En,
             help: false,
+            present: false,
+            chooser: false,
+            hidden: vec![BTreeSet::new(); n],
             help_scroll: 0,
             done: BTreeSet::new(),
             step_at: vec![0; n],

@@ -69,7 +69,8 @@ pub(super) fn record_path_ok(path: Option<&std::path::Path>) -> bool {
 pub(super) fn watch(
     w: WatchArgs,
     lang: Option<crate::course::Lang>,
-    theme: crate::ui::ThemeKind,
+    theme: Option<crate::ui::ThemeKind>,
+    present: bool,
 ) -> i32 {
     if !record_path_ok(w.record.as_deref()) {
         return 2;
@@ -103,6 +104,7 @@ pub(super) fn watch(
         max_procs: w.max_procs as usize,
         record: w.record,
         theme,
+        present,
     })
 }
 
@@ -136,14 +138,14 @@ pub(super) fn python_program(
 }
 
 /// `proclab replay FILE`: the app on the recording, or its JSON lines.
-pub(super) fn replay(r: ReplayArgs, theme: crate::ui::ThemeKind) -> i32 {
+pub(super) fn replay(r: ReplayArgs, theme: Option<crate::ui::ThemeKind>, present: bool) -> i32 {
     if r.json {
         return crate::app::replay::print_json(&r.file);
     }
     match crate::app::replay::open(&r.file, crate::course::embedded()) {
         Ok(mut opened) => {
             opened.app.lang = r.lang.unwrap_or_else(crate::course::Lang::from_env);
-            crate::ui::terminal::replay(opened.app, theme)
+            crate::ui::terminal::replay(opened.app, theme, present)
         }
         Err(e) => {
             eprintln!("proclab: {e}");

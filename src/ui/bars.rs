@@ -45,6 +45,7 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("P", "play", "播放"),
             ("{}", "speed", "速度"),
             ("e", "expand", "放大"),
+            ("F", "present", "演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
@@ -69,6 +70,19 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
+    } else if app.present {
+        // For the front of a room: the keys a lecture needs, and the way back.
+        &[
+            ("r", "run", "运行"),
+            ("F", "leave presenter", "退出演示"),
+            ("s", "stop", "停止"),
+            ("l", "lock", "锁"),
+            ("n b", "next/back", "下一步/上一步"),
+            ("space", "step", "单步"),
+            ("e", "pane", "窗格"),
+            ("?", "help", "帮助"),
+            ("q", "quit", "退出"),
+        ]
     } else {
         &[
             ("r", "run", "运行"),
@@ -82,6 +96,8 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("m", "mode", "模式"),
             ("space", "step", "单步"),
             ("e", "expand", "放大"),
+            ("v", "panes", "窗格"),
+            ("F", "present", "演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
         ]
@@ -105,12 +121,14 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
                     + unicode_width::UnicodeWidthStr::width(app.t(en, zh))
                     + gap
             })
-            .sum()
+            .sum::<usize>()
+            // No gap is needed after the last hint.
+            .saturating_sub(gap)
     };
     let room = area.width as usize;
     // Two spaces between hints where they fit, else one; `?` and `q` go first then, and
-    // hints drop from the end until the line fits: never a cut word, and help and quit
-    // always on screen (help lists every key).
+    // hints drop until the line fits: never a cut word, and help and quit always on
+    // screen (help lists every key).
     let narrow = area.width < LESSON_LIST_MIN_WIDTH || width(&order, 2) > room;
     let gap = if narrow { 1 } else { 2 };
     if narrow {
@@ -119,7 +137,7 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
         let keep = |k: &str| match k {
             "?" | "q" => 0,
             "r" | "e" | "space" | "Enter" | "Tab" | "l" => 1,
-            "<- ->" | "<-" | "s" => 2,
+            "<- ->" | "<-" | "s" | "F" => 2,
             _ => 3,
         };
         while order.len() > 2 && width(&order, gap) > room {
@@ -232,6 +250,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "a",
         "re-run this step-mode run's schedule on new processes",
         "用新进程重放这次单步运行的调度",
+    ),
+    (
+        "v",
+        "choose the panes shown: 1-7 hide/show, Esc closes",
+        "选择显示的窗格：1-7 隐藏/显示，Esc 关闭",
+    ),
+    (
+        "F",
+        "presenter mode: the step's pane large, the key figure big",
+        "演示模式：本步的窗格放大，关键数字用大字显示",
     ),
     ("PgUp / PgDn", "scroll the lesson text", "滚动课文"),
     (

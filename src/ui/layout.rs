@@ -26,12 +26,19 @@ pub struct Screen {
     pub lesson: Option<Rect>,
     /// The live panes and their rectangles.
     pub panes: Vec<(Pane, Rect)>,
+    /// Presenter mode: the step's line(s).
+    pub step: Option<Rect>,
+    /// Presenter mode: the lesson's key figure in big digits.
+    pub figure: Option<Rect>,
 }
 
 /// Lay out the screen, or None when the terminal is too small.
 pub fn screen(app: &App, area: Rect) -> Option<Screen> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
+    }
+    if app.present {
+        return Some(crate::ui::present::layout(app, area));
     }
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
@@ -64,15 +71,24 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
         out.panes.push((p, right));
         return Some(out);
     }
-    // Wide screens get a reading column: the lesson's text above its Python program.
-    let right = if area.width >= CODE_MIN_WIDTH {
+    // Wide screens get a reading column: the lesson's text above its Python program
+    // (either alone when the other is hidden with `v`).
+    let (text_on, code_on) = (app.pane_shown(Pane::Text), app.pane_shown(Pane::Code));
+    let right = if area.width >= CODE_MIN_WIDTH && (text_on || code_on) {
         let code_w = (right.width * 40 / 100).clamp(60, 80);
         let [main, side] =
             Layout::horizontal([Constraint::Min(60), Constraint::Length(code_w)]).areas(right);
-        let [text, code] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(side);
-        out.panes.push((Pane::Text, text));
-        out.panes.push((Pane::Code, code));
+        match (text_on, code_on) {
+            (true, true) => {
+                let [text, code] =
+                    Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+                        .areas(side);
+                out.panes.push((Pane::Text, text));
+                out.panes.push((Pane::Code, code));
+            }
+            (true, false) => out.panes.push((Pane::Text, side)),
+            _ => out.panes.push((Pane::Code, side)),
+        }
         main
     } else {
         right
@@ -82,24 +98,46 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
         30..40 => 6,
         _ => 7,
     };
+    // Panes hidden with `v` give their room to the others; with none left the lesson
+    // text has it all.
+    let on = |p| app.pane_shown(p);
+    let top_on = on(Pane::Tree) || on(Pane::Cores);
+    let middle_on = on(Pane::Demo) || on(Pane::Output);
+    let timeline_on = on(Pane::Timeline) && area.height >= 30;
+    if !(top_on || middle_on || timeline_on) {
+        out.lesson = Some(right);
+        return Some(out);
+    }
     let [lesson, grid] =
         Layout::vertical([Constraint::Length(lesson_h), Constraint::Min(12)]).areas(right);
     out.lesson = Some(lesson);
     // The tree and the timeline grow with the number of processes; the demo's own pane
     // gets the rest.
     let procs = app.run.procs.len() as u16;
-    let timeline_h = if area.height < 30 {
-        0
-    } else {
+    let timeline_h = if timeline_on {
         (procs + 2).clamp(4, (grid.height / 4).max(4))
+    } else {
+        0
     };
     let top_h = (procs + 4).clamp(7, (grid.height * 45 / 100).max(7));
-    let [top, middle, timeline] = Layout::vertical([
-        Constraint::Length(top_h),
-        Constraint::Min(6),
-        Constraint::Length(timeline_h),
-    ])
-    .areas(grid);
+    let rows = match (top_on, middle_on) {
+        (_, true) => [
+            Constraint::Length(if top_on { top_h } else { 0 }),
+            Constraint::Min(6),
+            Constraint::Length(timeline_h),
+        ],
+        (true, false) => [
+            Constraint::Min(top_h),
+            Constraint::Length(0),
+            Constraint::Length(timeline_h),
+        ],
+        (false, false) => [
+            Constraint::Length(0),
+            Constraint::Length(0),
+            Constraint::Min(0),
+        ],
+    };
+    let [top, middle, timeline] = Layout::vertical(rows).areas(grid);
     // A few cores need a narrow pane; many cores get the heat map's room.
     let cores_w = if app.run.cores.len() <= 16 {
         Constraint::Length(32.min(top.width / 3))
@@ -109,13 +147,24 @@ pub fn screen(app: &App, area: Rect) -> Option<Screen> {
     let [tree, cores] = Layout::horizontal([Constraint::Min(40), cores_w]).areas(top);
     let [demo, output] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
-    out.panes.extend([
-        (Pane::Tree, tree),
-        (Pane::Cores, cores),
-        (Pane::Demo, demo),
-        (Pane::Output, output),
-    ]);
-    if timeline_h > 0 {
+    for (p, r, whole) in [
+        (Pane::Tree, tree, top),
+        (Pane::Cores, cores, top),
+        (Pane::Demo, demo, middle),
+        (Pane::Output, output, middle),
+    ] {
+        // A pane whose neighbour is hidden has the whole row.
+        let neighbour = match p {
+            Pane::Tree => Pane::Cores,
+            Pane::Cores => Pane::Tree,
+            Pane::Demo => Pane::Output,
+            _ => Pane::Demo,
+        };
+        if on(p) {
+            out.panes.push((p, if on(neighbour) { r } else { whole }));
+        }
+    }
+    if timeline_on {
         out.panes.push((Pane::Timeline, timeline));
     }
     Some(out)

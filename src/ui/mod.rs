@@ -3,11 +3,13 @@
 //! own file in `panes/`, and `layout` says where each one goes.
 
 mod bars;
+mod chooser;
 pub mod code;
 pub mod export;
 pub mod layout;
 pub mod markdown;
 pub mod panes;
+pub mod present;
 pub mod terminal;
 pub mod theme;
 pub mod wrap;
@@ -39,12 +41,21 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(r) = s.lesson {
         panes::lesson(app, theme, r, buf);
     }
+    if let Some(r) = s.step {
+        present::step_lines(app, theme, r, buf);
+    }
+    if let Some(r) = s.figure {
+        panes::figure(app, theme, r, buf);
+    }
     let focus = app.step().and_then(|st| st.pane.as_deref());
     for (p, r) in s.panes {
         pane(app, theme, p, r, buf);
         if focus == Some(pane_name(p)) {
             highlight_border(theme, r, buf);
         }
+    }
+    if app.chooser {
+        chooser::chooser(app, theme, area, buf);
     }
     if app.help {
         bars::help(app, theme, area, buf);

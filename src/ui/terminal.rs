@@ -81,8 +81,10 @@ pub struct Start {
     pub max_procs: usize,
     /// `--record FILE`: write every run there (later runs to FILE-2, FILE-3...).
     pub record: Option<std::path::PathBuf>,
-    /// `--theme`: the background the colours are chosen for.
-    pub theme: crate::ui::ThemeKind,
+    /// `--theme`: the background the colours are chosen for (None: not given).
+    pub theme: Option<crate::ui::ThemeKind>,
+    /// `--present`: open in presenter mode.
+    pub present: bool,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -132,6 +134,7 @@ pub fn main(opening: Start) -> i32 {
         max_procs,
         record,
         theme,
+        present,
     } = opening;
     let mut app = App::new(lessons);
     app.lang = lang;
@@ -159,11 +162,13 @@ pub fn main(opening: Start) -> i32 {
                 .unwrap_or(app.lessons.len() - 1)
         }
     }
+    app.present = present;
     run_app(app, progress_path, max_procs, theme)
 }
 
 /// Open the terminal app on a recording (`proclab replay`): it starts no process.
-pub fn replay(app: App, theme: crate::ui::ThemeKind) -> i32 {
+pub fn replay(mut app: App, theme: Option<crate::ui::ThemeKind>, present: bool) -> i32 {
+    app.present = present;
     run_app(app, None, runner::MAX_PROCS as usize, theme)
 }
 
@@ -172,7 +177,7 @@ fn run_app(
     mut app: App,
     progress_path: Option<std::path::PathBuf>,
     max_procs: usize,
-    theme_kind: crate::ui::ThemeKind,
+    theme_kind: Option<crate::ui::ThemeKind>,
 ) -> i32 {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -233,7 +238,8 @@ fn run_app(
         });
     }
 
-    let theme = Theme::from_env_with(theme_kind);
+    let theme = Theme::from_env_with(ui::present::theme_kind(theme_kind, false));
+    let projector = Theme::from_env_with(ui::present::theme_kind(theme_kind, true));
     let mut saved = app.done.clone();
     let mut current: Option<(u64, Run)> = None;
     // Files of runs replaced before they ended (`--record`): they still get their last
@@ -248,7 +254,10 @@ fn run_app(
         let gap = Duration::from_millis(if urgent { KEY_FRAME_MS } else { FRAME_MS });
         if dirty && last_draw.elapsed() >= gap {
             if terminal
-                .draw(|f| ui::render(&app, &theme, f.area(), f.buffer_mut()))
+                .draw(|f| {
+                    let theme = if app.present { &projector } else { &theme };
+                    ui::render(&app, theme, f.area(), f.buffer_mut())
+                })
                 .is_err()
             {
                 exit = 1;

@@ -2,6 +2,7 @@
 //! and check that nothing of a run is left behind.
 #![allow(dead_code)]
 
+pub mod big;
 pub mod python;
 pub mod tui;
 
