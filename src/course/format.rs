@@ -230,6 +230,73 @@ pub struct Step {
     pub check: Option<Check>,
     /// The pane the step is about: tree, cores, demo, output, timeline, code, text.
     pub pane: Option<String>,
+    /// Lines of demo.py the step talks about, found by their text: the program pane
+    /// scrolls to them and marks them.
+    #[serde(default)]
+    pub find: Find,
+}
+
+/// `find = "w.close()"` or `find = ["Pipe(", "recv()"]`: each text is one or more lines of
+/// demo.py as written there (indentation aside); every place it appears is marked.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "FindToml")]
+pub struct Find(pub Vec<String>);
+
+/// What `find` may be written as in lesson.toml.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FindToml {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<FindToml> for Find {
+    fn from(f: FindToml) -> Self {
+        match f {
+            FindToml::One(s) => Find(vec![s]),
+            FindToml::Many(v) => Find(v),
+        }
+    }
+}
+
+impl Find {
+    /// The 0-based lines of `program` each text marks, in order, or the first text that
+    /// marks none (an empty text marks none either).
+    pub fn lines(&self, program: &str) -> Result<Vec<usize>, String> {
+        let source: Vec<&str> = program.lines().collect();
+        let mut marked = std::collections::BTreeSet::new();
+        for text in &self.0 {
+            let want: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .skip_while(|l| l.is_empty())
+                .collect();
+            let want: Vec<&str> = match want.iter().rposition(|l| !l.is_empty()) {
+                Some(last) => want[..=last].to_vec(),
+                None => return Err(text.clone()),
+            };
+            let mut found = false;
+            for start in 0..source.len().saturating_sub(want.len() - 1) {
+                // The first and last lines may be parts of theirs; the middle ones whole.
+                let fits = want.iter().enumerate().all(|(k, w)| {
+                    let line = source[start + k].trim();
+                    if k == 0 || k + 1 == want.len() {
+                        line.contains(w)
+                    } else {
+                        line == *w
+                    }
+                });
+                if fits {
+                    found = true;
+                    marked.extend(start..start + want.len());
+                }
+            }
+            if !found {
+                return Err(text.clone());
+            }
+        }
+        Ok(marked.into_iter().collect())
+    }
 }
 
 /// A whole `lesson.toml`.
@@ -553,6 +620,27 @@ mod tests {
             assert_eq!(parsed.check, c);
             assert!(!c.demos().is_empty(), "{}", c.name());
         }
+    }
+
+    #[test]
+    fn find_marks_every_place_its_lines_appear_and_names_a_text_found_nowhere() {
+        let program = "def writer(w):\n    w.send(1)\n    w.close()\n\n# close ours\nw.close()\n";
+        let find = |t: &str| {
+            let s: Step = toml::from_str(&format!(
+                "action = \"read\"\ntext = {{ en = \"x\", zh = \"x\" }}\n{t}"
+            ))
+            .expect("parses");
+            s.find.lines(program)
+        };
+        assert_eq!(find("find = \"w.close()\""), Ok(vec![2, 5]));
+        assert_eq!(find("find = \"# close ours\\nw.close()\""), Ok(vec![4, 5]));
+        assert_eq!(find("find = [\"def writer\", \"w.send\"]"), Ok(vec![0, 1]));
+        assert_eq!(find(""), Ok(vec![]), "no find: nothing marked");
+        assert_eq!(
+            find("find = [\"w.send\", \"w.closed()\"]"),
+            Err("w.closed()".into())
+        );
+        assert_eq!(find("find = \" \""), Err(" ".into()), "an empty text finds nothing");
     }
 
     #[test]
