@@ -13,8 +13,7 @@ fn the_shipped_lessons_are_clean() {
 }
 
 fn broken(name: &str, edit: impl FnOnce(&Path)) -> Vec<Problem> {
-    let root =
-        std::env::temp_dir().join(format!("proclab-lessons-{}-{name}", std::process::id()));
+    let root = std::env::temp_dir().join(format!("proclab-lessons-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let dir = root.join("05-lock");
     std::fs::create_dir_all(&dir).expect("dir");
@@ -65,8 +64,7 @@ fn a_step_pointing_nowhere_and_a_wrong_answer_are_found() {
     });
     assert_eq!(p.len(), 2, "{p:?}");
     // Both problems are reported at the [[steps]] header of the step that has them.
-    let text =
-        std::fs::read_to_string(repo_lessons().join("05-lock/lesson.toml")).expect("read");
+    let text = std::fs::read_to_string(repo_lessons().join("05-lock/lesson.toml")).expect("read");
     let lines: Vec<&str> = text.lines().collect();
     let pane_at = lines
         .iter()

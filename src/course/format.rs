@@ -640,7 +640,11 @@ mod tests {
             find("find = [\"w.send\", \"w.closed()\"]"),
             Err("w.closed()".into())
         );
-        assert_eq!(find("find = \" \""), Err(" ".into()), "an empty text finds nothing");
+        assert_eq!(
+            find("find = \" \""),
+            Err(" ".into()),
+            "an empty text finds nothing"
+        );
     }
 
     #[test]
