@@ -43,9 +43,16 @@ impl App {
             }
             Key::PageUp | Key::PageDown if self.scrolls_code() => {
                 let by = if key == Key::PageUp { -PAGE } else { PAGE };
-                let n = self.current_lesson().demo_py.lines().count().max(1) as i32;
-                let auto = self.code_auto_top() as i32;
-                let delta = (self.code_delta() + by).clamp(-auto, n - 1 - auto);
+                let n = self.current_lesson().demo_py.lines().count().max(1);
+                let at = self.step_at[self.lesson];
+                // From the top line on screen, within what keeps the pane full.
+                let (shown, last) = match self.code_shown.get() {
+                    Some((l, s, top, last)) if l == self.lesson && s == at => (top, last),
+                    Some((l, _, _, last)) if l == self.lesson => (self.code_top().min(last), last),
+                    _ => (self.code_top(), n - 1),
+                };
+                let top = (shown as i32 + by).clamp(0, last as i32);
+                let delta = top - self.code_auto_top() as i32;
                 self.code_scroll = Some(((self.lesson, self.step_at[self.lesson]), delta));
                 Some(vec![])
             }

@@ -154,6 +154,9 @@ pub struct App {
     pub confirm_reset: bool,
     /// Lines the user scrolled the program by, on one (lesson, step).
     pub code_scroll: Option<((usize, usize), i32)>,
+    /// What the program pane last drew: (lesson, step, its top line, the lowest top line
+    /// that keeps the pane full), so PgUp/PgDn move from what is on screen.
+    pub code_shown: std::cell::Cell<Option<(usize, usize, usize, usize)>>,
     /// Commands a run's end asks for (the runner takes them after each event).
     pub pending: Vec<Command>,
     pub quit: bool,
@@ -208,6 +211,7 @@ impl App {
             goto: None,
             confirm_reset: false,
             code_scroll: None,
+            code_shown: std::cell::Cell::new(None),
             pending: Vec::new(),
             quit: false,
         }

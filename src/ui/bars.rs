@@ -83,6 +83,9 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("e", "expand", "放大"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
+            // An instructor's keys, where the line has room for them.
+            ("g", "go to step", "跳到某步"),
+            ("X", "reset lesson", "重置本课"),
         ]
     };
     // Narrow terminals get one space between hints, and `?` and `q` first, so they are
@@ -100,14 +103,23 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
     if narrow {
         order.sort_by_key(|(k, ..)| !matches!(*k, "?" | "q"));
     }
+    // Whole hints only: one that does not fit is left out, never cut in the middle.
+    let mut used = 0;
     for (k, en, zh) in order {
         let what = app.t(en, zh);
-        spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(if narrow {
+        let what = if narrow {
             format!(" {what} ")
         } else {
             format!(" {what}  ")
-        }));
+        };
+        let w = unicode_width::UnicodeWidthStr::width(*k)
+            + unicode_width::UnicodeWidthStr::width(what.trim_end());
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w + (what.len() - what.trim_end().len());
+        spans.push(Span::styled(*k, theme.key()));
+        spans.push(Span::raw(what));
     }
     Line::from(spans).render(area, buf);
 }
@@ -202,7 +214,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "re-run this step-mode run's schedule on new processes",
         "用新进程重放这次单步运行的调度",
     ),
-    ("PgUp / PgDn", "scroll the lesson text", "滚动课文"),
+    (
+        "PgUp / PgDn",
+        "scroll the text; on a step about the program, the program",
+        "滚动课文；本步讲程序时滚动程序",
+    ),
     (
         "L",
         "lesson text in English / 中文",
@@ -212,6 +228,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "n / b",
         "next / previous step of the lesson",
         "本课的下一步 / 上一步",
+    ),
+    (
+        "g, 1-9",
+        "go to step N, ahead or back (Enter after 2 digits)",
+        "跳到本课第 N 步，向前或向后（两位数后按 Enter）",
+    ),
+    (
+        "X, X",
+        "forget this lesson's progress (X again or y confirms)",
+        "清除本课的步骤、检查、回答和完成标记（再按 X 或 y）",
     ),
     (
         "R",

@@ -80,6 +80,10 @@ pub struct Start {
     pub record: Option<std::path::PathBuf>,
     /// `--theme`: the background the colours are chosen for.
     pub theme: crate::ui::ThemeKind,
+    /// `--no-predict`: predictions are asked of the class, not waited for.
+    pub no_predict: bool,
+    /// `--at-step N`: the lesson opens at this step (0-based, checked against it).
+    pub at_step: Option<usize>,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -129,9 +133,12 @@ pub fn main(opening: Start) -> i32 {
         max_procs,
         record,
         theme,
+        no_predict,
+        at_step,
     } = opening;
     let mut app = App::new(lessons);
     app.lang = lang;
+    app.no_predict = no_predict;
     // Free-threaded interpreters only matter when there is a Python runner at all.
     app.free_threaded = if python.is_some() {
         crate::engine::python::free_threaded()
@@ -155,6 +162,10 @@ pub fn main(opening: Start) -> i32 {
                 .find(|i| !app.done.contains(i))
                 .unwrap_or(app.lessons.len() - 1)
         }
+    }
+    // The lesson pane says "Step N/M"; a progress warning keeps the message line.
+    if let Some(at) = at_step.filter(|at| *at < app.steps().len()) {
+        app.step_at[app.lesson] = at;
     }
     run_app(app, progress_path, max_procs, theme)
 }
