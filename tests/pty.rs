@@ -250,3 +250,26 @@ fn watch_runs_a_students_program_and_shows_what_each_process_printed() {
     t.wait_exit();
     assert_group_gone(main as i32);
 }
+
+#[test]
+fn no_predict_starts_the_run_at_once_while_the_question_is_on_screen() {
+    let mut t = Tui::start(&["--lesson", "lock", "--no-predict"], 120, 40);
+    t.wait_for("ready: press r");
+    // A slow run, still going when the screen is read back.
+    t.keys("]]]]");
+    t.wait_for("tempo 200 ms");
+    // One r: past the reading step, and the predicting step runs without an answer.
+    t.keys("r");
+    let s = t.wait_until("a run beside the question", |s| {
+        s.contains("Ask the class: With the lock off, will the counter reach 80000?")
+            && s.contains("main pid")
+            && s.contains(" running ")
+    });
+    assert!(s.contains("yes / no"), "{s}");
+    assert!(!s.contains("first predict"), "{s}");
+    let main = number_after(&s, "main pid");
+    t.keys("q");
+    t.wait_exit();
+    assert_group_gone(main as i32);
+    assert_no_shm_left();
+}

@@ -992,7 +992,10 @@ fn a_step_about_the_program_scrolls_to_its_lines_and_marks_them() {
             .expect("a numbered line")
     };
     let top = first_number(&small);
-    assert!(rows_with(&small, &format!("{:>3}>", marks[0] + 1)).len() == 1, "{small}");
+    assert!(
+        rows_with(&small, &format!("{:>3}>", marks[0] + 1)).len() == 1,
+        "{small}"
+    );
     app.on_key(Key::PageUp);
     let up = screen(&app, 80, 24);
     assert_eq!(first_number(&up), top - 5, "{up}");
@@ -1002,7 +1005,10 @@ fn a_step_about_the_program_scrolls_to_its_lines_and_marks_them() {
 
 #[test]
 fn the_pool_pane_says_how_many_tasks_are_hidden_and_what_its_columns_mean() {
-    let mut s = Script::new("pool", &[("workers", "2"), ("tasks", "12"), ("mode", "map")]);
+    let mut s = Script::new(
+        "pool",
+        &[("workers", "2"), ("tasks", "12"), ("mode", "map")],
+    );
     s.workers(Role::PoolWorker, &["worker 0", "worker 1"]);
     for t in 0..12 {
         s.at(
@@ -1035,12 +1041,24 @@ fn the_pool_pane_says_how_many_tasks_are_hidden_and_what_its_columns_mean() {
         }
         let text = screen(&app, 80, 24);
         let (more, done, got) = if zh {
-            ("个任务：按 e 放大本窗格", "完成#：完成的次序", "收到#：主进程收到的次序")
+            (
+                "个任务：按 e 放大本窗格",
+                "完成#：完成的次序",
+                "收到#：主进程收到的次序",
+            )
         } else {
-            ("more tasks: e expands this pane", "done#: order finished", "got#: order received")
+            (
+                "more tasks: e expands this pane",
+                "done#: order finished",
+                "got#: order received",
+            )
         };
         for what in [more, done, got] {
-            assert_eq!(rows_with(&text, what).len(), 1, "{what} whole on screen: {text}");
+            assert_eq!(
+                rows_with(&text, what).len(),
+                1,
+                "{what} whole on screen: {text}"
+            );
         }
         // The count is the rows left out: the task numbers shown plus it make all 12.
         // A task row starts with its number in four columns, then its argument.
@@ -1049,7 +1067,12 @@ fn the_pool_pane_says_how_many_tasks_are_hidden_and_what_its_columns_mean() {
             .filter(|l| {
                 let row: Vec<char> = l.chars().skip(1).take(6).collect();
                 row.len() == 6
-                    && row[..4].iter().collect::<String>().trim().parse::<u32>().is_ok()
+                    && row[..4]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok()
                     && row[4] == ' '
             })
             .count();
@@ -1079,7 +1102,10 @@ fn no_predict_puts_the_question_to_the_class_and_g_says_the_step() {
         "{text}"
     );
     assert!(text.contains("yes / no"), "{text}");
-    assert!(!text.contains("1) yes"), "no numbered answers to press: {text}");
+    assert!(
+        !text.contains("1) yes"),
+        "no numbered answers to press: {text}"
+    );
     insta::assert_snapshot!(text);
     app.lang = proclab::course::Lang::Zh;
     let text = screen(&app, 80, 24);

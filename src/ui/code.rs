@@ -215,7 +215,14 @@ pub fn highlight_marked(theme: &Theme, source: &str, marked: &[usize]) -> Vec<Li
             let mut spans = vec![gutter];
             spans.extend(toks.into_iter().map(|(k, t)| {
                 let s = style(theme, k);
-                Span::styled(t, if mark { s.add_modifier(Modifier::BOLD) } else { s })
+                Span::styled(
+                    t,
+                    if mark {
+                        s.add_modifier(Modifier::BOLD)
+                    } else {
+                        s
+                    },
+                )
             }));
             Line::from(spans)
         })

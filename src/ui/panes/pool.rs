@@ -44,8 +44,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     );
     let one_line = format!("{done_means}  {got_means}");
     let inner_w = area.width.saturating_sub(2) as usize;
-    let legend: Vec<Line> = if unicode_width::UnicodeWidthStr::width(one_line.as_str()) <= inner_w
-    {
+    let legend: Vec<Line> = if unicode_width::UnicodeWidthStr::width(one_line.as_str()) <= inner_w {
         vec![Line::styled(one_line, theme.dim())]
     } else {
         vec![
