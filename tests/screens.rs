@@ -1089,8 +1089,10 @@ fn the_pool_pane_says_how_many_tasks_are_hidden_and_what_its_columns_mean() {
 
 #[test]
 fn no_predict_puts_the_question_to_the_class_and_g_says_the_step() {
-    let mut app = App::default();
-    app.no_predict = true;
+    let mut app = App {
+        no_predict: true,
+        ..App::default()
+    };
     app.select(DemoKind::Lock);
     app.on_key(Key::Char('g'));
     app.on_key(Key::Char('2'));

@@ -23,16 +23,11 @@ impl App {
             }
             Key::Char('X') => {
                 self.confirm_reset = true;
+                // Short enough for the status line of an 80-column terminal.
                 self.message = Some(if self.zh() {
-                    format!(
-                        "再按 X（或 y）清除「{}」的进度：步骤、检查、回答和完成标记",
-                        self.title(self.lesson)
-                    )
+                    format!("再按 X 或 y：重置「{}」", self.title(self.lesson))
                 } else {
-                    format!(
-                        "X again (or y) forgets {}: its steps, checks, answers and done mark",
-                        self.title(self.lesson)
-                    )
+                    format!("X again or y resets {}", self.title(self.lesson))
                 });
                 Some(vec![])
             }
@@ -267,8 +262,10 @@ mod tests {
 
     #[test]
     fn no_predict_asks_without_holding_the_run_or_grading_it() {
-        let mut app = App::default();
-        app.no_predict = true;
+        let mut app = App {
+            no_predict: true,
+            ..App::default()
+        };
         app.select(DemoKind::Lock);
         // Past the reading step to the one with the prediction, and the run starts at once.
         let cmds = app.on_key(Key::Char('r'));
