@@ -38,16 +38,24 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!("{}/demo.py", lesson.dir)
     };
     let marks = app.code_marks();
+    // What the title adds, each only when the border has room for it whole.
+    let mut extras = Vec::new();
     if !marks.is_empty() {
         let at = ranges(&marks);
-        title.push_str(&if app.zh() {
+        extras.push(if app.zh() {
             format!("  > 第 {at} 行")
         } else {
             format!("  > lines {at}")
         });
     }
     if app.scrolls_code() {
-        title.push_str(" (PgUp/PgDn)");
+        extras.push(" (PgUp/PgDn)".to_string());
+    }
+    let room = (area.width as usize).saturating_sub(4);
+    for extra in extras {
+        if unicode_width::UnicodeWidthStr::width(format!("{title}{extra}").as_str()) <= room {
+            title.push_str(&extra);
+        }
     }
     let lines = crate::ui::code::highlight_marked(theme, &lesson.demo_py, &marks);
     let block = block(theme, &title);
