@@ -273,3 +273,37 @@ fn no_predict_starts_the_run_at_once_while_the_question_is_on_screen() {
     assert_group_gone(main as i32);
     assert_no_shm_left();
 }
+
+#[test]
+fn x_twice_forgets_one_lesson_in_the_progress_file_and_keeps_the_others() {
+    let data = tempfile::Builder::new()
+        .prefix("proclab-pty-reset-")
+        .tempdir()
+        .expect("temp dir");
+    let file = data.path().join("proclab").join("progress.json");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    std::fs::write(
+        &file,
+        r#"{"version": 1, "done": ["01-process", "05-lock"]}"#,
+    )
+    .expect("write");
+    let home = data.path().to_string_lossy().into_owned();
+    let mut t = Tui::start_with(
+        &["--lesson", "lock"],
+        120,
+        40,
+        &[("XDG_DATA_HOME", home.as_str())],
+    );
+    t.wait_for("ready: press r");
+    t.keys("X");
+    t.wait_for("X again or y resets Lock");
+    t.keys("y");
+    t.wait_for("progress forgotten");
+    let read = || std::fs::read_to_string(&file).unwrap_or_default();
+    t.wait_until("the file without the lock lesson", |_| {
+        let p = read();
+        p.contains("01-process") && !p.contains("05-lock")
+    });
+    t.keys("q");
+    t.wait_exit();
+}
