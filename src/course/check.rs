@@ -1,5 +1,6 @@
 //! The lesson checker: `proclab lessons check DIR` lists every problem with its file and
-//! line, so an instructor can fix a lesson without reading Rust.
+//! line, so an instructor can fix a lesson without reading Rust. The tests are in
+//! `check_tests.rs`.
 
 use std::path::{Path, PathBuf};
 
