@@ -36,6 +36,13 @@ pub struct Cli {
     /// Forget which lessons are finished, then open the app.
     #[arg(long)]
     reset_progress: bool,
+    /// Put each step's prediction to the class instead of waiting for an answer: the
+    /// question and its choices show, r runs at once, nothing is graded or recorded.
+    #[arg(long)]
+    no_predict: bool,
+    /// Open --lesson at its step N (1 is the first): an instructor can start further on.
+    #[arg(long, value_name = "N", requires = "lesson", value_parser = clap::value_parser!(u32).range(1..))]
+    at_step: Option<u32>,
     /// Record every run of the app to this file (the second run to FILE-2, ...); `w` in
     /// the app saves the current run anywhere.
     #[arg(long, value_name = "FILE")]
@@ -423,9 +430,25 @@ pub fn main() -> i32 {
                     }
                 },
             };
+            let at_step = match (cli.at_step, lesson) {
+                (Some(n), Some(i)) => {
+                    let steps = lessons[i].def.steps.len();
+                    if n as usize > steps {
+                        eprintln!(
+                            "proclab: lesson '{}' has steps 1-{steps}; there is no step {n}",
+                            lessons[i].def.id
+                        );
+                        return 2;
+                    }
+                    Some(n as usize - 1)
+                }
+                _ => None,
+            };
             crate::ui::terminal::main(crate::ui::terminal::Start {
                 lessons,
                 lesson,
+                no_predict: cli.no_predict,
+                at_step,
                 lang: cli.lang.unwrap_or_else(crate::course::Lang::from_env),
                 reset_progress: cli.reset_progress,
                 python: crate::engine::python::find_python(None).ok(),

@@ -324,3 +324,16 @@ fn a_bad_theme_lists_the_themes() {
         assert!(err.contains(t), "{t} in {err}");
     }
 }
+
+#[test]
+fn at_step_past_the_lessons_last_step_is_refused_with_its_steps() {
+    let (code, _, err) = proclab(&["--lesson", "lock", "--at-step", "9"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("lesson 'lock' has steps 1-") && err.contains("there is no step 9"),
+        "{err}"
+    );
+    let (code, _, err) = proclab(&["--at-step", "2"]);
+    assert_eq!(code, Some(2), "--at-step needs --lesson: {err}");
+    assert!(err.contains("--lesson"), "{err}");
+}

@@ -337,3 +337,60 @@ fn presenter_mode_shows_the_lock_runs_counter_in_big_digits_at_100x30() {
     assert_group_gone(main as i32);
     assert_no_shm_left();
 }
+
+#[test]
+fn no_predict_starts_the_run_at_once_while_the_question_is_on_screen() {
+    let mut t = Tui::start(&["--lesson", "lock", "--no-predict"], 120, 40);
+    t.wait_for("ready: press r");
+    // A slow run, still going when the screen is read back.
+    t.keys("]]]]");
+    t.wait_for("tempo 200 ms");
+    // One r: past the reading step, and the predicting step runs without an answer.
+    t.keys("r");
+    let s = t.wait_until("a run beside the question", |s| {
+        s.contains("Ask the class: With the lock off, will the counter reach 80000?")
+            && s.contains("main pid")
+            && s.contains(" running ")
+    });
+    assert!(s.contains("yes / no"), "{s}");
+    assert!(!s.contains("first predict"), "{s}");
+    let main = number_after(&s, "main pid");
+    t.keys("q");
+    t.wait_exit();
+    assert_group_gone(main as i32);
+    assert_no_shm_left();
+}
+
+#[test]
+fn x_twice_forgets_one_lesson_in_the_progress_file_and_keeps_the_others() {
+    let data = tempfile::Builder::new()
+        .prefix("proclab-pty-reset-")
+        .tempdir()
+        .expect("temp dir");
+    let file = data.path().join("proclab").join("progress.json");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    std::fs::write(
+        &file,
+        r#"{"version": 1, "done": ["01-process", "05-lock"]}"#,
+    )
+    .expect("write");
+    let home = data.path().to_string_lossy().into_owned();
+    let mut t = Tui::start_with(
+        &["--lesson", "lock"],
+        120,
+        40,
+        &[("XDG_DATA_HOME", home.as_str())],
+    );
+    t.wait_for("ready: press r");
+    t.keys("X");
+    t.wait_for("X again or y resets Lock");
+    t.keys("y");
+    t.wait_for("progress forgotten");
+    let read = || std::fs::read_to_string(&file).unwrap_or_default();
+    t.wait_until("the file without the lock lesson", |_| {
+        let p = read();
+        p.contains("01-process") && !p.contains("05-lock")
+    });
+    t.keys("q");
+    t.wait_exit();
+}

@@ -1042,3 +1042,171 @@ fn the_pane_chooser_lists_the_panes_and_hidden_ones_give_their_room_away() {
     }
     assert_eq!(rect(&ui::screen(&app, area).unwrap(), Pane::Cores), None);
 }
+
+/// Rows of `text` (a screen) that hold `needle`.
+fn rows_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.contains(needle)).collect()
+}
+
+#[test]
+fn a_step_about_the_program_scrolls_to_its_lines_and_marks_them() {
+    let mut app = App::default();
+    app.select(DemoKind::Pipe);
+    let at = app
+        .steps()
+        .iter()
+        .position(|s| s.find.0.iter().any(|f| f.contains("w.close()")))
+        .expect("the pipe lesson points at the parent's w.close()");
+    app.on_key(Key::Char('g'));
+    app.on_key(Key::Char(char::from(b'1' + at as u8)));
+    assert_eq!(app.step_at[app.lesson], at);
+    let marks = app.code_marks();
+    let program: Vec<&str> = app.current_lesson().demo_py.lines().collect();
+    // Beside the lesson on a wide screen: the marked lines are in sight, with a marker
+    // in the gutter, and only those.
+    let text = screen(&app, 200, 60);
+    for l in &marks {
+        let row = format!("{:>3}>", l + 1);
+        let hits = rows_with(&text, &row);
+        assert_eq!(hits.len(), 1, "line {} marked once: {text}", l + 1);
+        assert!(hits[0].contains(program[*l].trim()), "{}", hits[0]);
+    }
+    insta::assert_snapshot!(text);
+
+    // Expanded on a small screen: still in sight; PgDn and PgUp move the program.
+    app.on_key(Key::Char('e'));
+    assert_eq!(app.expanded, Some(proclab::app::Pane::Code));
+    let small = screen(&app, 80, 24);
+    let first_number = |s: &str| -> usize {
+        s.lines()
+            .skip(2)
+            .find_map(|l| {
+                let t = l.trim_start_matches(['│', '|', ' ']);
+                t.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|n| n.parse().ok())
+            })
+            .expect("a numbered line")
+    };
+    let top = first_number(&small);
+    assert!(
+        rows_with(&small, &format!("{:>3}>", marks[0] + 1)).len() == 1,
+        "{small}"
+    );
+    app.on_key(Key::PageUp);
+    let up = screen(&app, 80, 24);
+    assert_eq!(first_number(&up), top - 5, "{up}");
+    app.on_key(Key::PageDown);
+    assert_eq!(first_number(&screen(&app, 80, 24)), top);
+}
+
+#[test]
+fn the_pool_pane_says_how_many_tasks_are_hidden_and_what_its_columns_mean() {
+    let mut s = Script::new(
+        "pool",
+        &[("workers", "2"), ("tasks", "12"), ("mode", "map")],
+    );
+    s.workers(Role::PoolWorker, &["worker 0", "worker 1"]);
+    for t in 0..12 {
+        s.at(
+            200,
+            Event::TaskSubmitted {
+                task: t,
+                arg: t.to_string(),
+            },
+        );
+    }
+    s.at(
+        201,
+        Event::TaskStarted {
+            task: 0,
+            arg: "0".into(),
+        },
+    )
+    .at(
+        201,
+        Event::TaskDone {
+            task: 0,
+            result: "0".into(),
+            raised: false,
+        },
+    );
+    for zh in [false, true] {
+        let mut app = app_with(DemoKind::Pool, &s);
+        if zh {
+            app.lang = proclab::course::Lang::Zh;
+        }
+        let text = screen(&app, 80, 24);
+        let (more, done, got) = if zh {
+            (
+                "个任务：按 e 放大本窗格",
+                "完成#：完成的次序",
+                "收到#：主进程收到的次序",
+            )
+        } else {
+            (
+                "more tasks: e expands this pane",
+                "done#: order finished",
+                "got#: order received",
+            )
+        };
+        for what in [more, done, got] {
+            assert_eq!(
+                rows_with(&text, what).len(),
+                1,
+                "{what} whole on screen: {text}"
+            );
+        }
+        // The count is the rows left out: the task numbers shown plus it make all 12.
+        // A task row starts with its number in four columns, then its argument.
+        let shown = text
+            .lines()
+            .filter(|l| {
+                let row: Vec<char> = l.chars().skip(1).take(6).collect();
+                row.len() == 6
+                    && row[..4]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok()
+                    && row[4] == ' '
+            })
+            .count();
+        let said = rows_with(&text, more)[0]
+            .split(|c: char| !c.is_ascii_digit())
+            .find_map(|n| n.parse::<usize>().ok())
+            .expect("a number");
+        assert_eq!(shown + said, 12, "{text}");
+        if !zh {
+            insta::assert_snapshot!(text);
+        }
+    }
+}
+
+#[test]
+fn no_predict_puts_the_question_to_the_class_and_g_says_the_step() {
+    let mut app = App {
+        no_predict: true,
+        ..App::default()
+    };
+    app.select(DemoKind::Lock);
+    app.on_key(Key::Char('g'));
+    app.on_key(Key::Char('2'));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Step 2/"), "{text}");
+    assert!(text.contains("now at step 2 of"), "{text}");
+    assert!(
+        text.contains("Ask the class: With the lock off, will the counter reach 80000?"),
+        "{text}"
+    );
+    assert!(text.contains("yes / no"), "{text}");
+    assert!(
+        !text.contains("1) yes"),
+        "no numbered answers to press: {text}"
+    );
+    insta::assert_snapshot!(text);
+    app.lang = proclab::course::Lang::Zh;
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("问全班："), "{text}");
+}

@@ -26,9 +26,11 @@ impl App {
         }) && self.step_at[i] + 1 < self.steps().len()
     }
 
-    /// True when the current step asks a prediction that has not been answered yet.
+    /// True when the current step asks a prediction that has not been answered yet (never
+    /// under `--no-predict`: the question is put to the class and the run goes on).
     pub fn awaiting_prediction(&self) -> bool {
-        self.step().is_some_and(|s| s.prediction.is_some())
+        !self.no_predict
+            && self.step().is_some_and(|s| s.prediction.is_some())
             && !self.answers[self.lesson].contains_key(&self.step_at[self.lesson])
     }
 
@@ -68,7 +70,9 @@ impl App {
             return;
         }
         self.checked[i].insert(at);
-        let verdict = match (steps[at].prediction.as_ref(), self.answers[i].get(&at), zh) {
+        // Under --no-predict the class answered aloud: nothing to grade.
+        let answer = self.answers[i].get(&at).filter(|_| !self.no_predict);
+        let verdict = match (steps[at].prediction.as_ref(), answer, zh) {
             (Some(p), Some(a), false) if *a == p.answer => {
                 " Your prediction was right.".to_string()
             }

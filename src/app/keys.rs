@@ -73,6 +73,9 @@ impl App {
         if let Some(commands) = self.on_view_key(key) {
             return commands;
         }
+        if let Some(commands) = self.on_instructor_key(key) {
+            return commands;
+        }
         if let Some(commands) = self.refuse_in_replay(key) {
             return commands;
         }
@@ -383,12 +386,19 @@ impl App {
                     .and_then(|s| s.pane.as_deref())
                     .and_then(|name| panes.iter().find(|p| p.name() == name))
                     .copied();
+                // Every pane once, going round from the step's, then back: a step about
+                // the program still reaches the text before it in the list.
+                let first = step_pane
+                    .and_then(|p| panes.iter().position(|x| *x == p))
+                    .unwrap_or(0);
+                let order: Vec<_> = panes[first..].iter().chain(&panes[..first]).collect();
                 self.expanded = match self.expanded {
-                    None => step_pane.or(panes.first().copied()),
-                    Some(p) => panes
+                    None => order.first().copied().copied(),
+                    Some(p) => order
                         .iter()
-                        .position(|x| *x == p)
-                        .and_then(|i| panes.get(i + 1))
+                        .position(|x| **x == p)
+                        .and_then(|i| order.get(i + 1))
+                        .copied()
                         .copied(),
                 };
                 vec![]

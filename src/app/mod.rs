@@ -4,6 +4,7 @@
 
 mod flow;
 pub mod headless;
+mod instruct;
 mod keys;
 mod settings;
 mod time_keys;
@@ -151,6 +152,18 @@ pub struct App {
     /// The current run is the GIL lesson's program under this free-threaded interpreter,
     /// adding its threads bar to these results of the run before.
     pub ft_run: Option<(String, Vec<crate::engine::protocol::Outcome>)>,
+    /// `--no-predict`: predictions are asked of the class, not answered, graded or
+    /// waited for.
+    pub no_predict: bool,
+    /// `g` was pressed: the step number typed so far.
+    pub goto: Option<String>,
+    /// `X` was pressed once: X again (or y) forgets the open lesson's progress.
+    pub confirm_reset: bool,
+    /// Lines the user scrolled the program by, on one (lesson, step).
+    pub code_scroll: Option<((usize, usize), i32)>,
+    /// What the program pane last drew: (lesson, step, its top line, the lowest top line
+    /// that keeps the pane full), so PgUp/PgDn move from what is on screen.
+    pub code_shown: std::cell::Cell<Option<(usize, usize, usize, usize)>>,
     /// Commands a run's end asks for (the runner takes them after each event).
     pub pending: Vec<Command>,
     pub quit: bool,
@@ -204,6 +217,11 @@ impl App {
             run_python: false,
             free_threaded: Vec::new(),
             ft_run: None,
+            no_predict: false,
+            goto: None,
+            confirm_reset: false,
+            code_scroll: None,
+            code_shown: std::cell::Cell::new(None),
             pending: Vec::new(),
             quit: false,
         }

@@ -97,6 +97,8 @@ pub(super) fn watch(
     crate::ui::terminal::main(crate::ui::terminal::Start {
         lessons: vec![lesson],
         lesson: Some(0),
+        no_predict: false,
+        at_step: None,
         lang: lang.unwrap_or_else(crate::course::Lang::from_env),
         reset_progress: false,
         python: Some(python),

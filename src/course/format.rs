@@ -1,5 +1,6 @@
 //! The lesson format: `lessons/NN-slug/lesson.toml` beside `en.md`, `zh.md` and
-//! `demo.py`, and what its fields mean. The checker (`check.rs`) validates a folder of them.
+//! `demo.py`, and what its fields mean. The checker (`check.rs`) validates a folder of them;
+//! the tests are in `format_tests.rs`.
 
 use serde::Deserialize;
 
@@ -230,6 +231,73 @@ pub struct Step {
     pub check: Option<Check>,
     /// The pane the step is about: tree, cores, demo, output, timeline, code, text.
     pub pane: Option<String>,
+    /// Lines of demo.py the step talks about, found by their text: the program pane
+    /// scrolls to them and marks them.
+    #[serde(default)]
+    pub find: Find,
+}
+
+/// `find = "w.close()"` or `find = ["Pipe(", "recv()"]`: each text is one or more lines of
+/// demo.py as written there (indentation aside); every place it appears is marked.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "FindToml")]
+pub struct Find(pub Vec<String>);
+
+/// What `find` may be written as in lesson.toml.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FindToml {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<FindToml> for Find {
+    fn from(f: FindToml) -> Self {
+        match f {
+            FindToml::One(s) => Find(vec![s]),
+            FindToml::Many(v) => Find(v),
+        }
+    }
+}
+
+impl Find {
+    /// The 0-based lines of `program` each text marks, in order, or the first text that
+    /// marks none (an empty text marks none either).
+    pub fn lines(&self, program: &str) -> Result<Vec<usize>, String> {
+        let source: Vec<&str> = program.lines().collect();
+        let mut marked = std::collections::BTreeSet::new();
+        for text in &self.0 {
+            let want: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .skip_while(|l| l.is_empty())
+                .collect();
+            let want: Vec<&str> = match want.iter().rposition(|l| !l.is_empty()) {
+                Some(last) => want[..=last].to_vec(),
+                None => return Err(text.clone()),
+            };
+            let mut found = false;
+            for start in 0..source.len().saturating_sub(want.len() - 1) {
+                // The first and last lines may be parts of theirs; the middle ones whole.
+                let fits = want.iter().enumerate().all(|(k, w)| {
+                    let line = source[start + k].trim();
+                    if k == 0 || k + 1 == want.len() {
+                        line.contains(w)
+                    } else {
+                        line == *w
+                    }
+                });
+                if fits {
+                    found = true;
+                    marked.extend(start..start + want.len());
+                }
+            }
+            if !found {
+                return Err(text.clone());
+            }
+        }
+        Ok(marked.into_iter().collect())
+    }
 }
 
 /// A whole `lesson.toml`.
@@ -448,136 +516,5 @@ pub fn params_from(demo: DemoKind, table: &toml::Table) -> Result<Params, (Strin
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every numeric lesson parameter, over the whole range TOML can write: the value is
-    /// kept exactly, or refused with the value as written; never wrapped.
-    #[test]
-    fn lesson_numbers_are_kept_exactly_or_refused_with_the_value_written() {
-        let keys = [
-            "workers",
-            "iterations",
-            "tasks",
-            "producers",
-            "consumers",
-            "maxsize",
-            "cost",
-            "maxtasks",
-            "tempo",
-            "zombie_ms",
-            "kill",
-            "panic",
-        ];
-        let mut values: Vec<i64> = vec![i64::MIN, -1, 0, 1, 4, i64::MAX];
-        for bits in [31u32, 32, 62] {
-            let e = 1i64 << bits;
-            values.extend([e - 1, e, e + 1]);
-        }
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..300 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            values.push((x >> (x % 64)) as i64);
-        }
-        for key in keys {
-            for &n in &values {
-                let mut t = toml::Table::new();
-                t.insert(key.into(), toml::Value::Integer(n));
-                if key == "maxtasks" {
-                    t.insert(
-                        "mode".into(),
-                        toml::Value::String("maxtasksperchild".into()),
-                    );
-                }
-                let demo = match key {
-                    "tasks" | "cost" | "maxtasks" => DemoKind::Pool,
-                    "producers" | "consumers" | "maxsize" => DemoKind::Queue,
-                    _ => DemoKind::Process,
-                };
-                match params_from(demo, &t) {
-                    Ok(p) => {
-                        let kept: u64 = match key {
-                            "workers" => p.workers.map(u64::from),
-                            "iterations" => p.iterations,
-                            "tasks" => p.tasks.map(u64::from),
-                            "producers" => p.producers.map(u64::from),
-                            "consumers" => p.consumers.map(u64::from),
-                            "maxsize" => p.maxsize.map(u64::from),
-                            "cost" => p.cost,
-                            "maxtasks" => p.maxtasks.map(u64::from),
-                            "tempo" => Some(u64::from(p.tempo_ms)),
-                            "zombie_ms" => p.zombie_ms,
-                            "kill" => p.kill.map(u64::from),
-                            "panic" => p.panic.map(u64::from),
-                            _ => unreachable!("listed above"),
-                        }
-                        .expect("set");
-                        assert_eq!(kept as i128, n as i128, "{key} = {n}");
-                    }
-                    Err((_, msg)) => {
-                        // Either the value itself, or (for a product) the factors.
-                        assert!(
-                            msg.contains(&n.to_string()),
-                            "{key} = {n} refused without its value: {msg}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_check_is_spelled_in_lesson_toml_as_its_name() {
-        for c in [
-            Check::RunCompleted,
-            Check::LostUpdates,
-            Check::ExactCounter,
-            Check::PidReuse,
-            Check::ZombieSeen,
-            Check::ParallelSpeedup,
-            Check::AllMessagesReceived,
-            Check::ForkserverParent,
-            Check::OrphanReparented,
-            Check::ChildrenTerminated,
-            Check::DeadlockSeen,
-            Check::JoinBeforeGet,
-            Check::SemaphoreThrottled,
-            Check::ChunksizesCompared,
-        ] {
-            #[derive(Deserialize)]
-            struct One {
-                check: Check,
-            }
-            let parsed: One = toml::from_str(&format!("check = \"{}\"", c.name())).expect("parses");
-            assert_eq!(parsed.check, c);
-            assert!(!c.demos().is_empty(), "{}", c.name());
-        }
-    }
-
-    #[test]
-    fn result_patterns_capture_their_placeholders() {
-        let got = match_pattern(
-            "counter = {actual}, expected {expected}",
-            "counter = 29468, expected 80000 (lock off)",
-        );
-        assert_eq!(
-            got,
-            Some(vec![
-                ("actual".into(), "29468".into()),
-                ("expected".into(), "80000 (lock off)".into())
-            ])
-        );
-        let got = match_pattern("{variant} {seconds} s", "serial       1.44 s");
-        assert_eq!(
-            got,
-            Some(vec![
-                ("variant".into(), "serial".into()),
-                ("seconds".into(), "1.44".into())
-            ])
-        );
-        assert_eq!(match_pattern("count = {actual}", "nothing here"), None);
-        assert_eq!(match_pattern("x{a}", "x"), None, "no empty capture");
-    }
-}
+#[path = "format_tests.rs"]
+mod tests;

@@ -149,6 +149,7 @@ pub fn script_lesson(path: &Path, name: &str, text: String) -> Lesson {
         prediction: None,
         check: None,
         pane: Some("tree".into()),
+        find: Default::default(),
     };
     let en = format!(
         "# {name}\n\nproclab runs your program under python3 with a small probe loaded through a \

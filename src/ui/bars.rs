@@ -100,6 +100,9 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             ("F", "present", "演示"),
             ("?", "help", "帮助"),
             ("q", "quit", "退出"),
+            // An instructor's keys, where the line has room for them.
+            ("g", "go to step", "跳到某步"),
+            ("X", "reset lesson", "重置本课"),
         ]
     };
     // Keys that do nothing in this lesson (no lock to switch, a fixed number of
@@ -261,7 +264,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "presenter mode: the step's pane large, the key figure big",
         "演示模式：本步的窗格放大，关键数字用大字显示",
     ),
-    ("PgUp / PgDn", "scroll the lesson text", "滚动课文"),
+    (
+        "PgUp / PgDn",
+        "scroll the text; on a step about the program, the program",
+        "滚动课文；本步讲程序时滚动程序",
+    ),
     (
         "L",
         "lesson text in English / 中文",
@@ -271,6 +278,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "n / b",
         "next / previous step of the lesson",
         "本课的下一步 / 上一步",
+    ),
+    (
+        "g, 1-9",
+        "go to step N, ahead or back (Enter after 2 digits)",
+        "跳到本课第 N 步，向前或向后（两位数后按 Enter）",
+    ),
+    (
+        "X, X",
+        "forget this lesson's progress (X again or y confirms)",
+        "清除本课的步骤、检查、回答和完成标记（再按 X 或 y）",
     ),
     (
         "R",

@@ -193,15 +193,37 @@ pub fn highlight_plain(theme: &Theme, source: &str) -> Vec<Line<'static>> {
 
 /// Highlighted lines with line numbers.
 pub fn highlight(theme: &Theme, source: &str) -> Vec<Line<'static>> {
+    highlight_marked(theme, source, &[])
+}
+
+/// Highlighted lines with line numbers; the lines in `marked` (0-based) carry a `>` after
+/// their number, shown reversed, and are bold, so they stand out without colours too.
+pub fn highlight_marked(theme: &Theme, source: &str, marked: &[usize]) -> Vec<Line<'static>> {
     tokens(source)
         .into_iter()
         .enumerate()
         .map(|(i, toks)| {
-            let mut spans = vec![Span::styled(format!("{:>3} ", i + 1), theme.dim())];
-            spans.extend(
-                toks.into_iter()
-                    .map(|(k, t)| Span::styled(t, style(theme, k))),
-            );
+            let mark = marked.contains(&i);
+            let gutter = if mark {
+                Span::styled(
+                    format!("{:>3}>", i + 1),
+                    theme.key().add_modifier(Modifier::REVERSED),
+                )
+            } else {
+                Span::styled(format!("{:>3} ", i + 1), theme.dim())
+            };
+            let mut spans = vec![gutter];
+            spans.extend(toks.into_iter().map(|(k, t)| {
+                let s = style(theme, k);
+                Span::styled(
+                    t,
+                    if mark {
+                        s.add_modifier(Modifier::BOLD)
+                    } else {
+                        s
+                    },
+                )
+            }));
             Line::from(spans)
         })
         .collect()

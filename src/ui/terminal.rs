@@ -85,6 +85,10 @@ pub struct Start {
     pub theme: Option<crate::ui::ThemeKind>,
     /// `--present`: open in presenter mode.
     pub present: bool,
+    /// `--no-predict`: predictions are asked of the class, not waited for.
+    pub no_predict: bool,
+    /// `--at-step N`: the lesson opens at this step (0-based, checked against it).
+    pub at_step: Option<usize>,
 }
 
 /// Load progress (reporting problems in the app's message line).
@@ -135,9 +139,12 @@ pub fn main(opening: Start) -> i32 {
         record,
         theme,
         present,
+        no_predict,
+        at_step,
     } = opening;
     let mut app = App::new(lessons);
     app.lang = lang;
+    app.no_predict = no_predict;
     // Free-threaded interpreters only matter when there is a Python runner at all.
     app.free_threaded = if python.is_some() {
         crate::engine::python::free_threaded()
@@ -163,6 +170,10 @@ pub fn main(opening: Start) -> i32 {
         }
     }
     app.present = present;
+    // The lesson pane says "Step N/M"; a progress warning keeps the message line.
+    if let Some(at) = at_step.filter(|at| *at < app.steps().len()) {
+        app.step_at[app.lesson] = at;
+    }
     run_app(app, progress_path, max_procs, theme)
 }
 

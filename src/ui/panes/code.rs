@@ -1,4 +1,4 @@
-//! The lesson's Python program, highlighted.
+//! The lesson's Python program, highlighted, scrolled to the lines the step is about.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,20 +9,79 @@ use crate::ui::theme::Theme;
 
 use ratatui::widgets::{Paragraph, Widget};
 
-/// The lesson's Python program, with syntax colours and line numbers.
+/// `[2, 3, 7]` (0-based) as "3-4, 8" (as numbered on screen).
+fn ranges(lines: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            format!("{}", lines[i] + 1)
+        } else {
+            format!("{}-{}", lines[i] + 1, lines[j] + 1)
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+/// The lesson's Python program, with syntax colours and line numbers; the lines the step
+/// names are marked and scrolled into sight.
 pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lesson = app.current_lesson();
-    let title = if app.watch.is_some() {
+    let mut title = if app.watch.is_some() {
         lesson.dir.clone()
     } else {
         format!("{}/demo.py", lesson.dir)
     };
-    // A wrapped line reads better than a cut one.
-    let lines = crate::ui::code::highlight(theme, &lesson.demo_py);
+    let marks = app.code_marks();
+    // What the title adds, each only when the border has room for it whole.
+    let mut extras = Vec::new();
+    if !marks.is_empty() {
+        let at = ranges(&marks);
+        extras.push(if app.zh() {
+            format!("  > 第 {at} 行")
+        } else {
+            format!("  > lines {at}")
+        });
+    }
+    if app.scrolls_code() {
+        extras.push(" (PgUp/PgDn)".to_string());
+    }
+    let room = (area.width as usize).saturating_sub(4);
+    for extra in extras {
+        if unicode_width::UnicodeWidthStr::width(format!("{title}{extra}").as_str()) <= room {
+            title.push_str(&extra);
+        }
+    }
+    let lines = crate::ui::code::highlight_marked(theme, &lesson.demo_py, &marks);
     let block = block(theme, &title);
     let inner = block.inner(area);
     block.render(area, buf);
-    // The gutter of line numbers is 4 columns ("{:>3} " in ui::code::highlight).
-    let rows = crate::ui::wrap::wrap_code(&lines, inner.width as usize, 4);
-    Paragraph::new(rows).render(inner, buf);
+    // A wrapped line reads better than a cut one. The gutter of line numbers is 4
+    // columns ("{:>3} " in ui::code::highlight_marked).
+    let wrapped: Vec<Vec<ratatui::text::Line>> = lines
+        .iter()
+        .map(|l| crate::ui::wrap::wrap_code(std::slice::from_ref(l), inner.width as usize, 4))
+        .collect();
+    let per_line: Vec<usize> = wrapped.iter().map(Vec::len).collect();
+    let rows: Vec<ratatui::text::Line> = wrapped.into_iter().flatten().collect();
+    // The step's (or the user's) top line, but never so far down that the pane's last
+    // screenful is not full.
+    let height = inner.height as usize;
+    let (mut last, mut below) = (per_line.len(), 0);
+    while last > 0 && below + per_line[last - 1] <= height {
+        below += per_line[last - 1];
+        last -= 1;
+    }
+    let top = app.code_top().min(last);
+    app.code_shown
+        .set(Some((app.lesson, app.step_at[app.lesson], top, last)));
+    let first_row: usize = per_line[..top].iter().sum();
+    Paragraph::new(rows)
+        .scroll((first_row.min(u16::MAX as usize) as u16, 0))
+        .render(inner, buf);
 }

@@ -210,11 +210,27 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             let step_line = Line::from(text);
             // An open question is what the student must act on: it goes first, so a
             // small pane still shows it.
-            let asking = app.awaiting_prediction();
+            // Under --no-predict the question is put to the class: first too.
+            let asking = app.awaiting_prediction() || (app.no_predict && step.prediction.is_some());
             if !asking {
                 lines.push(step_line.clone());
             }
-            if let Some(p) = &step.prediction {
+            if let Some(p) = &step.prediction
+                && app.no_predict
+            {
+                let choices: Vec<&str> = p.choices.iter().map(|c| p.show(c, app.lang)).collect();
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        if zh {
+                            format!("问全班：{}  ", p.zh)
+                        } else {
+                            format!("Ask the class: {}  ", p.en)
+                        },
+                        theme.title(),
+                    ),
+                    Span::styled(choices.join(" / "), theme.key()),
+                ]));
+            } else if let Some(p) = &step.prediction {
                 let mut spans = vec![Span::styled(
                     if zh {
                         format!("预测：{}  ", p.zh)

@@ -36,8 +36,25 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.bad(),
         ));
     }
-    // Two lines of heading, one of legend, the border: the rest are rows.
-    let room = area.height.saturating_sub(5) as usize;
+    // What the order columns mean: on one line, or one line each when that does not fit
+    // (a column's meaning is never broken in the middle).
+    let (done_means, got_means) = (
+        app.t("done#: order finished", "完成#：完成的次序"),
+        app.t("got#: order received", "收到#：主进程收到的次序"),
+    );
+    let one_line = format!("{done_means}  {got_means}");
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let legend: Vec<Line> = if unicode_width::UnicodeWidthStr::width(one_line.as_str()) <= inner_w {
+        vec![Line::styled(one_line, theme.dim())]
+    } else {
+        vec![
+            Line::styled(done_means, theme.dim()),
+            Line::styled(got_means, theme.dim()),
+        ]
+    };
+    // Two lines of heading, the legend, the border: the rest are rows.
+    let legend_rows = crate::ui::wrap::wrap(&legend, inner_w).len();
+    let room = (area.height.saturating_sub(4) as usize).saturating_sub(legend_rows);
     let hidden = total.saturating_sub(room);
     let rows = if hidden > 0 {
         room.saturating_sub(1)
@@ -106,13 +123,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.key(),
         ));
     }
-    lines.push(Line::styled(
-        app.t(
-            "done#: order finished  got#: order received",
-            "完成#：完成的次序  收到#：主进程收到的次序",
-        ),
-        theme.dim(),
-    ));
+    lines.extend(legend);
     // The native demo's mode is in its parameters; a program's pool is its own.
     let pool = app.t("pool", "进程池");
     let title = match run.params.iter().find(|(k, _)| k == "mode") {

@@ -9,13 +9,22 @@ use crate::ui::theme::Theme;
 
 use super::wrapped;
 
-/// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn.
+/// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn (unless the step is
+/// about the program: then they scroll that).
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
     wrapped(
         &lines,
         app.text_scroll,
-        block(theme, app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")),
+        // PgUp/PgDn scroll the program instead on a step about it.
+        block(
+            theme,
+            if app.scrolls_code() {
+                app.t("lesson", "课文")
+            } else {
+                app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")
+            },
+        ),
         area,
         buf,
     );
