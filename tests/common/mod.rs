@@ -159,13 +159,27 @@ pub fn assert_group_gone(pgid: i32) {
     }
 }
 
-/// Nothing named after proclab in /dev/shm.
+/// Nothing named after proclab in /dev/shm whose run has ended. A segment is named after
+/// its demo's main PID (`proclab_psm_PID`): one whose process is still alive belongs to a
+/// run going on elsewhere on the machine (another test binary, a lesson open in a
+/// terminal), not to a run this test left behind.
 pub fn assert_no_shm_left() {
+    let alive = |name: &str| {
+        let digits: String = name
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        !digits.is_empty() && std::path::Path::new(&format!("/proc/{digits}")).exists()
+    };
     if let Ok(dir) = std::fs::read_dir("/dev/shm") {
         let left: Vec<String> = dir
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("proclab"))
+            .filter(|n| n.contains("proclab") && !alive(n))
             .collect();
         assert!(left.is_empty(), "left in /dev/shm: {left:?}");
     }
