@@ -132,19 +132,28 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(m) = app.mode() {
         settings.push(Span::raw(format!("{} {m}{sep}", app.t("mode", "模式"))));
     }
-    settings.push(Span::raw(format!(
-        "{} {} ms",
-        app.t("tempo", "节奏"),
-        s.tempo
-    )));
+    // The tempo where there is one (`[` `]` set it; 0 says nothing a student needs).
+    if s.tempo > 0 {
+        settings.push(Span::raw(format!(
+            "{} {} ms{sep}",
+            app.t("tempo", "节奏"),
+            s.tempo
+        )));
+    }
     // Where the lesson paces its run to be watched, say which pace the next run takes.
     if app.has_pace() {
-        settings.push(Span::raw(sep));
         settings.push(if s.fast {
             Span::styled(app.t("full speed (f)", "全速（f）"), theme.key())
         } else {
             Span::raw(app.t("lesson's pace (f: full speed)", "课程节奏（f：全速）"))
         });
+    }
+    // No trailing separator after the last setting.
+    if let Some(last) = settings.last_mut()
+        && last.content.ends_with(sep)
+    {
+        let kept = last.content.trim_end_matches(sep).to_string();
+        last.content = kept.into();
     }
     // Slowed down or stepped by hand, the counting demos run fewer iterations: say so.
     if matches!(d, DemoKind::Lock | DemoKind::Manager) && (app.stepping || s.tempo > 0) {

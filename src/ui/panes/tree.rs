@@ -161,14 +161,21 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if lines.len() > room && room > 1 {
         let hidden = lines.len() - (room - 1);
         lines.truncate(room - 1);
-        lines.push(Line::styled(
-            if zh {
-                format!("  …… 还有 {hidden} 行：按 e 直到本窗格占满屏幕")
-            } else {
-                format!("  ... {hidden} more rows: press e until this pane fills the screen")
-            },
-            theme.key(),
-        ));
+        // The long hint where it fits whole, a short one where it does not: never cut.
+        let width = area.width.saturating_sub(2) as usize;
+        let long = if zh {
+            format!("  …… 还有 {hidden} 行：按 e 直到本窗格占满屏幕")
+        } else {
+            format!("  ... {hidden} more rows: press e until this pane fills the screen")
+        };
+        let text = if unicode_width::UnicodeWidthStr::width(long.as_str()) <= width {
+            long
+        } else if zh {
+            format!("  …… 还有 {hidden} 行（按 e 放大）")
+        } else {
+            format!("  ... {hidden} more rows (e: expand)")
+        };
+        lines.push(Line::styled(text, theme.key()));
     }
     let title = format!("{} ({})", app.t("processes", "进程"), run.procs.len());
     Paragraph::new(lines)
