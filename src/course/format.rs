@@ -292,10 +292,17 @@ impl PythonResults {
                 get(&caps, "expected").as_deref().and_then(number),
             )
         {
+            // Whether the lock was on, as the line says it ("(lock off)", "lock on:");
+            // a line that does not say is taken as locked only if nothing was lost.
+            let locked = match (line.contains("lock on"), line.contains("lock off")) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => a == e,
+            };
             out.push(Outcome::Counter {
                 expected: e as i64,
                 actual: a as i64,
-                locked: a == e,
+                locked,
             });
         }
         if let Some(caps) = self
@@ -575,6 +582,19 @@ mod tests {
                 ("variant".into(), "serial".into()),
                 ("seconds".into(), "1.44".into())
             ])
+        );
+        let counter = PythonResults {
+            counter: Some("count = {actual} (expected {expected})".into()),
+            ..Default::default()
+        };
+        // The line's own word on the lock counts, even for a race that lost nothing.
+        assert_eq!(
+            counter.outcomes("lock off: count = 1500 (expected 1500)", None),
+            vec![crate::engine::protocol::Outcome::Counter {
+                expected: 1500,
+                actual: 1500,
+                locked: false
+            }]
         );
         assert_eq!(match_pattern("count = {actual}", "nothing here"), None);
         assert_eq!(match_pattern("x{a}", "x"), None, "no empty capture");

@@ -201,8 +201,11 @@ pub(super) fn counter_lines<'a>(
 ) -> Vec<Line<'a>> {
     let run = app.shown();
     let mut lines = Vec::new();
-    match run.counter() {
-        Some((expected, actual, locked)) => {
+    let results = run.counters();
+    // Each result the run reported, then the counter as it is being written now if
+    // those writes have no result yet.
+    for &(expected, actual, locked) in &results {
+        {
             let lost = expected - actual;
             let zh = app.zh();
             let lock = match (locked, zh) {
@@ -237,7 +240,9 @@ pub(super) fn counter_lines<'a>(
                 ),
             });
         }
-        None => {
+    }
+    if results.is_empty() || run.counter_live() {
+        {
             if let Some(v) = run.counter_seen {
                 lines.push(Line::raw(if app.zh() {
                     format!(

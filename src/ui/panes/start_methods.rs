@@ -6,7 +6,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::app::App;
-use crate::engine::protocol::Outcome;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
@@ -29,17 +28,11 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         },
         theme.title(),
     ));
-    // Each child reports its own row.
-    let rows: Vec<&crate::engine::protocol::StartRow> = run
-        .outcomes
-        .iter()
-        .flat_map(|o| match o {
-            Outcome::StartMethods { rows } => rows.iter().collect(),
-            _ => vec![],
-        })
-        .collect();
+    // Each native child reports its own row; a Python program's are what the probe saw.
+    let rows = run.start_rows();
+    let python = run.python_run();
     if !rows.is_empty() {
-        for r in rows {
+        for r in &rows {
             let p = run.procs.get(&r.pid);
             let style = p.map_or(Style::default(), |p| theme.proc(p));
             let mut spans = vec![match p {
@@ -61,8 +54,11 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 ),
                 style,
             ));
-            // "changed by main" or "default": one word is enough in the table.
-            let (word, st) = if r.config == "default" {
+            // "changed by main" or "default": one word is enough in the table. A
+            // program's child that printed no CONFIG has none to show.
+            let (word, st) = if r.config.is_empty() {
+                ("-", theme.dim())
+            } else if r.config == "default" {
                 (app.t("default", "默认"), theme.dim())
             } else {
                 (app.t("changed", "已改变"), theme.key())
@@ -78,10 +74,17 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
         lines.push(Line::styled(
-            app.t(
-                "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
-                "CPython 的 spawn 和 forkserver 还会启动一个 resource_tracker；这个内置演示没有需要跟踪的资源",
-            ),
+            if python {
+                app.t(
+                    "start: from the parent's start() to the child's own code, as the probe timed it (its own loading included); CONFIG: as the child printed it",
+                    "启动：从父进程调用 start() 到子进程开始运行自己的代码，由探针计时（含探针自身的加载）；CONFIG：子进程自己打印的值",
+                )
+            } else {
+                app.t(
+                    "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+                    "CPython 的 spawn 和 forkserver 还会启动一个 resource_tracker；这个内置演示没有需要跟踪的资源",
+                )
+            },
             theme.dim(),
         ));
     } else if run.running() {
