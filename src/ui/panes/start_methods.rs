@@ -19,10 +19,10 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.push(Line::styled(
         if zh {
             // Chinese heads are two columns a character: padded by hand.
-            "  方式         pid  ppid 父进程       启动  CONFIG".to_string()
+            "  方式         pid  ppid 父进程         启动  CONFIG".to_string()
         } else {
             format!(
-                "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
+                "  {:<10}{:>6}{:>6} {:<10}{:>9}  CONFIG",
                 "method", "pid", "ppid", "parent", "start"
             )
         },
@@ -39,9 +39,11 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 Some(p) => proc_tag(theme, p),
                 None => Span::raw(" "),
             }];
+            // Room for a start of seconds (a Python spawn on a loaded machine) after a
+            // ten-letter parent ("forkserver").
             spans.push(Span::styled(
                 format!(
-                    " {:<10}{:>6}{:>6} {:<10}{:>5.1}ms  ",
+                    " {:<10}{:>6}{:>6} {:<10}{:>7.1}ms  ",
                     r.method,
                     r.pid,
                     r.ppid,
