@@ -140,7 +140,10 @@ fn an_orphan_moves_under_its_new_parent() {
             Some((*pid, n.split_whitespace().next()?.parse::<i32>().ok()?))
         })
         .expect("the orphan said its new parent");
-    assert_eq!(run.procs[&orphan].ppid, after, "the tree follows the kernel");
+    assert_eq!(
+        run.procs[&orphan].ppid, after,
+        "the tree follows the kernel"
+    );
     assert!(
         run.tree().contains(&(orphan, 0)),
         "drawn under proclab, not under its dead parent: {:?}",

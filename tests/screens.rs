@@ -762,6 +762,61 @@ fn start_methods_lesson_table() {
 }
 
 #[test]
+fn start_methods_lesson_table_of_the_lessons_python_program() {
+    let mut s = Script::new("start", &[("runner", "python")]);
+    s.at(
+        203,
+        Event::Spawned {
+            ppid: 200,
+            role: Role::Server,
+            label: "forkserver".into(),
+            start_method: "exec".into(),
+        },
+    );
+    // As the probe tells them: each Process names its method once it runs, then says
+    // how long after its parent's start() that was; the child prints its CONFIG.
+    for (pid, ppid, method, label, latency_us, config) in [
+        (201, 200, "fork", "ForkProcess-1", 6_100, "changed by main"),
+        (202, 200, "spawn", "SpawnProcess-2", 1_240_000, "default"),
+        (
+            204,
+            203,
+            "forkserver",
+            "ForkServerProcess-3",
+            244_000,
+            "default",
+        ),
+    ] {
+        s.at(
+            pid,
+            Event::Spawned {
+                ppid,
+                role: Role::Worker,
+                label: label.into(),
+                start_method: method.into(),
+            },
+        )
+        .at(pid, Event::ProcessStarted { latency_us })
+        .say(
+            pid,
+            &format!("{method}: pid {pid}, ppid {ppid}, CONFIG = '{config}'"),
+        );
+    }
+    s.end(1500.0);
+    let app = app_with(DemoKind::Start, &s);
+    let text = screen(&app, 120, 36);
+    assert!(
+        text.contains("forkserver   204   203 forkserver  244ms  default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("spawn        202   200 main        1.24s  default"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
 fn lifecycle_lesson_orphan_re_parented() {
     let mut s = Script::new("lifecycle", &[("mode", "orphan")]);
     s.workers(Role::Worker, &["parent"])

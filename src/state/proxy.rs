@@ -172,4 +172,40 @@ mod tests {
             "d.__getitem__() raised KeyError: 'count'"
         );
     }
+
+    #[test]
+    fn a_write_of_count_through_a_proxy_is_the_manager_lessons_counter_now() {
+        let call = |arg: &str| Event::ProxyCall {
+            id: 3,
+            method: "__setitem__".into(),
+            arg: arg.into(),
+            rtt_us: 50,
+        };
+        let mut s = RunState::new();
+        s.demo = "manager".into();
+        s.apply(&f(1, 5, call("('count', 41)")));
+        s.apply(&f(2, 5, call("('other', 7)")));
+        assert_eq!(
+            s.counter_seen,
+            Some(crate::engine::protocol::Scalar::I64(41))
+        );
+        assert!(s.counter_live());
+        s.apply(&f(
+            3,
+            1,
+            Event::Outcome(crate::engine::protocol::Outcome::Counter {
+                expected: 1500,
+                actual: 41,
+                locked: false,
+            }),
+        ));
+        assert!(!s.counter_live(), "its writes have their result");
+        s.apply(&f(4, 5, call("('count', 0)")));
+        assert!(s.counter_live(), "the next round is being written");
+        // Another lesson's program: a dict is not the counter.
+        let mut other = RunState::new();
+        other.demo = "script".into();
+        other.apply(&f(1, 5, call("('count', 41)")));
+        assert_eq!(other.counter_seen, None);
+    }
 }

@@ -19,10 +19,10 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     lines.push(Line::styled(
         if zh {
             // Chinese heads are two columns a character: padded by hand.
-            "  方式         pid  ppid 父进程         启动  CONFIG".to_string()
+            "  方式         pid  ppid 父进程       启动  CONFIG".to_string()
         } else {
             format!(
-                "  {:<10}{:>6}{:>6} {:<10}{:>9}  CONFIG",
+                "  {:<10}{:>6}{:>6} {:<10}{:>7}  CONFIG",
                 "method", "pid", "ppid", "parent", "start"
             )
         },
@@ -39,11 +39,9 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 Some(p) => proc_tag(theme, p),
                 None => Span::raw(" "),
             }];
-            // Room for a start of seconds (a Python spawn on a loaded machine) after a
-            // ten-letter parent ("forkserver").
             spans.push(Span::styled(
                 format!(
-                    " {:<10}{:>6}{:>6} {:<10}{:>7.1}ms  ",
+                    " {:<10}{:>6}{:>6} {:<10} {:>6}  ",
                     r.method,
                     r.pid,
                     r.ppid,
@@ -52,7 +50,7 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     } else {
                         &r.parent
                     },
-                    r.latency_us as f64 / 1000.0
+                    short_time(r.latency_us)
                 ),
                 style,
             ));
@@ -113,4 +111,34 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         area,
         buf,
     );
+}
+
+/// A start time in at most six columns, so a ten-letter parent ("forkserver") keeps a
+/// space before it: "0.5ms", "10.2ms", "365ms", "1.24s" (a Python spawn on a loaded
+/// machine takes seconds).
+fn short_time(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    match ms {
+        m if m < 99.95 => format!("{m:.1}ms"),
+        m if m < 999.5 => format!("{m:.0}ms"),
+        m if m < 9995.0 => format!("{:.2}s", m / 1000.0),
+        m => format!("{:.1}s", m / 1000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn start_times_fit_six_columns() {
+        for (us, want) in [
+            (500, "0.5ms"),
+            (10_240, "10.2ms"),
+            (365_600, "366ms"),
+            (1_240_000, "1.24s"),
+            (12_300_000, "12.3s"),
+        ] {
+            assert_eq!(super::short_time(us), want);
+            assert!(want.len() <= 6);
+        }
+    }
 }
