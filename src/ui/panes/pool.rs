@@ -78,7 +78,7 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             // Handed back to the caller without a worker ever taking it (its pickling
             // failed, or its pool broke): not waiting in the queue any more.
             None if t.delivered.is_some() => {
-                vec![Span::styled(app.t("  unsent", "  未发出"), theme.dim())]
+                vec![Span::styled(app.t(" not run", "  未运行"), theme.dim())]
             }
             None => vec![Span::styled(app.t("  queued", "  排队中"), theme.dim())],
         };
