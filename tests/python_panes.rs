@@ -155,3 +155,25 @@ fn an_orphan_moves_under_its_new_parent() {
         "the children pane says it: {text}"
     );
 }
+
+#[test]
+fn pool_table_says_in_which_order_the_caller_got_each_result() {
+    if !have_python() {
+        return;
+    }
+    let frames = run_demo("pool");
+    let app = app_after(DemoKind::Pool, &frames);
+    let run = app.shown();
+    assert!(!run.tasks.is_empty());
+    // map(square, range(8)) hands every result back in input order: the task of x
+    // was got x-th, whichever worker finished it when.
+    for t in &run.tasks {
+        assert_eq!(
+            t.delivered.map(|p| p.to_string()),
+            Some(t.arg.clone()),
+            "{:?}",
+            run.tasks
+        );
+    }
+    assert!(run.tasks.iter().all(|t| t.pid.is_some()), "{:?}", run.tasks);
+}

@@ -1660,6 +1660,44 @@ def _install_pool_hooks():
     worker.__qualname__ = orig_worker.__qualname__
     pool.worker = worker
 
+    # The caller's side: when it gets the results of apply_async, map or starmap (map()
+    # itself ends in get()), in which order its tasks reached it.
+    orig_get = pool.ApplyResult.get
+    delivered = [0]
+
+    def get(self, timeout=None):
+        value = orig_get(self, timeout)
+        try:
+            if not getattr(self, "_proclab_told", False):
+                self._proclab_told = True
+                _pool_delivered(self, value, delivered, pool.MapResult)
+        except Exception:  # noqa: BLE001
+            pass
+        return value
+
+    pool.ApplyResult.get = get
+
+
+def _pool_delivered(result, value, counter, map_result):
+    """One result_delivered per task of a finished apply_async (task 0 of its job) or
+    map (each chunk: task i holds items i*chunksize onwards), at the rate the budget
+    allows."""
+    job = result._job
+    if isinstance(result, map_result):
+        size = result._chunksize
+        chunks = [value[i : i + size] for i in range(0, len(value), size)] if size > 0 else []
+    else:
+        chunks = [[value]]
+    for i, chunk in enumerate(chunks):
+        if not _budget("delivered"):
+            return
+        shown = chunk[0] if len(chunk) == 1 else chunk
+        emit(
+            "result_delivered",
+            {"task": _task_id(job, i), "result": _preview(shown), "position": counter[0]},
+        )
+        counter[0] += 1
+
 
 class _CallsIn:
     """A ProcessPoolExecutor worker's call queue, reporting each work item it takes."""
