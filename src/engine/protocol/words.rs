@@ -165,7 +165,7 @@ pub fn describe(e: &Event) -> String {
             format!("proxy {id}.{method}() raised {error}")
         }
         Event::ProcessStarted { latency_us } => format!(
-            "started: its own code ran {:.1} ms after start()",
+            "reached its own code {:.1} ms after start()",
             *latency_us as f64 / 1000.0
         ),
         Event::SharedMemory { name, op, size } => {
