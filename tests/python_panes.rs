@@ -177,3 +177,20 @@ fn pool_table_says_in_which_order_the_caller_got_each_result() {
     }
     assert!(run.tasks.iter().all(|t| t.pid.is_some()), "{:?}", run.tasks);
 }
+
+#[test]
+fn lock_pane_says_when_the_program_never_took_its_lock() {
+    if !have_python() {
+        return;
+    }
+    let off = run_demo("lock");
+    let text = screen(&app_after(DemoKind::Lock, &off), 200, 60);
+    assert!(
+        text.contains("no process took this lock in this run"),
+        "{text}"
+    );
+    let on = run_json(&["--runner", "python", "lock", "--", "--lock"]).frames;
+    let text = screen(&app_after(DemoKind::Lock, &on), 200, 60);
+    assert!(!text.contains("no process took this lock"), "{text}");
+    assert!(text.contains("acquisitions seen: "), "{text}");
+}
