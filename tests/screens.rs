@@ -387,6 +387,64 @@ fn gil_lesson_results() {
 }
 
 #[test]
+fn gil_results_of_the_lessons_python_program_claim_no_model_and_no_cpu() {
+    let mut s = Script::new("gil", &[("runner", "python")]);
+    // demo.py's own timing lines: wall time only, under the interpreter's real GIL.
+    for (v, wall, speedup) in [
+        ("serial", 1310.0, 1.0),
+        ("threads", 1260.0, 1.04),
+        ("processes", 700.0, 1.87),
+    ] {
+        s.at(
+            200,
+            Event::Outcome(Outcome::Timing {
+                variant: v.into(),
+                workers: 0,
+                wall_ms: wall,
+                cpu_ms: 0.0,
+                speedup,
+            }),
+        );
+    }
+    s.end(3300.0);
+    let text = screen(&app_with(DemoKind::Gil, &s), 120, 36);
+    assert!(
+        text.contains("wall time as the program printed it"),
+        "{text}"
+    );
+    assert!(!text.contains("GIL = a model"), "{text}");
+    assert!(
+        !text.contains("cpu = CPU time"),
+        "no cpu figure to explain: {text}"
+    );
+}
+
+#[test]
+fn an_executor_task_no_worker_took_is_not_shown_as_queued() {
+    let mut s = Script::new("executor", &[("runner", "python")]);
+    // The caller submitted it and got its error back; no worker ever started it.
+    s.at(
+        200,
+        Event::TaskSubmitted {
+            task: 7,
+            arg: "1".into(),
+        },
+    )
+    .at(
+        200,
+        Event::ResultDelivered {
+            task: 7,
+            result: "raised PicklingError".into(),
+            position: 0,
+        },
+    )
+    .end(100.0);
+    let text = screen(&app_with(DemoKind::Executor, &s), 120, 36);
+    assert!(text.contains(" not run"), "{text}");
+    assert!(!text.contains("queued"), "{text}");
+}
+
+#[test]
 fn process_lesson_with_zombies_and_a_killed_child() {
     let mut s = Script::new("process", &[("workers", "2")]);
     s.workers(Role::Worker, &["worker 0", "worker 1"])
@@ -768,6 +826,61 @@ fn start_methods_lesson_table() {
     for method in ["fork ", "spawn ", "forkserver "] {
         assert!(text.contains(method), "a row for {method}: {text}");
     }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn start_methods_lesson_table_of_the_lessons_python_program() {
+    let mut s = Script::new("start", &[("runner", "python")]);
+    s.at(
+        203,
+        Event::Spawned {
+            ppid: 200,
+            role: Role::Server,
+            label: "forkserver".into(),
+            start_method: "exec".into(),
+        },
+    );
+    // As the probe tells them: each Process names its method once it runs, then says
+    // how long after its parent's start() that was; the child prints its CONFIG.
+    for (pid, ppid, method, label, latency_us, config) in [
+        (201, 200, "fork", "ForkProcess-1", 6_100, "changed by main"),
+        (202, 200, "spawn", "SpawnProcess-2", 1_240_000, "default"),
+        (
+            204,
+            203,
+            "forkserver",
+            "ForkServerProcess-3",
+            244_000,
+            "default",
+        ),
+    ] {
+        s.at(
+            pid,
+            Event::Spawned {
+                ppid,
+                role: Role::Worker,
+                label: label.into(),
+                start_method: method.into(),
+            },
+        )
+        .at(pid, Event::ProcessStarted { latency_us })
+        .say(
+            pid,
+            &format!("{method}: pid {pid}, ppid {ppid}, CONFIG = '{config}'"),
+        );
+    }
+    s.end(1500.0);
+    let app = app_with(DemoKind::Start, &s);
+    let text = screen(&app, 120, 36);
+    assert!(
+        text.contains("forkserver   204   203 forkserver  244ms  default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("spawn        202   200 main        1.24s  default"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 

@@ -149,6 +149,8 @@ def emit(kind, body, pid=None):
         return
     if kind == "spawned" and pid is None:
         _note_alive()
+        # The parent it announced: if the kernel later says another, it was orphaned.
+        _st["ppid"] = body.get("ppid")
     try:
         line = json.dumps(
             {"t_us": _now_us(), "pid": pid or os.getpid(), "event": {kind: body}},
@@ -644,6 +646,7 @@ def _install_process_hooks():
     orig_bootstrap = process.BaseProcess._bootstrap
 
     def _bootstrap(self, *args, **kwargs):
+        began = _now_us()
         try:
             _adopt_output()
             import multiprocessing
@@ -662,14 +665,43 @@ def _install_process_hooks():
                     "start_method": method,
                 },
             )
+            _started(self, began)
         except Exception as e:  # noqa: BLE001
             _switch_off(e)
         try:
             return orig_bootstrap(self, *args, **kwargs)
         finally:
             _flush_held()
+            _orphaned()
 
     process.BaseProcess._bootstrap = _bootstrap
+
+    orig_start = process.BaseProcess.start
+
+    def start(self):
+        # When the parent asked for the child, for the child's time to start: kept in a
+        # file of the probe's folder that the child reads, so nothing of the program's
+        # (the Process object, what spawn pickles) changes.
+        mark = None
+        try:
+            t0 = _now_us()
+            if _DIR and not _st["off"]:
+                mark = _start_mark(os.getpid(), self._identity)
+                with open(mark, "w") as f:
+                    f.write(str(t0))
+        except Exception:  # noqa: BLE001
+            mark = None
+        try:
+            return orig_start(self)
+        except BaseException:
+            if mark:
+                try:
+                    os.unlink(mark)
+                except OSError:
+                    pass
+            raise
+
+    process.BaseProcess.start = start
 
     # Every child is reaped with os.waitpid() by its parent (join(), is_alive(), or the
     # forkserver for its children; os.fork() users call it themselves): report its end.
@@ -692,6 +724,40 @@ def _install_process_hooks():
         return got, status
 
     os.waitpid = waitpid
+
+
+def _start_mark(parent, identity):
+    return os.path.join(_DIR, "start-%d-%s" % (parent, ".".join(map(str, identity))))
+
+
+def _started(proc, began):
+    """A Process child reached its own code: how long after its parent's start() (the
+    parent's mark), whatever the start method (fork, spawn, forkserver)."""
+    try:
+        mark = _start_mark(proc._parent_pid, proc._identity)
+        with open(mark) as f:
+            t0 = int(f.read())
+        os.unlink(mark)
+    except (OSError, ValueError, AttributeError):
+        return
+    if began >= t0:
+        emit("process_started", {"latency_us": began - t0})
+
+
+def _orphaned():
+    """At a child's end: its parent, as the kernel says now. One that is not the parent
+    it announced was orphaned, and re-parented to the nearest subreaper (or init)."""
+    before = _st.get("ppid")
+    try:
+        now = os.getppid()
+    except OSError:
+        return
+    if before and now != before:
+        _st["ppid"] = now
+        emit(
+            "outcome",
+            {"orphan": {"pid": os.getpid(), "ppid_before": before, "ppid_after": now}},
+        )
 
 
 def _queue_id(q):
@@ -1593,6 +1659,44 @@ def _install_pool_hooks():
     worker.__module__ = orig_worker.__module__
     worker.__qualname__ = orig_worker.__qualname__
     pool.worker = worker
+
+    # The caller's side: when it gets the results of apply_async, map or starmap (map()
+    # itself ends in get()), in which order its tasks reached it.
+    orig_get = pool.ApplyResult.get
+    delivered = [0]
+
+    def get(self, timeout=None):
+        value = orig_get(self, timeout)
+        try:
+            if not getattr(self, "_proclab_told", False):
+                self._proclab_told = True
+                _pool_delivered(self, value, delivered, pool.MapResult)
+        except Exception:  # noqa: BLE001
+            pass
+        return value
+
+    pool.ApplyResult.get = get
+
+
+def _pool_delivered(result, value, counter, map_result):
+    """One result_delivered per task of a finished apply_async (task 0 of its job) or
+    map (each chunk: task i holds items i*chunksize onwards), at the rate the budget
+    allows."""
+    job = result._job
+    if isinstance(result, map_result):
+        size = result._chunksize
+        chunks = [value[i : i + size] for i in range(0, len(value), size)] if size > 0 else []
+    else:
+        chunks = [[value]]
+    for i, chunk in enumerate(chunks):
+        if not _budget("delivered"):
+            return
+        shown = chunk[0] if len(chunk) == 1 else chunk
+        emit(
+            "result_delivered",
+            {"task": _task_id(job, i), "result": _preview(shown), "position": counter[0]},
+        )
+        counter[0] += 1
 
 
 class _CallsIn:

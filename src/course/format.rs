@@ -360,10 +360,17 @@ impl PythonResults {
                 get(&caps, "expected").as_deref().and_then(number),
             )
         {
+            // Whether the lock was on, as the line says it ("(lock off)", "lock on:");
+            // a line that does not say is taken as locked only if nothing was lost.
+            let locked = match (line.contains("lock on"), line.contains("lock off")) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => a == e,
+            };
             out.push(Outcome::Counter {
                 expected: e as i64,
                 actual: a as i64,
-                locked: a == e,
+                locked,
             });
         }
         if let Some(caps) = self

@@ -153,6 +153,19 @@ fn result_patterns_capture_their_placeholders() {
             ("seconds".into(), "1.44".into())
         ])
     );
+    let counter = PythonResults {
+        counter: Some("count = {actual} (expected {expected})".into()),
+        ..Default::default()
+    };
+    // The line's own word on the lock counts, even for a race that lost nothing.
+    assert_eq!(
+        counter.outcomes("lock off: count = 1500 (expected 1500)", None),
+        vec![crate::engine::protocol::Outcome::Counter {
+            expected: 1500,
+            actual: 1500,
+            locked: false
+        }]
+    );
     assert_eq!(match_pattern("count = {actual}", "nothing here"), None);
     assert_eq!(match_pattern("x{a}", "x"), None, "no empty capture");
 }

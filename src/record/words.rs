@@ -131,6 +131,10 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
             "{who}: {}.{method}() through the Manager raised {error}",
             state.proxy_called(*id)
         ),
+        Event::ProcessStarted { latency_us } => format!(
+            "{who} runs its own code, {:.1} ms after its parent's start()",
+            *latency_us as f64 / 1000.0
+        ),
         Event::User(a) => match a {
             UserAction::Pause => "you paused the run (SIGSTOP)".into(),
             UserAction::Resume => "you resumed the run (SIGCONT)".into(),
@@ -254,6 +258,10 @@ fn tell_zh(f: &Frame, state: &RunState) -> String {
         Event::ProxyRaised { id, method, error } => format!(
             "{who}：通过 Manager 调用 {}.{method}() 抛出了 {error}",
             state.proxy_called(*id)
+        ),
+        Event::ProcessStarted { latency_us } => format!(
+            "{who} 开始运行自己的代码，距父进程调用 start() {:.1} ms",
+            *latency_us as f64 / 1000.0
         ),
         Event::User(a) => match a {
             UserAction::Pause => "你暂停了运行（SIGSTOP）".into(),

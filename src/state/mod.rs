@@ -13,6 +13,7 @@ mod queue;
 mod segments;
 mod shared;
 mod size;
+mod started;
 mod sync;
 mod timeline;
 
@@ -100,6 +101,12 @@ pub struct RunState {
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
     pub counter_writes: u64,
+    /// `counter_writes` when the last counter result came.
+    pub counter_writes_reported: u64,
+    /// How each process was started, as it said ("fork", "spawn", "forkserver", "exec").
+    pub start_methods: BTreeMap<i32, String>,
+    /// A Python Process's time from its parent's `start()` to its own code, µs.
+    pub start_latency: BTreeMap<i32, u64>,
     /// A sample showed a demo process in state Z.
     pub zombie_seen: bool,
     /// (pid, old PPID, new PPID) for each process a sample showed with a new parent.
@@ -175,8 +182,16 @@ impl RunState {
                 self.main_pid = *main_pid;
             }
             Event::Spawned {
-                ppid, role, label, ..
-            } => self.on_spawned(pid, at, *ppid, *role, label),
+                ppid,
+                role,
+                label,
+                start_method,
+            } => {
+                self.on_spawned(pid, at, *ppid, *role, label);
+                // The newest word counts: a fork child a forkserver made says "fork",
+                // then its Process says "forkserver".
+                self.start_methods.insert(pid, start_method.clone());
+            }
             Event::Exited { status } => {
                 self.on_exited(pid, at, *status);
                 // What it held or waited for goes with it.
@@ -239,6 +254,9 @@ impl RunState {
             Event::ProxyRaised { id, method, error } => {
                 self.on_proxy_raised(pid, at, *id, method, error)
             }
+            Event::ProcessStarted { latency_us } => {
+                self.start_latency.insert(pid, *latency_us);
+            }
             Event::SyncWait { kind, id } => self.on_sync_wait(pid, at, *kind, *id),
             // A lock's timed acquire() that gave up.
             Event::SyncDone {
@@ -274,6 +292,9 @@ impl RunState {
                 } = o
                 {
                     self.re_parent(*pid, at, *ppid_after);
+                }
+                if let Outcome::Counter { .. } = o {
+                    self.counter_writes_reported = self.counter_writes;
                 }
                 self.outcomes.push(o.clone())
             }

@@ -67,13 +67,28 @@ impl RunState {
 
     /// Expected and actual counter, once the lock demo reports them.
     pub fn counter(&self) -> Option<(i64, i64, bool)> {
-        self.outcomes.iter().find_map(|o| match o {
-            Outcome::Counter {
-                expected,
-                actual,
-                locked,
-            } => Some((*expected, *actual, *locked)),
-            _ => None,
-        })
+        self.counters().into_iter().next()
+    }
+
+    /// Every counter result the run reported, in order: a native demo reports one, a
+    /// program may print several (the Manager lesson's, lock off then on).
+    pub fn counters(&self) -> Vec<(i64, i64, bool)> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Counter {
+                    expected,
+                    actual,
+                    locked,
+                } => Some((*expected, *actual, *locked)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True while the counter is being written with no result reported for those
+    /// writes yet (a program's next round after its first result, say).
+    pub fn counter_live(&self) -> bool {
+        self.counter_seen.is_some() && self.counter_writes > self.counter_writes_reported
     }
 }

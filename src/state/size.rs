@@ -30,5 +30,6 @@ impl RunState {
             + errors
             + self.tasks.len() * (std::mem::size_of::<super::Task>() + 16)
             + self.outcomes.len() * 256
+            + (self.start_methods.len() + self.start_latency.len()) * 64
     }
 }

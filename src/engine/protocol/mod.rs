@@ -194,6 +194,10 @@ pub enum Event {
         method: String,
         error: String,
     },
+    /// A `multiprocessing` Process (this pid) reached its own code, `latency_us` after its
+    /// parent called `start()`, whatever its start method (Python runner). Added last,
+    /// so recordings written before it still read.
+    ProcessStarted { latency_us: u64 },
 }
 
 /// What a process did to a shared memory segment.

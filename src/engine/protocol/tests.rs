@@ -219,6 +219,7 @@ pub(crate) fn every_event() -> Vec<Event> {
             method: "index".into(),
             error: "ValueError: 5 is not in list".into(),
         },
+        Event::ProcessStarted { latency_us: 1234 },
         Event::SharedMemory {
             name: "psm_1a2b".into(),
             op: ShmOp::Attach,

@@ -164,6 +164,10 @@ pub fn describe(e: &Event) -> String {
         Event::ProxyRaised { id, method, error } => {
             format!("proxy {id}.{method}() raised {error}")
         }
+        Event::ProcessStarted { latency_us } => format!(
+            "reached its own code {:.1} ms after start()",
+            *latency_us as f64 / 1000.0
+        ),
         Event::SharedMemory { name, op, size } => {
             format!("{} shared memory {name} ({size} bytes)", shm_verb(*op))
         }

@@ -166,7 +166,18 @@ pub(super) fn lock_lines<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
         .params
         .iter()
         .any(|(k, v)| (k == "step" && v == "true") || (k == "tempo_ms" && v != "0"));
-    if locks.len() == 1 {
+    // A program's finished run that never took its one lock: the probe reports the
+    // first acquisitions of every process, so none seen is none taken.
+    let never_taken = run.python_run() && run.summary.is_some() && acquisitions == 0;
+    if locks.len() == 1 && never_taken && !run.locks.is_empty() {
+        lines.push(Line::styled(
+            app.t(
+                "no process took this lock in this run",
+                "这次运行中没有进程获取过这把锁",
+            ),
+            theme.bad(),
+        ));
+    } else if locks.len() == 1 {
         lines.push(if locked_run || run.params.is_empty() {
             Line::styled(
                 match (every, app.zh()) {
@@ -201,8 +212,11 @@ pub(super) fn counter_lines<'a>(
 ) -> Vec<Line<'a>> {
     let run = app.shown();
     let mut lines = Vec::new();
-    match run.counter() {
-        Some((expected, actual, locked)) => {
+    let results = run.counters();
+    // Each result the run reported, then the counter as it is being written now if
+    // those writes have no result yet.
+    for &(expected, actual, locked) in &results {
+        {
             let lost = expected - actual;
             let zh = app.zh();
             let lock = match (locked, zh) {
@@ -237,7 +251,9 @@ pub(super) fn counter_lines<'a>(
                 ),
             });
         }
-        None => {
+    }
+    if results.is_empty() || run.counter_live() {
+        {
             if let Some(v) = run.counter_seen {
                 lines.push(Line::raw(if app.zh() {
                     format!(

@@ -48,18 +48,19 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ),
     });
     // A program's proxied objects: calls, the last one and by whom, the mean round trip.
-    for (id, p) in &run.proxies {
+    // At full speed the probe reports a sample of the calls: "seen", not "made".
+    for (id, p) in run.proxies_in_order() {
         let mut spans = vec![Span::raw(if app.zh() {
             format!(
-                "{}：调用 {} 次，每次 {:.0} µs",
-                run.proxy_called(*id),
+                "{}：看到 {} 次调用，每次 {:.0} µs",
+                run.proxy_called(id),
                 p.calls,
                 p.mean_rtt_us()
             )
         } else {
             format!(
-                "{}: {} calls, {:.0} µs each",
-                run.proxy_called(*id),
+                "{}: {} calls seen, {:.0} µs each",
+                run.proxy_called(id),
                 p.calls,
                 p.mean_rtt_us()
             )
@@ -92,7 +93,11 @@ pub fn manager(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    lines.extend(lock_lines(app, theme));
+    // A program's Manager lock is a proxy too, listed above with its calls: the native
+    // lock's lines would say it was never taken.
+    if !(run.python_run() && run.locks.is_empty() && run.sync.is_empty()) {
+        lines.extend(lock_lines(app, theme));
+    }
     // Worker i adds i+1 each time: expected = iterations * (1 + 2 + ... + workers).
     let expected_now = param(run, "workers")
         .zip(param(run, "iterations"))

@@ -92,6 +92,11 @@ pub fn pool(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 proc_tag(theme, p),
                 Span::styled(format!("{:>7}", p.pid), theme.proc(p)),
             ],
+            // Handed back to the caller without a worker ever taking it (its pickling
+            // failed, or its pool broke): not waiting in the queue any more.
+            None if t.delivered.is_some() => {
+                vec![Span::styled(app.t(" not run", "  未运行"), theme.dim())]
+            }
             None => vec![Span::styled(app.t("  queued", "  排队中"), theme.dim())],
         };
         let arg = clip_cols(&t.arg, arg_w);

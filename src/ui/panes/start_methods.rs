@@ -6,7 +6,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::app::App;
-use crate::engine::protocol::Outcome;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
@@ -29,17 +28,11 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         },
         theme.title(),
     ));
-    // Each child reports its own row.
-    let rows: Vec<&crate::engine::protocol::StartRow> = run
-        .outcomes
-        .iter()
-        .flat_map(|o| match o {
-            Outcome::StartMethods { rows } => rows.iter().collect(),
-            _ => vec![],
-        })
-        .collect();
+    // Each native child reports its own row; a Python program's are what the probe saw.
+    let rows = run.start_rows();
+    let python = run.python_run();
     if !rows.is_empty() {
-        for r in rows {
+        for r in &rows {
             let p = run.procs.get(&r.pid);
             let style = p.map_or(Style::default(), |p| theme.proc(p));
             let mut spans = vec![match p {
@@ -48,7 +41,7 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }];
             spans.push(Span::styled(
                 format!(
-                    " {:<10}{:>6}{:>6} {:<10}{:>5.1}ms  ",
+                    " {:<10}{:>6}{:>6} {:<10} {:>6}  ",
                     r.method,
                     r.pid,
                     r.ppid,
@@ -57,12 +50,15 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     } else {
                         &r.parent
                     },
-                    r.latency_us as f64 / 1000.0
+                    short_time(r.latency_us)
                 ),
                 style,
             ));
-            // "changed by main" or "default": one word is enough in the table.
-            let (word, st) = if r.config == "default" {
+            // "changed by main" or "default": one word is enough in the table. A
+            // program's child that printed no CONFIG has none to show.
+            let (word, st) = if r.config.is_empty() {
+                ("-", theme.dim())
+            } else if r.config == "default" {
                 (app.t("default", "默认"), theme.dim())
             } else {
                 (app.t("changed", "已改变"), theme.key())
@@ -78,10 +74,17 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
         lines.push(Line::styled(
-            app.t(
-                "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
-                "CPython 的 spawn 和 forkserver 还会启动一个 resource_tracker；这个内置演示没有需要跟踪的资源",
-            ),
+            if python {
+                app.t(
+                    "start: from the parent's start() to the child's own code, as the probe timed it (its own loading included); CONFIG: as the child printed it",
+                    "启动：从父进程调用 start() 到子进程开始运行自己的代码，由探针计时（含探针自身的加载）；CONFIG：子进程自己打印的值",
+                )
+            } else {
+                app.t(
+                    "CPython's spawn and forkserver also start a resource_tracker; this native demo has nothing to track",
+                    "CPython 的 spawn 和 forkserver 还会启动一个 resource_tracker；这个内置演示没有需要跟踪的资源",
+                )
+            },
             theme.dim(),
         ));
     } else if run.running() {
@@ -108,4 +111,34 @@ pub fn start_methods(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         area,
         buf,
     );
+}
+
+/// A start time in at most six columns, so a ten-letter parent ("forkserver") keeps a
+/// space before it: "0.5ms", "10.2ms", "365ms", "1.24s" (a Python spawn on a loaded
+/// machine takes seconds).
+fn short_time(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    match ms {
+        m if m < 99.95 => format!("{m:.1}ms"),
+        m if m < 999.5 => format!("{m:.0}ms"),
+        m if m < 9995.0 => format!("{:.2}s", m / 1000.0),
+        m => format!("{:.1}s", m / 1000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn start_times_fit_six_columns() {
+        for (us, want) in [
+            (500, "0.5ms"),
+            (10_240, "10.2ms"),
+            (365_600, "366ms"),
+            (1_240_000, "1.24s"),
+            (12_300_000, "12.3s"),
+        ] {
+            assert_eq!(super::short_time(us), want);
+            assert!(want.len() <= 6);
+        }
+    }
 }
