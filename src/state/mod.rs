@@ -100,6 +100,12 @@ pub struct RunState {
     pub counter_seen: Option<Scalar>,
     /// Writes of the counter reported (every one of them in slow or step mode).
     pub counter_writes: u64,
+    /// The observer measured run-queue waits (schedstats): the timeline can tell
+    /// runnable from running.
+    pub sched_seen: bool,
+    /// Processes the scheduler's latest figures found mostly waiting for a core, for the
+    /// sample that follows them.
+    queued: std::collections::BTreeSet<i32>,
     /// A sample showed a demo process in state Z.
     pub zombie_seen: bool,
     /// (pid, old PPID, new PPID) for each process a sample showed with a new parent.
@@ -278,6 +284,7 @@ impl RunState {
                 self.outcomes.push(o.clone())
             }
             Event::Sample(s) => self.on_sample(s, at),
+            Event::Sched(s) => self.on_sched(s),
             Event::Error { source, message } => {
                 if self.errors.len() < ERRORS_KEPT {
                     self.errors.push(format!("{source}: {message}"));

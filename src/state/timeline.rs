@@ -13,15 +13,20 @@ pub const HISTORY_MAX: usize = 4096;
 /// What a process is doing, for the timeline and the process table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
-    /// Running or runnable (kernel state R) or otherwise busy.
+    /// Running: kernel state R (or busy between samples) and, where the kernel keeps
+    /// schedstats, on a core for most of the last interval.
     Running,
+    /// Runnable but waiting for a core: kernel state R, and schedstats say it spent most
+    /// of the last interval in a run queue (more cores wanted than the machine has).
+    Runnable,
     /// Waiting for the lock.
     BlockedLock,
     /// Waiting on a queue (empty on get, full on put).
     BlockedQueue,
     /// Waiting on an Event, a Semaphore, a Barrier, a Condition or a queue's join().
     BlockedSync,
-    /// Sleeping (kernel state S/D) without a known reason.
+    /// Sleeping (kernel state S/D, idle since the last sample) without an event saying
+    /// what it waits for.
     Sleeping,
     /// Waiting at a step gate for the user.
     Gated,

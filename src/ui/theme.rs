@@ -163,6 +163,7 @@ pub fn glyph(p: &Proc) -> char {
 pub fn activity_cell(theme: &Theme, a: Activity) -> (char, Style) {
     match a {
         Activity::Running => ('#', theme.fg(Color::Green)),
+        Activity::Runnable => ('+', theme.fg(Color::LightBlue)),
         Activity::BlockedLock => ('L', theme.fg(Color::Red)),
         Activity::BlockedQueue => ('Q', theme.fg(Color::Yellow)),
         Activity::BlockedSync => ('W', theme.fg(Color::LightRed)),
