@@ -31,7 +31,7 @@ pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use segments::Segment;
 pub use shared::Cell;
 pub use sync::SyncView;
-pub use timeline::{Activity, TIMELINE_SECS};
+pub use timeline::{Activity, TIMELINE_SECS, strip};
 
 /// What a line of the output pane is: what a process printed on stdout or stderr, or a
 /// warning proclab gives about it.
