@@ -142,4 +142,93 @@ mod tests {
         let h = [(0.0, Running), (2.1, Stopped), (2.3, Running)];
         assert_eq!(drawn(&h, 0.0, 4), "####");
     }
+
+    /// Events and samples in, strips out: a process mostly queued for a core is runnable,
+    /// one blocked on the lock or a queue stays blocked however asleep the kernel finds
+    /// it, and one asleep with no event saying why is sleeping.
+    #[test]
+    fn samples_and_events_give_running_runnable_blocked_and_sleeping() {
+        use crate::engine::protocol::{Event, Op, ProcSample, ProcSched, Sample, Sched};
+        use crate::state::RunState;
+        use crate::state::tests::{f, spawned};
+        let sample = |procs: &[(i32, char, f32)]| {
+            Event::Sample(Sample {
+                cores: vec![100.0],
+                procs: procs
+                    .iter()
+                    .map(|&(pid, state, cpu)| ProcSample {
+                        pid,
+                        ppid: 10,
+                        state,
+                        cpu,
+                        rss_kb: 1,
+                        core: 0,
+                    })
+                    .collect(),
+            })
+        };
+        let sched = |procs: &[(i32, u64, u64)]| {
+            Event::Sched(Sched {
+                interval_us: 250_000,
+                procs: procs
+                    .iter()
+                    .map(|&(pid, ran_us, waited_us)| ProcSched {
+                        pid,
+                        ran_us,
+                        waited_us,
+                    })
+                    .collect(),
+            })
+        };
+        let mut s = RunState::new();
+        s.apply(&spawned(0, 10, 1, "main"));
+        for pid in [11, 12, 13] {
+            s.apply(&spawned(0, pid, 10, "worker"));
+        }
+        // A on a core, B queued for one, C asleep and idle.
+        s.apply(&f(
+            1000,
+            0,
+            sched(&[(11, 240_000, 5_000), (12, 40_000, 200_000), (13, 0, 0)]),
+        ));
+        s.apply(&f(
+            1000,
+            0,
+            sample(&[(11, 'R', 96.0), (12, 'R', 16.0), (13, 'S', 0.0)]),
+        ));
+        assert!(s.sched_seen);
+        // B waits for the lock A takes; C waits on a full queue.
+        s.apply(&f(2000, 11, Event::LockAcquired { lock: 0, waited_us: 0 }));
+        s.apply(&f(2000, 12, Event::LockWait { lock: 0 }));
+        s.apply(&f(2000, 13, Event::QueueBlocked { queue: 0, op: Op::Put }));
+        // The kernel finds both asleep: they stay blocked.
+        s.apply(&f(3000, 0, sched(&[(11, 250_000, 0), (12, 0, 0), (13, 0, 0)])));
+        s.apply(&f(
+            3000,
+            0,
+            sample(&[(11, 'R', 99.0), (12, 'S', 0.0), (13, 'S', 0.0)]),
+        ));
+        s.apply(&f(4000, 11, Event::LockReleased { lock: 0 }));
+        s.apply(&f(4000, 12, Event::LockAcquired { lock: 0, waited_us: 2 }));
+        // No scheduler figures this time: R is drawn running. B was caught asleep but
+        // busy since the last sample: it ran.
+        s.apply(&f(
+            5000,
+            0,
+            sample(&[(11, 'R', 5.0), (12, 'S', 60.0), (13, 'S', 0.0)]),
+        ));
+        s.apply(&f(6000, 0, sample(&[(11, 'S', 0.0), (12, 'S', 0.0), (13, 'S', 0.0)])));
+        let drawn = |pid: i32| -> String {
+            let p = &s.procs[&pid];
+            strip(&p.history, p.born, 0.0, 7.0, 7)
+                .into_iter()
+                .map(|a| a.map_or('_', Activity::glyph))
+                .collect()
+        };
+        assert_eq!(drawn(11), "######.");
+        // Once it has the lock, B is what the kernel last saw (asleep, idle) until the next
+        // sample finds it busy.
+        assert_eq!(drawn(12), "#+LL.#.");
+        assert_eq!(drawn(13), "#.QQQQQ");
+    }
 }
