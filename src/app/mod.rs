@@ -111,8 +111,9 @@ pub struct App {
     pub run_lesson: Option<usize>,
     pub paused: bool,
     pub stepping: bool,
-    /// Index into the gated processes (step mode) chosen with Tab or a number.
-    pub selected: usize,
+    /// The process chosen for the next step (Tab, its number or a click); it stays chosen
+    /// while it runs or blocks between its gates.
+    pub selected: Option<i32>,
     pub expanded: Option<Pane>,
     /// Lines the lesson text is scrolled down by (PgUp/PgDn).
     pub text_scroll: u16,
@@ -177,7 +178,7 @@ impl App {
             run_lesson: None,
             paused: false,
             stepping: false,
-            selected: 0,
+            selected: None,
             expanded: None,
             text_scroll: 0,
             lang: crate::course::Lang::En,
@@ -346,12 +347,6 @@ impl App {
             self.check_step();
             for n in notes {
                 self.add_message(n);
-            }
-        }
-        if self.stepping {
-            let n = self.run.gated().len();
-            if n > 0 && self.selected >= n {
-                self.selected = n - 1;
             }
         }
     }

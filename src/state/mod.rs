@@ -13,6 +13,7 @@ mod queue;
 mod segments;
 mod shared;
 mod size;
+mod steps;
 mod sync;
 mod timeline;
 
@@ -30,6 +31,7 @@ pub use proxy::ProxyView;
 pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use segments::Segment;
 pub use shared::Cell;
+pub use steps::Steppable;
 pub use sync::SyncView;
 pub use timeline::{Activity, TIMELINE_SECS, strip};
 
@@ -140,6 +142,8 @@ pub struct RunState {
     pub stepping: bool,
     /// Delay per operation the user set during the run (ms).
     pub tempo_ms: u32,
+    /// Processes that have waited at a step gate in this run (step mode's list).
+    gated_seen: std::collections::BTreeSet<i32>,
     /// Steps the user granted (step mode).
     pub steps: u64,
     /// The user asked the run to stop.

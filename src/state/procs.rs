@@ -50,7 +50,7 @@ impl RunState {
 
     /// Processes mentioned by an event before they announced themselves get a
     /// provisional place after every announced one.
-    const PROVISIONAL: usize = 1 << 20;
+    pub(super) const PROVISIONAL: usize = 1 << 20;
 
     /// The process with this PID, created on first mention so events that arrive before
     /// the process's own announcement still land somewhere.
@@ -140,6 +140,7 @@ impl RunState {
 
     /// A process waits at its step gate for the user.
     pub(super) fn on_step_point(&mut self, pid: i32, at: f64, op: Op, detail: &str) {
+        self.gated_seen.insert(pid);
         self.proc_mut(pid, at).step_point = Some((op, detail.to_string()));
         self.set_activity(pid, at, Activity::Gated, Some(format!("next: {detail}")));
     }

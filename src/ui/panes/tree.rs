@@ -65,7 +65,7 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
     }
     let selected = if app.stepping {
-        app.selected_pid()
+        app.chosen_pid()
     } else {
         None
     };
