@@ -153,9 +153,9 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "单步模式：每个进程在每次操作前等待",
     ),
     (
-        "Tab, 1-9",
-        "choose the waiting process",
-        "选择一个等待中的进程",
+        "Tab, 0-9",
+        "choose the process to step: its number stays for the run (A 1, B 2, main 0)",
+        "选择要单步的进程：编号整次运行不变（A 是 1，B 是 2，主进程是 0）",
     ),
     (
         "Enter",
