@@ -216,4 +216,31 @@ mod tests {
         assert!(p.core >= 0 && (p.core as usize) < s.cores.len().max(1));
         assert_eq!(s.cores.len(), obs.core_count());
     }
+
+    /// Where the kernel keeps schedstats, a second sample brings how long each process ran
+    /// and waited for a core over the interval; where it keeps none, no figures at all.
+    #[test]
+    fn the_scheduler_figures_cover_the_interval_between_two_samples() {
+        let me = std::process::id() as i32;
+        let mut obs = Observer::new(me);
+        obs.sample(&[me]);
+        assert_eq!(obs.take_sched(), None, "one sample has no interval yet");
+        // Burn CPU in this process for a while so it has run.
+        let until = Instant::now() + std::time::Duration::from_millis(100);
+        while Instant::now() < until {
+            std::hint::black_box(0u64);
+        }
+        obs.sample(&[me]);
+        let measured = std::path::Path::new("/proc/self/schedstat").exists();
+        match obs.take_sched() {
+            Some(s) => {
+                assert!(measured);
+                let p = s.procs.iter().find(|p| p.pid == me).expect("this process");
+                assert!(p.ran_us > 0, "it ran: {p:?}");
+                assert!(s.interval_us >= 100_000, "{s:?}");
+            }
+            None => assert!(!measured, "schedstat exists but no figures"),
+        }
+        assert_eq!(obs.take_sched(), None, "taken once");
+    }
 }
