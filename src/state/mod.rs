@@ -15,6 +15,7 @@ mod shared;
 mod size;
 mod steps;
 mod sync;
+mod waits;
 mod timeline;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -142,6 +143,8 @@ pub struct RunState {
     pub stepping: bool,
     /// Delay per operation the user set during the run (ms).
     pub tempo_ms: u32,
+    /// Processes waiting in `join()`, and for which child.
+    joining: BTreeMap<i32, i32>,
     /// Processes that have waited at a step gate in this run (step mode's list).
     gated_seen: std::collections::BTreeSet<i32>,
     /// Steps the user granted (step mode).
@@ -193,6 +196,7 @@ impl RunState {
                 self.lock_forget(pid);
                 self.sync_forget(pid);
                 self.queue_blocked.remove(&pid);
+                self.on_joined(pid, at);
             }
             Event::Output { stream, line } => {
                 self.on_output(pid, *stream, line);
@@ -289,6 +293,8 @@ impl RunState {
             }
             Event::Sample(s) => self.on_sample(s, at),
             Event::Sched(s) => self.on_sched(s),
+            Event::JoinWait { child } => self.on_join_wait(pid, at, *child),
+            Event::RecvWait { conn } => self.on_recv_wait(pid, at, conn),
             Event::Error { source, message } => {
                 if self.errors.len() < ERRORS_KEPT {
                     self.errors.push(format!("{source}: {message}"));

@@ -204,6 +204,8 @@ impl RunState {
                 a @ (Activity::BlockedLock
                 | Activity::BlockedQueue
                 | Activity::BlockedSync
+                | Activity::BlockedJoin
+                | Activity::BlockedPipe
                 | Activity::Gated),
             ) => a,
             ('R', _) if p.queued => Activity::Runnable,

@@ -25,6 +25,10 @@ pub enum Activity {
     BlockedQueue,
     /// Waiting on an Event, a Semaphore, a Barrier, a Condition or a queue's join().
     BlockedSync,
+    /// Waiting in `join()` for a child to end.
+    BlockedJoin,
+    /// Waiting in a Pipe connection's `recv()` for something to be sent.
+    BlockedPipe,
     /// Sleeping (kernel state S/D, idle since the last sample) without an event saying
     /// what it waits for.
     Sleeping,
@@ -55,6 +59,8 @@ impl Activity {
             Activity::BlockedLock => 'L',
             Activity::BlockedQueue => 'Q',
             Activity::BlockedSync => 'W',
+            Activity::BlockedJoin => 'J',
+            Activity::BlockedPipe => 'P',
             Activity::Sleeping => '.',
             Activity::Gated => '?',
             Activity::Stopped => 'T',

@@ -167,6 +167,8 @@ pub fn activity_cell(theme: &Theme, a: Activity) -> (char, Style) {
         Activity::BlockedLock => theme.fg(Color::Red),
         Activity::BlockedQueue => theme.fg(Color::Yellow),
         Activity::BlockedSync => theme.fg(Color::LightRed),
+        Activity::BlockedJoin => theme.fg(Color::LightMagenta),
+        Activity::BlockedPipe => theme.fg(Color::LightYellow),
         Activity::Sleeping => theme.dim(),
         Activity::Gated => theme.fg(Color::Cyan),
         Activity::Stopped => theme.fg(Color::Magenta),

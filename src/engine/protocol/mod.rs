@@ -200,6 +200,13 @@ pub enum Event {
     /// schedstats. A variant of its own, added last, so recordings written before it still
     /// read (a new field in [`ProcSample`] would not).
     Sched(Sched),
+    /// The process waits in `join()` for `child`, which has not ended yet: blocked until
+    /// that child's [`Event::Exited`] (or its own next event). Added last, like
+    /// [`Event::Sched`].
+    JoinWait { child: i32 },
+    /// The process waits in `recv()` on connection end `conn` with nothing to read yet:
+    /// blocked until its [`Event::PipeRecv`] (or its next event). Added last.
+    RecvWait { conn: String },
 }
 
 impl Event {

@@ -245,6 +245,10 @@ pub(crate) fn every_event() -> Vec<Event> {
             name: "psm_1a2b".into(),
             values: vec!["1".into(), "'a'".into(), "None".into()],
         },
+        Event::JoinWait { child: 12 },
+        Event::RecvWait {
+            conn: "parent_conn".into(),
+        },
         Event::Sched(Sched {
             interval_us: 250_123,
             procs: vec![ProcSched {

@@ -144,6 +144,8 @@ pub fn describe(e: &Event) -> String {
                 .collect();
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
+        Event::JoinWait { child } => format!("waits in join() for pid {child}"),
+        Event::RecvWait { conn } => format!("waits in {conn}.recv(): nothing sent yet"),
         Event::Sched(s) => {
             let procs: Vec<String> = s
                 .procs
