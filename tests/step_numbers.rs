@@ -190,7 +190,11 @@ fn tab_moves_between_waiting_processes_by_number() {
     // A blocks: Tab from A goes to the next waiting one, B.
     f.keys(&[Key::Char('1')]);
     f.at(201, Event::LockWait { lock: 0 });
-    assert_eq!(f.app.selected_pid(), None, "A is chosen and not at its gate");
+    assert_eq!(
+        f.app.selected_pid(),
+        None,
+        "A is chosen and not at its gate"
+    );
     f.keys(&[Key::Tab]);
     assert_eq!(f.app.selected_pid(), Some(202));
 }

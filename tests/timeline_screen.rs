@@ -1,5 +1,6 @@
 //! The timeline pane drawn from a fixed event script: every kind of strip (running,
-//! runnable, blocked on a lock, a queue or an Event, sleeping, at a step gate, paused)
+//! runnable, blocked on a lock, a queue, an Event, a join or a recv, sleeping, at a step
+//! gate, paused)
 //! with its own glyph and a legend that lists exactly those, in English and in Chinese.
 //! Made-up PIDs and times: nothing volatile reaches the snapshots.
 
@@ -41,6 +42,8 @@ const WORKERS: &[(i32, &str, char, f32, u64, u64)] = &[
     (206, "asleep", 'S', 0.0, 0, 0),
     (207, "gated", 'S', 0.0, 0, 0),
     (208, "paused", 'T', 0.0, 0, 0),
+    (209, "join", 'S', 0.0, 0, 0),
+    (210, "recv", 'S', 0.0, 0, 0),
 ];
 
 fn script() -> Script {
@@ -90,6 +93,13 @@ fn script() -> Script {
         Event::SyncWait {
             kind: ObjectKind::Event,
             id: 1,
+        },
+    );
+    s.at(209, Event::JoinWait { child: 201 });
+    s.at(
+        210,
+        Event::RecvWait {
+            conn: "child_conn".into(),
         },
     );
     s.at(
@@ -194,6 +204,8 @@ fn every_state_has_its_own_glyph_and_the_legend_names_each() {
         ('.', 'F'),
         ('?', 'G'),
         ('T', 'H'),
+        ('J', 'I'),
+        ('P', 'J'),
     ] {
         let row = text
             .lines()
@@ -211,6 +223,8 @@ fn every_state_has_its_own_glyph_and_the_legend_names_each() {
         ". sleeping",
         "? step",
         "T paused",
+        "J join",
+        "P pipe recv",
     ] {
         assert!(text.contains(words), "legend lacks {words}:\n{text}");
     }
@@ -246,6 +260,9 @@ fn without_scheduler_figures_the_legend_does_not_claim_runnable() {
     let text = screen(&app, 120, 24);
     assert!(text.contains("# running"), "{text}");
     assert!(!text.contains("runnable"), "{text}");
-    let b = text.lines().find(|l| l.contains("│B  ")).expect("B's strip");
+    let b = text
+        .lines()
+        .find(|l| l.contains("│B  "))
+        .expect("B's strip");
     assert!(!b.contains('+'), "R without figures is drawn running: {b}");
 }

@@ -78,7 +78,11 @@ impl App {
                     .iter()
                     .position(|&p| number(Some(p)) > here)
                     .unwrap_or(0) as isize;
-                if by > 0 { past } else { (past - 1).rem_euclid(n) }
+                if by > 0 {
+                    past
+                } else {
+                    (past - 1).rem_euclid(n)
+                }
             }
         };
         self.selected = Some(waiting[next as usize]);
@@ -94,9 +98,13 @@ impl App {
                 if !s.waiting {
                     let name = self.run.procs.get(&s.pid).map_or('?', |p| p.glyph());
                     self.message = Some(if self.zh() {
-                        format!("已选 {n}（{name}）：它现在不在单步点，等它停下后 Enter 才能让它走一步")
+                        format!(
+                            "已选 {n}（{name}）：它现在不在单步点，等它停下后 Enter 才能让它走一步"
+                        )
                     } else {
-                        format!("{n} ({name}) chosen: it is not at its gate now; Enter steps it once it is")
+                        format!(
+                            "{n} ({name}) chosen: it is not at its gate now; Enter steps it once it is"
+                        )
                     });
                 }
             }

@@ -121,7 +121,7 @@ impl Observer {
         }
         self.prev = now;
         // Nothing read is nothing measured: no figures rather than zeros.
-        self.sched = (!sched_now.is_empty() && !self.prev_sched.is_empty()).then(|| Sched {
+        self.sched = (!sched_now.is_empty() && !self.prev_sched.is_empty()).then_some(Sched {
             interval_us: (elapsed * 1e6) as u64,
             procs: sched,
         });

@@ -15,8 +15,8 @@ mod shared;
 mod size;
 mod steps;
 mod sync;
-mod waits;
 mod timeline;
+mod waits;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 

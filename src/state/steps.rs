@@ -86,7 +86,14 @@ mod tests {
         s.apply(&f(2, 11, gate(Op::Acquire)));
         assert_eq!(numbers(&s), vec![(1, 11, true), (2, 12, true)]);
         // A takes the lock, B blocks on it: neither waits at a gate, both keep numbers.
-        s.apply(&f(3, 11, Event::LockAcquired { lock: 0, waited_us: 0 }));
+        s.apply(&f(
+            3,
+            11,
+            Event::LockAcquired {
+                lock: 0,
+                waited_us: 0,
+            },
+        ));
         s.apply(&f(4, 12, Event::LockWait { lock: 0 }));
         assert_eq!(numbers(&s), vec![(1, 11, false), (2, 12, false)]);
         assert!(s.gated().is_empty());
@@ -101,7 +108,14 @@ mod tests {
             },
         ));
         s.apply(&f(7, 11, Event::LockReleased { lock: 0 }));
-        s.apply(&f(8, 12, Event::LockAcquired { lock: 0, waited_us: 4 }));
+        s.apply(&f(
+            8,
+            12,
+            Event::LockAcquired {
+                lock: 0,
+                waited_us: 4,
+            },
+        ));
         s.apply(&f(9, 12, gate(Op::Read)));
         assert_eq!(numbers(&s), vec![(1, 11, false), (2, 12, true)]);
         assert_eq!(s.by_step_number(2), Some(12));

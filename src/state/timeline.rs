@@ -139,7 +139,12 @@ mod tests {
     fn each_column_shows_what_filled_most_of_it() {
         use Activity::*;
         // One second per column.
-        let h = [(1.0, Running), (3.4, BlockedLock), (5.6, Sleeping), (7.0, Exited)];
+        let h = [
+            (1.0, Running),
+            (3.4, BlockedLock),
+            (5.6, Sleeping),
+            (7.0, Exited),
+        ];
         assert_eq!(drawn(&h, 1.0, 9), "_##LLL.  ");
         // Born in the middle of a column: the column is its once it lived most of it.
         assert_eq!(drawn(&[(1.4, Runnable)], 1.4, 3), "_++");
@@ -204,18 +209,43 @@ mod tests {
         ));
         assert!(s.sched_seen);
         // B waits for the lock A takes; C waits on a full queue.
-        s.apply(&f(2000, 11, Event::LockAcquired { lock: 0, waited_us: 0 }));
+        s.apply(&f(
+            2000,
+            11,
+            Event::LockAcquired {
+                lock: 0,
+                waited_us: 0,
+            },
+        ));
         s.apply(&f(2000, 12, Event::LockWait { lock: 0 }));
-        s.apply(&f(2000, 13, Event::QueueBlocked { queue: 0, op: Op::Put }));
+        s.apply(&f(
+            2000,
+            13,
+            Event::QueueBlocked {
+                queue: 0,
+                op: Op::Put,
+            },
+        ));
         // The kernel finds both asleep: they stay blocked.
-        s.apply(&f(3000, 0, sched(&[(11, 250_000, 0), (12, 0, 0), (13, 0, 0)])));
+        s.apply(&f(
+            3000,
+            0,
+            sched(&[(11, 250_000, 0), (12, 0, 0), (13, 0, 0)]),
+        ));
         s.apply(&f(
             3000,
             0,
             sample(&[(11, 'R', 99.0), (12, 'S', 0.0), (13, 'S', 0.0)]),
         ));
         s.apply(&f(4000, 11, Event::LockReleased { lock: 0 }));
-        s.apply(&f(4000, 12, Event::LockAcquired { lock: 0, waited_us: 2 }));
+        s.apply(&f(
+            4000,
+            12,
+            Event::LockAcquired {
+                lock: 0,
+                waited_us: 2,
+            },
+        ));
         // No scheduler figures this time: R is drawn running. B was caught asleep but
         // busy since the last sample: it ran.
         s.apply(&f(
@@ -223,7 +253,11 @@ mod tests {
             0,
             sample(&[(11, 'R', 5.0), (12, 'S', 60.0), (13, 'S', 0.0)]),
         ));
-        s.apply(&f(6000, 0, sample(&[(11, 'S', 0.0), (12, 'S', 0.0), (13, 'S', 0.0)])));
+        s.apply(&f(
+            6000,
+            0,
+            sample(&[(11, 'S', 0.0), (12, 'S', 0.0), (13, 'S', 0.0)]),
+        ));
         let drawn = |pid: i32| -> String {
             let p = &s.procs[&pid];
             strip(&p.history, p.born, 0.0, 7.0, 7)

@@ -264,7 +264,9 @@ pub(crate) fn every_event() -> Vec<Event> {
 /// New variants go last so the variant numbers of these never move.
 #[test]
 fn events_encoded_before_the_scheduler_figures_still_decode() {
-    let sample: &[u8] = &[22, 1, 0, 0, 72, 66, 1, 14, 12, 1, 82, 0, 0, 180, 66, 232, 7, 2];
+    let sample: &[u8] = &[
+        22, 1, 0, 0, 72, 66, 1, 14, 12, 1, 82, 0, 0, 180, 66, 232, 7, 2,
+    ];
     assert_eq!(
         postcard::from_bytes::<Event>(sample).expect("an old sample decodes"),
         Event::Sample(Sample {

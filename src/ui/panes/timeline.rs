@@ -45,7 +45,11 @@ pub fn time_at_column(app: &App, area: Rect, x: u16) -> Option<f64> {
 /// The legend's words for each activity a strip can show, in the order they are listed.
 const LEGEND: &[(Activity, &str, &str)] = &[
     (Activity::Running, "running", "运行"),
-    (Activity::Runnable, "runnable, no free core", "就绪，无空闲核"),
+    (
+        Activity::Runnable,
+        "runnable, no free core",
+        "就绪，无空闲核",
+    ),
     (Activity::BlockedLock, "lock", "等锁"),
     (Activity::BlockedQueue, "queue", "等队列"),
     (Activity::BlockedSync, "wait", "等待"),
