@@ -10,8 +10,8 @@ impl RunState {
     pub(super) fn on_join_wait(&mut self, pid: i32, at: f64, child: i32) {
         self.joining.insert(pid, child);
         self.proc_mut(pid, at).step_point = None;
-        // Worded as the other waits, so the Chinese screen says it too (course::words).
-        let what = format!("waiting for join(pid {child})");
+        // Words course::words knows, so the Chinese screen says it too.
+        let what = format!("waiting for child {child}");
         self.set_activity(pid, at, Activity::BlockedJoin, Some(what));
     }
 
@@ -26,7 +26,7 @@ impl RunState {
             .collect();
         for pid in joiners {
             self.joining.remove(&pid);
-            let what = format!("done waiting on join(pid {child})");
+            let what = format!("done waiting for child {child}");
             self.set_activity(pid, at, Activity::Running, Some(what));
         }
     }
@@ -90,10 +90,10 @@ mod tests {
             },
         ));
         assert_ne!(s.procs[&10].activity, Activity::BlockedJoin);
-        assert_eq!(s.procs[&10].doing, "done waiting on join(pid 11)");
+        assert_eq!(s.procs[&10].doing, "done waiting for child 11");
         assert_eq!(
             crate::course::words::doing(&s.procs[&10].doing, true),
-            "不再等待 join(pid 11)"
+            "子进程已结束：11"
         );
     }
 }

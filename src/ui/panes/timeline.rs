@@ -53,7 +53,7 @@ const LEGEND: &[(Activity, &str, &str)] = &[
     (Activity::BlockedLock, "lock", "等锁"),
     (Activity::BlockedQueue, "queue", "等队列"),
     (Activity::BlockedSync, "wait", "等待"),
-    (Activity::BlockedJoin, "join", "等 join"),
+    (Activity::BlockedJoin, "join", "等子进程"),
     (Activity::BlockedPipe, "pipe recv", "等管道"),
     (Activity::Sleeping, "sleeping", "睡眠"),
     (Activity::Gated, "step", "单步"),
