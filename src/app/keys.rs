@@ -568,6 +568,16 @@ mod tests {
         let mut app = App::default();
         app.on_key(Key::Char(' '));
         assert!(app.stepping);
+        // Main first, as in every run: the workers are A (1) and B (2).
+        app.on_frame(&frame(
+            10,
+            Event::Spawned {
+                ppid: 1,
+                role: Role::Main,
+                label: "main".into(),
+                start_method: "exec".into(),
+            },
+        ));
         for pid in [11, 12] {
             app.on_frame(&frame(
                 pid,

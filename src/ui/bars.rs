@@ -154,8 +154,8 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "Tab, 0-9",
-        "choose the process to step: its number stays for the run (A 1, B 2, main 0)",
-        "选择要单步的进程：编号整次运行不变（A 是 1，B 是 2，主进程是 0）",
+        "choose who steps: A is 1, B is 2 for the whole run",
+        "选择谁单步：A 是 1，B 是 2，整次运行不变",
     ),
     (
         "Enter",
