@@ -6,6 +6,7 @@ mod flow;
 pub mod headless;
 mod keys;
 mod settings;
+mod step_keys;
 mod time_keys;
 
 pub mod replay;
