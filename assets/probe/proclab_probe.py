@@ -422,6 +422,14 @@ def _install_warnings():
     def join(self, timeout=None):
         mark = None
         pid = getattr(self, "pid", None)
+        # A join that will wait says so (the timeline draws it blocked); the child's exit
+        # ends it. A join with a timeout may return with the child alive: not reported.
+        if pid and timeout is None:
+            try:
+                if self.is_alive():
+                    emit("join_wait", {"child": pid})
+            except Exception:  # noqa: BLE001
+                pass
         if pid and _DIR:
             mark = os.path.join(_DIR, "joining-%d" % pid)
             try:
@@ -1407,12 +1415,20 @@ def _install_pipe_hooks():
         if name is None:
             return orig_recv(self)
         _gate("recv", lambda: "recv on %s" % name)
+        # Nothing to read yet: say it waits, and always report the recv that ends it.
+        waited = False
+        try:
+            waited = not self.poll()
+        except Exception:  # noqa: BLE001
+            pass
+        if waited:
+            emit("recv_wait", {"conn": name})
         try:
             obj = orig_recv(self)
         except EOFError:
             emit("pipe_recv", {"conn": name, "item": None})
             raise
-        if _budget("pipe"):
+        if waited or _budget("pipe"):
             emit("pipe_recv", {"conn": name, "item": _preview(obj)})
         return obj
 

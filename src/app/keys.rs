@@ -30,23 +30,6 @@ pub enum Key {
 }
 
 impl App {
-    /// Choose `pid` for the next step; false unless it waits at a step point.
-    pub fn choose(&mut self, pid: i32) -> bool {
-        match self.run.gated().iter().position(|p| *p == pid) {
-            Some(i) if self.stepping => {
-                self.selected = i;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// The PID chosen for the next step, if any process waits.
-    pub fn selected_pid(&self) -> Option<i32> {
-        let g = self.run.gated();
-        g.get(self.selected.min(g.len().saturating_sub(1))).copied()
-    }
-
     /// Handle one key; returns what the runner must do.
     pub fn on_key(&mut self, key: Key) -> Vec<Command> {
         self.message = None;
@@ -204,7 +187,7 @@ impl App {
                 }
                 self.paused = false;
                 self.run_lesson = Some(self.lesson);
-                self.selected = 0;
+                self.selected = None;
                 match self.python_program() {
                     Some(program) => {
                         self.run_python = true;
@@ -343,36 +326,44 @@ impl App {
             }
             Key::Char(' ') => {
                 self.stepping = !self.stepping;
-                self.selected = 0;
+                self.selected = None;
                 vec![Command::SetStepping(self.stepping)]
             }
             Key::Tab => {
-                let n = self.run.gated().len().max(1);
-                self.selected = (self.selected + 1) % n;
+                self.cycle_chosen(1);
                 vec![]
             }
             Key::BackTab => {
-                let n = self.run.gated().len().max(1);
-                self.selected = (self.selected + n - 1) % n;
+                self.cycle_chosen(-1);
                 vec![]
             }
-            Key::Char(c @ '1'..='9') => {
-                let i = c as usize - '1' as usize;
-                if i < self.run.gated().len() {
-                    self.selected = i;
+            Key::Char(c @ '0'..='9') => {
+                self.choose_number(c as usize - '0' as usize);
+                vec![]
+            }
+            Key::Enter => match (self.stepping, self.selected_pid(), self.chosen_pid()) {
+                (true, Some(pid), _) => vec![Command::Step(pid)],
+                (true, None, Some(pid)) => {
+                    let p = self.run.procs.get(&pid);
+                    let name = p.map_or('?', |p| p.glyph());
+                    let doing = p.map_or(String::new(), |p| {
+                        crate::course::words::doing(&p.doing, self.zh())
+                    });
+                    self.message = Some(if self.zh() {
+                        format!("{name} 不在单步点（{doing}）：Tab 选择一个在等待的进程")
+                    } else {
+                        format!("{name} is not at its gate ({doing}): Tab chooses one that is")
+                    });
+                    vec![]
                 }
-                vec![]
-            }
-            Key::Enter => match (self.stepping, self.selected_pid()) {
-                (true, Some(pid)) => vec![Command::Step(pid)],
-                (true, None) => {
+                (true, None, None) => {
                     self.message = Some(self.say(
                         "no process is waiting for a step yet",
                         "还没有进程在等待单步",
                     ));
                     vec![]
                 }
-                (false, _) => {
+                (false, ..) => {
                     self.message =
                         Some(self.say("press space for step mode first", "请先按空格进入单步模式"));
                     vec![]
@@ -529,6 +520,16 @@ mod tests {
         let mut app = App::default();
         app.on_key(Key::Char(' '));
         assert!(app.stepping);
+        // Main first, as in every run: the workers are A (1) and B (2).
+        app.on_frame(&frame(
+            10,
+            Event::Spawned {
+                ppid: 1,
+                role: Role::Main,
+                label: "main".into(),
+                start_method: "exec".into(),
+            },
+        ));
         for pid in [11, 12] {
             app.on_frame(&frame(
                 pid,

@@ -7,6 +7,7 @@ pub mod headless;
 mod instruct;
 mod keys;
 mod settings;
+mod step_keys;
 mod time_keys;
 mod view;
 
@@ -113,8 +114,9 @@ pub struct App {
     pub run_lesson: Option<usize>,
     pub paused: bool,
     pub stepping: bool,
-    /// Index into the gated processes (step mode) chosen with Tab or a number.
-    pub selected: usize,
+    /// The process chosen for the next step (Tab, its number or a click); it stays chosen
+    /// while it runs or blocks between its gates.
+    pub selected: Option<i32>,
     pub expanded: Option<Pane>,
     /// Lines the lesson text is scrolled down by (PgUp/PgDn).
     pub text_scroll: u16,
@@ -197,7 +199,7 @@ impl App {
             run_lesson: None,
             paused: false,
             stepping: false,
-            selected: 0,
+            selected: None,
             expanded: None,
             text_scroll: 0,
             lang: crate::course::Lang::En,
@@ -374,12 +376,6 @@ impl App {
             self.check_step();
             for n in notes {
                 self.add_message(n);
-            }
-        }
-        if self.stepping {
-            let n = self.run.gated().len();
-            if n > 0 && self.selected >= n {
-                self.selected = n - 1;
             }
         }
     }

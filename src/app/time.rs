@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::engine::protocol::{Event, Frame};
+use crate::engine::protocol::Frame;
 use crate::record::Recording;
 use crate::state::RunState;
 
@@ -170,7 +170,7 @@ impl TimeTravel {
         }
         let to = self
             .rec
-            .last_before(at - 1, |f| !matches!(f.event, Event::Sample(_)))
+            .last_before(at - 1, |f| !f.event.is_measurement())
             .map_or(1, |i| i + 1)
             .max(1);
         self.stop_playing();
@@ -187,7 +187,7 @@ impl TimeTravel {
         let to = self
             .rec
             .frames(c.at, self.rec.len())
-            .position(|f| !matches!(f.event, Event::Sample(_)))
+            .position(|f| !f.event.is_measurement())
             .map_or(self.rec.len(), |k| c.at + k + 1);
         self.stop_playing();
         if to >= self.rec.len() {

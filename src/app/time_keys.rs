@@ -269,7 +269,7 @@ impl App {
         self.paused = false;
         self.run_lesson = Some(self.lesson);
         self.run_python = false;
-        self.selected = 0;
+        self.selected = None;
         vec![Command::Start(params)]
     }
 

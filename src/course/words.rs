@@ -45,6 +45,9 @@ pub fn doing(s: &str, zh: bool) -> String {
         ("keep working as an orphan", "作为孤儿继续工作"),
     ];
     const LEADING: &[(&str, &str)] = &[
+        // Before "waiting for ": the more specific phrase first.
+        ("waiting for child ", "等待子进程结束："),
+        ("done waiting for child ", "子进程已结束："),
         ("next: ", "下一步："),
         ("waiting for ", "等待 "),
         ("waiting on ", "等待 "),

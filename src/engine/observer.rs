@@ -1,12 +1,14 @@
 //! The observer: per-core CPU use and the demo's own processes (PID, PPID, state, CPU %,
 //! RSS, the core each last ran on). It looks at the demo's PIDs only — those the demo
 //! announced plus the children the kernel lists under the demo's main process — never
-//! at the whole process table, and the runner calls it at most every 250 ms.
+//! at the whole process table, and the runner calls it at most every 250 ms. Where the
+//! kernel keeps schedstats it also says how long each process ran and how long it waited
+//! for a core ([`Observer::take_sched`]): the kernel's R means either.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-use crate::engine::protocol::{ProcSample, Sample};
+use crate::engine::protocol::{ProcSample, ProcSched, Sample, Sched};
 
 /// Samples one demo's process tree.
 pub struct Observer {
@@ -14,6 +16,10 @@ pub struct Observer {
     cpus: Option<sysinfo::System>,
     /// CPU ticks of each process at the previous sample.
     prev: HashMap<i32, u64>,
+    /// Nanoseconds each process had run and waited for a core at the previous sample.
+    prev_sched: HashMap<i32, (u64, u64)>,
+    /// The scheduler's figures for the interval the last sample closed.
+    sched: Option<Sched>,
     prev_at: Instant,
     ticks_per_sec: f64,
     page_kb: u64,
@@ -30,6 +36,8 @@ impl Observer {
             root,
             cpus,
             prev: HashMap::new(),
+            prev_sched: HashMap::new(),
+            sched: None,
             prev_at: Instant::now(),
             ticks_per_sec: procfs::ticks_per_second() as f64,
             page_kb: procfs::page_size() / 1024,
@@ -58,6 +66,8 @@ impl Observer {
     /// Take one sample. CPU figures are averages since the previous call.
     pub fn sample(&mut self, known: &[i32]) -> Sample {
         let elapsed = self.prev_at.elapsed().as_secs_f64().max(1e-3);
+        let mut sched_now = HashMap::new();
+        let mut sched = Vec::new();
         self.prev_at = Instant::now();
         let cores = match &mut self.cpus {
             Some(s) => {
@@ -90,6 +100,16 @@ impl Observer {
                 None => 0.0,
             };
             now.insert(pid, ticks);
+            if let Some((ran, waited)) = schedstat(&process, stat.num_threads) {
+                if let Some(&(ran0, waited0)) = self.prev_sched.get(&pid) {
+                    sched.push(ProcSched {
+                        pid,
+                        ran_us: ran.saturating_sub(ran0) / 1000,
+                        waited_us: waited.saturating_sub(waited0) / 1000,
+                    });
+                }
+                sched_now.insert(pid, (ran, waited));
+            }
             procs.push(ProcSample {
                 pid,
                 ppid: stat.ppid,
@@ -100,8 +120,41 @@ impl Observer {
             });
         }
         self.prev = now;
+        // Nothing read is nothing measured: no figures rather than zeros.
+        self.sched = (!sched_now.is_empty() && !self.prev_sched.is_empty()).then_some(Sched {
+            interval_us: (elapsed * 1e6) as u64,
+            procs: sched,
+        });
+        self.prev_sched = sched_now;
         Sample { cores, procs }
     }
+
+    /// How long each process ran and waited for a core over the interval the last
+    /// [`Observer::sample`] closed; `None` where the kernel keeps no schedstats (or before
+    /// a second sample).
+    pub fn take_sched(&mut self) -> Option<Sched> {
+        self.sched.take()
+    }
+}
+
+/// Nanoseconds the process has run and waited in a run queue, summed over its threads
+/// (`/proc/PID/schedstat` is its main thread's alone).
+fn schedstat(process: &procfs::process::Process, threads: i64) -> Option<(u64, u64)> {
+    if threads <= 1 {
+        return process
+            .schedstat()
+            .ok()
+            .map(|s| (s.sum_exec_runtime, s.run_delay));
+    }
+    let mut sum = None;
+    for t in process.tasks().ok()?.flatten() {
+        if let Ok(s) = t.schedstat() {
+            let (ran, waited) = sum.get_or_insert((0u64, 0u64));
+            *ran += s.sum_exec_runtime;
+            *waited += s.run_delay;
+        }
+    }
+    sum
 }
 
 /// True if any thread of the process is running or runnable.
@@ -162,5 +215,32 @@ mod tests {
         assert!(p.cpu > 5.0, "spinning child shows CPU use: {}", p.cpu);
         assert!(p.core >= 0 && (p.core as usize) < s.cores.len().max(1));
         assert_eq!(s.cores.len(), obs.core_count());
+    }
+
+    /// Where the kernel keeps schedstats, a second sample brings how long each process ran
+    /// and waited for a core over the interval; where it keeps none, no figures at all.
+    #[test]
+    fn the_scheduler_figures_cover_the_interval_between_two_samples() {
+        let me = std::process::id() as i32;
+        let mut obs = Observer::new(me);
+        obs.sample(&[me]);
+        assert_eq!(obs.take_sched(), None, "one sample has no interval yet");
+        // Burn CPU in this process for a while so it has run.
+        let until = Instant::now() + std::time::Duration::from_millis(100);
+        while Instant::now() < until {
+            std::hint::black_box(0u64);
+        }
+        obs.sample(&[me]);
+        let measured = std::path::Path::new("/proc/self/schedstat").exists();
+        match obs.take_sched() {
+            Some(s) => {
+                assert!(measured);
+                let p = s.procs.iter().find(|p| p.pid == me).expect("this process");
+                assert!(p.ran_us > 0, "it ran: {p:?}");
+                assert!(s.interval_us >= 100_000, "{s:?}");
+            }
+            None => assert!(!measured, "schedstat exists but no figures"),
+        }
+        assert_eq!(obs.take_sched(), None, "taken once");
     }
 }

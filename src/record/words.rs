@@ -104,6 +104,18 @@ pub fn tell(f: &Frame, state: &RunState) -> String {
                 s.procs.len()
             )
         }
+        Event::JoinWait { child } => {
+            format!("{who} waits in join() for {}", self::who(state, *child))
+        }
+        Event::RecvWait { conn } => format!("{who} waits in {conn}.recv(): nothing sent yet"),
+        Event::Sched(s) => format!(
+            "scheduler: {} processes, {} mostly waiting for a core",
+            s.procs.len(),
+            s.procs
+                .iter()
+                .filter(|p| p.mostly_waiting(s.interval_us))
+                .count()
+        ),
         Event::Named { kind, name, .. } => format!("{who} made {name} (a {})", kind.class()),
         Event::SyncWait { id, .. } => format!("{who} waits on {}", state.sync_called(*id)),
         Event::SyncDone { id, ok: true, .. } => {
@@ -237,6 +249,18 @@ fn tell_zh(f: &Frame, state: &RunState) -> String {
             let cores: Vec<String> = s.cores.iter().map(|c| format!("{c:.0}%")).collect();
             format!("采样：各核 {}，{} 个进程", cores.join(" "), s.procs.len())
         }
+        Event::JoinWait { child } => {
+            format!("{who} 在 join() 中等待 {} 结束", self::who(state, *child))
+        }
+        Event::RecvWait { conn } => format!("{who} 在 {conn}.recv() 中等待：还没有数据"),
+        Event::Sched(s) => format!(
+            "调度：{} 个进程，{} 个大多在等待 CPU 核",
+            s.procs.len(),
+            s.procs
+                .iter()
+                .filter(|p| p.mostly_waiting(s.interval_us))
+                .count()
+        ),
         Event::Named { kind, name, .. } => format!("{who} 创建了 {name}（{}）", kind.class()),
         Event::SyncWait { id, .. } => format!("{who} 等待 {}", state.sync_called(*id)),
         Event::SyncDone { id, ok: true, .. } => {

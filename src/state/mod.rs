@@ -14,8 +14,10 @@ mod segments;
 mod shared;
 mod size;
 mod started;
+mod steps;
 mod sync;
 mod timeline;
+mod waits;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -31,8 +33,9 @@ pub use proxy::ProxyView;
 pub use queue::{QUEUE_CHIPS, QueueItem};
 pub use segments::Segment;
 pub use shared::Cell;
+pub use steps::Steppable;
 pub use sync::SyncView;
-pub use timeline::{Activity, TIMELINE_SECS};
+pub use timeline::{Activity, TIMELINE_SECS, strip};
 
 /// What a line of the output pane is: what a process printed on stdout or stderr, or a
 /// warning proclab gives about it.
@@ -107,6 +110,12 @@ pub struct RunState {
     pub start_methods: BTreeMap<i32, String>,
     /// A Python Process's time from its parent's `start()` to its own code, µs.
     pub start_latency: BTreeMap<i32, u64>,
+    /// The observer measured run-queue waits (schedstats): the timeline can tell
+    /// runnable from running.
+    pub sched_seen: bool,
+    /// Processes the scheduler's latest figures found mostly waiting for a core, for the
+    /// sample that follows them.
+    queued: std::collections::BTreeSet<i32>,
     /// A sample showed a demo process in state Z.
     pub zombie_seen: bool,
     /// (pid, old PPID, new PPID) for each process a sample showed with a new parent.
@@ -141,6 +150,10 @@ pub struct RunState {
     pub stepping: bool,
     /// Delay per operation the user set during the run (ms).
     pub tempo_ms: u32,
+    /// Processes waiting in `join()`, and for which child.
+    joining: BTreeMap<i32, i32>,
+    /// Processes that have waited at a step gate in this run (step mode's list).
+    gated_seen: std::collections::BTreeSet<i32>,
     /// Steps the user granted (step mode).
     pub steps: u64,
     /// The user asked the run to stop.
@@ -198,6 +211,7 @@ impl RunState {
                 self.lock_forget(pid);
                 self.sync_forget(pid);
                 self.queue_blocked.remove(&pid);
+                self.on_joined(pid, at);
             }
             Event::Output { stream, line } => {
                 self.on_output(pid, *stream, line);
@@ -299,6 +313,9 @@ impl RunState {
                 self.outcomes.push(o.clone())
             }
             Event::Sample(s) => self.on_sample(s, at),
+            Event::Sched(s) => self.on_sched(s),
+            Event::JoinWait { child } => self.on_join_wait(pid, at, *child),
+            Event::RecvWait { conn } => self.on_recv_wait(pid, at, conn),
             Event::Error { source, message } => {
                 if self.errors.len() < ERRORS_KEPT {
                     self.errors.push(format!("{source}: {message}"));

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::engine::protocol::{ExitStatus, Op, ProcSample, Role, Sample};
+use crate::engine::protocol::{ExitStatus, Op, ProcSample, Role, Sample, Sched};
 
 use super::RunState;
 use super::timeline::{self, Activity};
@@ -28,6 +28,8 @@ pub struct Proc {
     /// What it is doing now, in the lesson's words ("job(3)", "waiting for lock").
     pub doing: String,
     pub activity: Activity,
+    /// The last sample found it runnable but mostly waiting for a core.
+    pub queued: bool,
     /// When it appeared (run seconds).
     pub born: f64,
     /// How and when it ended.
@@ -48,7 +50,7 @@ impl RunState {
 
     /// Processes mentioned by an event before they announced themselves get a
     /// provisional place after every announced one.
-    const PROVISIONAL: usize = 1 << 20;
+    pub(super) const PROVISIONAL: usize = 1 << 20;
 
     /// The process with this PID, created on first mention so events that arrive before
     /// the process's own announcement still land somewhere.
@@ -66,6 +68,7 @@ impl RunState {
             core: -1,
             doing: String::new(),
             activity: Activity::Running,
+            queued: false,
             born: at,
             exit: None,
             step_point: None,
@@ -90,14 +93,14 @@ impl RunState {
         }
         // An operation an event reports says the process acted, not that it keeps a core
         // busy: one the last sample found asleep and idle (a worker sleeping between
-        // operations at a tempo) stays drawn as sleeping, not as running.
-        let activity = if activity == Activity::Running
-            && matches!(p.state, 'S' | 'D' | 'I')
-            && p.cpu < IDLE_CPU
-        {
-            Activity::Sleeping
-        } else {
-            activity
+        // operations at a tempo) stays drawn as sleeping, not as running, and one it found
+        // queued for a core stays runnable.
+        let activity = match activity {
+            Activity::Running if matches!(p.state, 'S' | 'D' | 'I') && p.cpu < IDLE_CPU => {
+                Activity::Sleeping
+            }
+            Activity::Running if p.queued => Activity::Runnable,
+            a => a,
         };
         if p.activity != activity {
             p.activity = activity;
@@ -137,6 +140,7 @@ impl RunState {
 
     /// A process waits at its step gate for the user.
     pub(super) fn on_step_point(&mut self, pid: i32, at: f64, op: Op, detail: &str) {
+        self.gated_seen.insert(pid);
         self.proc_mut(pid, at).step_point = Some((op, detail.to_string()));
         self.set_activity(pid, at, Activity::Gated, Some(format!("next: {detail}")));
     }
@@ -146,12 +150,24 @@ impl RunState {
         self.proc_mut(pid, at).ppid = ppid;
     }
 
+    /// The scheduler's figures for the interval the next sample closes.
+    pub(super) fn on_sched(&mut self, s: &Sched) {
+        self.sched_seen = true;
+        self.queued = s
+            .procs
+            .iter()
+            .filter(|p| p.mostly_waiting(s.interval_us))
+            .map(|p| p.pid)
+            .collect();
+    }
+
     /// The observer's sample: core loads and every process's kernel view.
     pub(super) fn on_sample(&mut self, s: &Sample, at: f64) {
         self.cores = s.cores.clone();
         for ps in &s.procs {
             self.absorb_sample(ps, at);
         }
+        self.queued.clear();
         // A process seen only by a sample (a launcher's short-lived helper, say)
         // that is gone again never gets an exit report: drop its row.
         let sampled: BTreeSet<i32> = s.procs.iter().map(|p| p.pid).collect();
@@ -165,6 +181,7 @@ impl RunState {
         if old > 0 && s.ppid > 0 && old != s.ppid {
             self.reparented.push((s.pid, old, s.ppid));
         }
+        let queued = self.queued.contains(&s.pid);
         let p = self.proc_mut(s.pid, at);
         p.ppid = s.ppid;
         p.state = s.state;
@@ -174,8 +191,11 @@ impl RunState {
         if p.exit.is_some() {
             return;
         }
+        // R is running or runnable alike: the scheduler's figures tell them apart.
+        p.queued = queued && s.state == 'R';
+        let idle = s.cpu < IDLE_CPU;
         // The kernel's word decides between running and sleeping unless an event said why
-        // the process waits.
+        // the process waits; one caught asleep that was busy since the last sample ran.
         let activity = match (s.state, p.activity) {
             ('T' | 't', _) => Activity::Stopped,
             ('Z', _) => Activity::Exited,
@@ -184,9 +204,13 @@ impl RunState {
                 a @ (Activity::BlockedLock
                 | Activity::BlockedQueue
                 | Activity::BlockedSync
+                | Activity::BlockedJoin
+                | Activity::BlockedPipe
                 | Activity::Gated),
             ) => a,
+            ('R', _) if p.queued => Activity::Runnable,
             ('R', _) => Activity::Running,
+            (_, _) if !idle => Activity::Running,
             _ => Activity::Sleeping,
         };
         self.set_activity(s.pid, at, activity, None);

@@ -205,9 +205,9 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "单步模式：每个进程在每次操作前等待",
     ),
     (
-        "Tab, 1-9",
-        "choose the waiting process",
-        "选择一个等待中的进程",
+        "Tab, 0-9",
+        "choose who steps: A is 1, B is 2 for the whole run",
+        "选择谁单步：A 是 1，B 是 2，整次运行不变",
     ),
     (
         "Enter",

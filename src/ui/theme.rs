@@ -159,18 +159,22 @@ pub fn glyph(p: &Proc) -> char {
     p.glyph()
 }
 
-/// Timeline character and colour for an activity.
+/// Timeline character (see [`Activity::glyph`]) and colour for an activity.
 pub fn activity_cell(theme: &Theme, a: Activity) -> (char, Style) {
-    match a {
-        Activity::Running => ('#', theme.fg(Color::Green)),
-        Activity::BlockedLock => ('L', theme.fg(Color::Red)),
-        Activity::BlockedQueue => ('Q', theme.fg(Color::Yellow)),
-        Activity::BlockedSync => ('W', theme.fg(Color::LightRed)),
-        Activity::Sleeping => ('.', theme.dim()),
-        Activity::Gated => ('?', theme.fg(Color::Cyan)),
-        Activity::Stopped => ('T', theme.fg(Color::Magenta)),
-        Activity::Exited => (' ', Style::default()),
-    }
+    let style = match a {
+        Activity::Running => theme.fg(Color::Green),
+        Activity::Runnable => theme.fg(Color::LightBlue),
+        Activity::BlockedLock => theme.fg(Color::Red),
+        Activity::BlockedQueue => theme.fg(Color::Yellow),
+        Activity::BlockedSync => theme.fg(Color::LightRed),
+        Activity::BlockedJoin => theme.fg(Color::LightMagenta),
+        Activity::BlockedPipe => theme.fg(Color::LightYellow),
+        Activity::Sleeping => theme.dim(),
+        Activity::Gated => theme.fg(Color::Cyan),
+        Activity::Stopped => theme.fg(Color::Magenta),
+        Activity::Exited => Style::default(),
+    };
+    (a.glyph(), style)
 }
 
 #[cfg(test)]

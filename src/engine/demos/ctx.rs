@@ -263,6 +263,10 @@ impl Ctx {
 
     /// Wait for a child, report how it ended and return that.
     pub fn reap(&self, pid: i32) -> ExitStatus {
+        // A join that will wait says so: the timeline draws the wait as blocked.
+        if !exited(pid) {
+            self.emit(Event::JoinWait { child: pid });
+        }
         let _hold = HoldStopSignals::new();
         let status = wait_for(pid);
         self.emit_about(pid, Event::Exited { status });

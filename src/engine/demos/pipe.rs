@@ -6,13 +6,35 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use crate::engine::demos::Ctx;
 use crate::engine::demos::ctx::Throttle;
 use crate::engine::demos::wire::{recv, send};
 use crate::engine::protocol::{Event, Op, Outcome, Role};
+
+/// True when a `recv()` on `conn` would wait: nothing has been sent and the other end is
+/// still open. Then the demo says so first ([`Event::RecvWait`]) and always reports the
+/// recv that ends the wait, so the timeline shows the wait and its end.
+fn nothing_to_read(conn: &impl AsRawFd) -> bool {
+    let mut fd = libc::pollfd {
+        fd: conn.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd we own, zero timeout: it only asks.
+    unsafe { libc::poll(&mut fd, 1, 0) == 0 }
+}
+
+/// Say the process is about to wait in `recv()` on `conn`, when it is; true if it did.
+fn say_recv_wait(ctx: &Ctx, conn: &str, end: &impl AsRawFd) -> bool {
+    let waits = nothing_to_read(end);
+    if waits {
+        ctx.emit(Event::RecvWait { conn: conn.into() });
+    }
+    waits
+}
 
 pub fn run(ctx: &Ctx) -> io::Result<()> {
     if ctx.params.mode() == "oneway" {
@@ -33,6 +55,7 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
         let t = Throttle::new(20);
         loop {
             cx.gate(Op::Get, || "child_conn.recv()".into());
+            let waited = say_recv_wait(cx, "child_conn", &conn);
             let msg: Option<Option<i64>> = match recv(&mut conn) {
                 Ok(m) => m,
                 Err(e) => {
@@ -42,7 +65,7 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
             };
             let report = n <= 1000 || cx.report(&t);
             let Some(Some(x)) = msg else {
-                if report {
+                if report || waited {
                     cx.emit(Event::PipeRecv {
                         conn: "child_conn".into(),
                         item: Some("None".into()),
@@ -51,7 +74,7 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
                 cx.say("child: got None, closing child_conn");
                 return 0;
             };
-            if report {
+            if report || waited {
                 cx.emit(Event::PipeRecv {
                     conn: "child_conn".into(),
                     item: Some(x.to_string()),
@@ -87,11 +110,12 @@ fn duplex(ctx: &Ctx) -> io::Result<()> {
         }
         send(&mut conn, &Some(i))?;
         ctx.gate(Op::Get, || "parent_conn.recv()".into());
+        let waited = say_recv_wait(ctx, "parent_conn", &conn);
         let Some(reply) = recv::<i64>(&mut conn)? else {
             ctx.say("main: the child closed its end early");
             break;
         };
-        if report {
+        if report || waited {
             ctx.emit(Event::PipeRecv {
                 conn: "parent_conn".into(),
                 item: Some(reply.to_string()),
@@ -160,10 +184,11 @@ fn oneway(ctx: &Ctx) -> io::Result<()> {
     let mut received = 0u32;
     loop {
         ctx.gate(Op::Get, || "r.recv()".into());
+        let waited = say_recv_wait(ctx, "r", &r);
         match recv::<i64>(&mut r)? {
             Some(x) => {
                 received += 1;
-                if n <= 1000 || ctx.report(&t) {
+                if waited || n <= 1000 || ctx.report(&t) {
                     ctx.emit(Event::PipeRecv {
                         conn: "r".into(),
                         item: Some(x.to_string()),

@@ -198,6 +198,27 @@ pub enum Event {
     /// parent called `start()`, whatever its start method (Python runner). Added last,
     /// so recordings written before it still read.
     ProcessStarted { latency_us: u64 },
+    /// How long each of the run's processes ran and how long it waited in a run queue for
+    /// a core since the previous sample (`/proc/PID/schedstat`), sent just before the
+    /// [`Event::Sample`] of the same moment; never sent where the kernel keeps no
+    /// schedstats. A variant of its own, added last, so recordings written before it still
+    /// read (a new field in [`ProcSample`] would not).
+    Sched(Sched),
+    /// The process waits in `join()` for `child`, which has not ended yet: blocked until
+    /// that child's [`Event::Exited`] (or its own next event). Added last, like
+    /// [`Event::Sched`].
+    JoinWait { child: i32 },
+    /// The process waits in `recv()` on connection end `conn` with nothing to read yet:
+    /// blocked until its [`Event::PipeRecv`] (or its next event). Added last.
+    RecvWait { conn: String },
+}
+
+impl Event {
+    /// True for the observer's measurements (samples, the scheduler's figures) as opposed
+    /// to what the program or the user did.
+    pub fn is_measurement(&self) -> bool {
+        matches!(self, Event::Sample(_) | Event::Sched(_))
+    }
 }
 
 /// What a process did to a shared memory segment.
@@ -439,6 +460,33 @@ pub struct ProcSample {
     pub rss_kb: u64,
     /// The core the process last ran on.
     pub core: i32,
+}
+
+/// The scheduler's view of the run's processes over one sampling interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sched {
+    /// Microseconds since the previous sample.
+    pub interval_us: u64,
+    /// The processes sampled both times, ordered by pid.
+    pub procs: Vec<ProcSched>,
+}
+
+/// One process's share of the CPU over an interval, summed over its threads.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProcSched {
+    pub pid: i32,
+    /// Microseconds it ran on a core.
+    pub ran_us: u64,
+    /// Microseconds it was runnable but waited for a core.
+    pub waited_us: u64,
+}
+
+impl ProcSched {
+    /// True when it spent most of an `interval_us` ready to run but without a core: more
+    /// than half the interval, and more than it ran.
+    pub fn mostly_waiting(&self, interval_us: u64) -> bool {
+        self.waited_us * 2 > interval_us && self.waited_us > self.ran_us
+    }
 }
 
 /// The closing summary of a run.

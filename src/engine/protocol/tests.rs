@@ -246,7 +246,64 @@ pub(crate) fn every_event() -> Vec<Event> {
             name: "psm_1a2b".into(),
             values: vec!["1".into(), "'a'".into(), "None".into()],
         },
+        Event::JoinWait { child: 12 },
+        Event::RecvWait {
+            conn: "parent_conn".into(),
+        },
+        Event::Sched(Sched {
+            interval_us: 250_123,
+            procs: vec![ProcSched {
+                pid: 5,
+                ran_us: 40_000,
+                waited_us: 190_000,
+            }],
+        }),
     ]
+}
+
+/// Recordings are postcard: bytes an earlier proclab wrote must decode to the same events.
+/// New variants go last so the variant numbers of these never move.
+#[test]
+fn events_encoded_before_the_scheduler_figures_still_decode() {
+    let sample: &[u8] = &[
+        22, 1, 0, 0, 72, 66, 1, 14, 12, 1, 82, 0, 0, 180, 66, 232, 7, 2,
+    ];
+    assert_eq!(
+        postcard::from_bytes::<Event>(sample).expect("an old sample decodes"),
+        Event::Sample(Sample {
+            cores: vec![50.0],
+            procs: vec![ProcSample {
+                pid: 7,
+                ppid: 6,
+                state: 'R',
+                cpu: 90.0,
+                rss_kb: 1000,
+                core: 1,
+            }],
+        })
+    );
+    let raised: &[u8] = &[37, 9, 5, 105, 110, 100, 101, 120, 1, 69];
+    assert_eq!(
+        postcard::from_bytes::<Event>(raised).expect("an old proxy_raised decodes"),
+        Event::ProxyRaised {
+            id: 9,
+            method: "index".into(),
+            error: "E".into(),
+        }
+    );
+}
+
+#[test]
+fn mostly_waiting_means_over_half_the_interval_and_more_than_it_ran() {
+    let p = |ran_us, waited_us| ProcSched {
+        pid: 1,
+        ran_us,
+        waited_us,
+    };
+    assert!(p(50_000, 190_000).mostly_waiting(250_000));
+    assert!(!p(50_000, 100_000).mostly_waiting(250_000), "under half");
+    // Threads sum past the interval: waiting must also beat running.
+    assert!(!p(400_000, 200_000).mostly_waiting(250_000));
 }
 
 #[test]

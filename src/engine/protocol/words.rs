@@ -144,6 +144,16 @@ pub fn describe(e: &Event) -> String {
                 .collect();
             format!("sample: cores [{}]  {}", cores.join(" "), procs.join(", "))
         }
+        Event::JoinWait { child } => format!("waits in join() for pid {child}"),
+        Event::RecvWait { conn } => format!("waits in {conn}.recv(): nothing sent yet"),
+        Event::Sched(s) => {
+            let procs: Vec<String> = s
+                .procs
+                .iter()
+                .map(|p| format!("{} ran {} µs waited {} µs", p.pid, p.ran_us, p.waited_us))
+                .collect();
+            format!("scheduler over {} µs: {}", s.interval_us, procs.join(", "))
+        }
         Event::Error { source, message } => format!("ERROR ({source}): {message}"),
         Event::Named { kind, id, name } => format!("{} {id} is called {name}", kind.class()),
         Event::SyncWait { kind, id } => format!("waits on {} {id}", kind.class()),

@@ -175,6 +175,17 @@ pub(super) fn supervise(
                 if samples {
                     let known: Vec<i32> = lock(&shared.live).iter().copied().collect();
                     let sample = obs.sample(&known);
+                    // The scheduler's figures go first: the sample that follows reads them.
+                    if let Some(sched) = obs.take_sched() {
+                        shared.forward(
+                            &tx,
+                            Frame {
+                                t_us: protocol::now_us(),
+                                pid: 0,
+                                event: Event::Sched(sched),
+                            },
+                        );
+                    }
                     shared.forward(
                         &tx,
                         Frame {

@@ -114,42 +114,51 @@ fn waiting_list<'a>(app: &'a App, theme: &Theme) -> Vec<Line<'a>> {
     if !app.stepping {
         return lines;
     }
-    let gated = app.shown().gated();
+    let run = app.shown();
+    // Every process that has waited at a gate keeps its number for the whole run; one
+    // that runs or blocks between its gates shows as not steppable now.
+    let listed = run.steppable();
     lines.push(Line::styled(
         app.t(
-            "you are the scheduler: Tab/1-9 choose, Enter lets it do one step",
-            "由你来调度：Tab/1-9 选择，Enter 让它执行一步",
+            "you are the scheduler: Tab/number choose, Enter lets it do one step",
+            "由你来调度：Tab/编号 选择，Enter 让它执行一步",
         ),
         theme.key(),
     ));
-    let chosen = app.selected_pid();
-    for (i, pid) in gated.iter().enumerate() {
-        let Some(p) = app.shown().procs.get(pid) else {
+    let chosen = app.chosen_pid();
+    for st in &listed {
+        let Some(p) = run.procs.get(&st.pid) else {
             continue;
         };
-        let detail = p
-            .step_point
-            .as_ref()
-            .map_or(String::new(), |(_, d)| d.clone());
-        let mut style = theme.proc(p);
-        if chosen == Some(*pid) {
+        let pid = st.pid;
+        let what = match (&p.step_point, st.ended) {
+            (_, true) => app.t("ended", "已结束").to_string(),
+            (Some((_, d)), false) => format!(
+                "{}{}",
+                app.t("next: ", "下一步："),
+                crate::course::words::doing(d, app.zh())
+            ),
+            (None, false) => format!(
+                "{}{}",
+                app.t("not at its gate: ", "不在单步点："),
+                crate::course::words::doing(&p.doing, app.zh())
+            ),
+        };
+        let mut style = if st.waiting {
+            theme.proc(p)
+        } else {
+            theme.dim()
+        };
+        if chosen == Some(pid) {
             style = style.add_modifier(Modifier::REVERSED);
         }
         lines.push(Line::from(vec![
-            Span::styled(format!(" {}) ", i + 1), theme.key()),
+            Span::styled(format!(" {}) ", st.number), theme.key()),
             proc_tag(theme, p),
-            Span::styled(
-                format!(
-                    " {} ({pid}) {}{}",
-                    p.label,
-                    app.t("next: ", "下一步："),
-                    crate::course::words::doing(&detail, app.zh())
-                ),
-                style,
-            ),
+            Span::styled(format!(" {} ({pid}) {what}", p.label), style),
         ]));
     }
-    if gated.is_empty() {
+    if listed.is_empty() {
         lines.push(Line::styled(
             app.t(
                 " no process is waiting yet (press r to run)",

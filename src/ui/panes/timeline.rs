@@ -1,8 +1,6 @@
 //! The timeline: one strip per process of what it was doing over the last seconds, and
 //! the time cursor with what came before and after it.
 
-use std::collections::VecDeque;
-
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -10,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
-use crate::state::{Activity, TIMELINE_SECS};
+use crate::state::{Activity, TIMELINE_SECS, strip};
 use crate::ui::block;
 use crate::ui::theme::Theme;
 use crate::ui::theme::activity_cell;
@@ -44,36 +42,29 @@ pub fn time_at_column(app: &App, area: Rect, x: u16) -> Option<f64> {
     Some(start + span * (col as f64 + 0.5) / w as f64)
 }
 
-/// Walks a history forward in time: the activity at each later moment.
-struct Walk<'a> {
-    history: &'a VecDeque<(f64, Activity)>,
-    born: f64,
-    next: usize,
-    current: Option<Activity>,
-}
+/// The legend's words for each activity a strip can show, in the order they are listed.
+const LEGEND: &[(Activity, &str, &str)] = &[
+    (Activity::Running, "running", "运行"),
+    (
+        Activity::Runnable,
+        "runnable, no free core",
+        "就绪，无空闲核",
+    ),
+    (Activity::BlockedLock, "lock", "等锁"),
+    (Activity::BlockedQueue, "queue", "等队列"),
+    (Activity::BlockedSync, "wait", "等待"),
+    (Activity::BlockedJoin, "join", "等子进程"),
+    (Activity::BlockedPipe, "pipe recv", "等管道"),
+    (Activity::Sleeping, "sleeping", "睡眠"),
+    (Activity::Gated, "step", "单步"),
+    (Activity::Stopped, "paused", "暂停"),
+];
 
-impl<'a> Walk<'a> {
-    fn new(history: &'a VecDeque<(f64, Activity)>, born: f64) -> Self {
-        Self {
-            history,
-            born,
-            next: 0,
-            current: None,
-        }
-    }
-
-    fn at(&mut self, t: f64) -> Option<Activity> {
-        while self.next < self.history.len() && self.history[self.next].0 <= t {
-            self.current = Some(self.history[self.next].1);
-            self.next += 1;
-        }
-        if t < self.born { None } else { self.current }
-    }
-}
-
-/// One strip per process: running, blocked, sleeping, exited. With the time cursor in
-/// the past, the strip up to the cursor is the state at the cursor, the rest (dimmed) is
-/// what happened after it, and the cursor's column is marked.
+/// One strip per process: running, runnable, blocked, sleeping, exited. With the time
+/// cursor in the past, the strip up to the cursor is the state at the cursor, the rest
+/// (dimmed) is what happened after it, and the cursor's column is marked. The legend
+/// lists what the strips show, no more: on the top border while it fits, then on the
+/// bottom one.
 pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let live = &app.run;
     let at_cursor = app.time.cursor.as_ref().map(|c| &c.state);
@@ -82,6 +73,7 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let (start, span) = window(app);
     let cursor_col = at_cursor.map(|s| ((s.now - start) / span * w as f64).floor() as i64);
     let mut lines = Vec::new();
+    let mut shown_kinds = Vec::new();
     // Every process of the run, those born after the cursor too (their strips start
     // later): rows never jump while scrubbing.
     let rows = live.rows();
@@ -91,26 +83,31 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let past = at_cursor.and_then(|s| s.procs.get(&p.pid));
         let tag = proc_tag(theme, past.unwrap_or(p));
         let mut spans = vec![tag, Span::raw("  ")];
-        let mut before = past.map(|q| Walk::new(&q.history, q.born));
-        let mut after = Walk::new(&p.history, p.born);
+        let before = past.map(|q| strip(&q.history, q.born, start, span, w));
+        let after = strip(&p.history, p.born, start, span, w);
         // Equal neighbours share one span.
         let mut run_of: Option<((char, Style), usize)> = None;
         for col in 0..w {
-            let t = start + span * (col as f64 + 0.5) / w.max(1) as f64;
-            let cell = match (cursor_col, at_cursor) {
+            let (a, dim) = match (cursor_col, &before) {
+                (Some(c), _) if col as i64 == c => (None, false),
+                (Some(c), Some(b)) if (col as i64) < c => (b[col], false),
+                (Some(_), _) => (after[col], true),
+                (None, _) => (after[col], false),
+            };
+            if let Some(a) = a
+                && !shown_kinds.contains(&a)
+            {
+                shown_kinds.push(a);
+            }
+            let cell = match (cursor_col, dim) {
                 (Some(c), _) if col as i64 == c => {
                     ('|', theme.key().add_modifier(Modifier::REVERSED))
                 }
-                (Some(c), Some(_)) if (col as i64) < c => {
-                    let a = before.as_mut().and_then(|b| b.at(t));
-                    after.at(t);
-                    cell_of(theme, a)
-                }
-                (Some(_), Some(_)) => {
-                    let (ch, style) = cell_of(theme, after.at(t));
+                (_, true) => {
+                    let (ch, style) = cell_of(theme, a);
                     (ch, style.add_modifier(Modifier::DIM))
                 }
-                _ => cell_of(theme, after.at(t)),
+                _ => cell_of(theme, a),
             };
             run_of = match run_of {
                 Some((prev, n)) if prev == cell => Some((prev, n + 1)),
@@ -150,28 +147,27 @@ pub fn timeline(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     } else {
         format!("timeline: {when}")
     };
-    // The legend's entries while they fit on the border, whole: none is cut in half.
-    let legend: &[(&str, &str)] = &[
-        ("# running", "# 运行"),
-        ("L lock", "L 锁"),
-        ("Q queue", "Q 队列"),
-        ("W wait", "W 等待"),
-        (". sleeping", ". 睡眠"),
-        ("? step", "? 单步"),
-        ("T paused", "T 暂停"),
-    ];
+    // Each entry whole on one border or the other: none is cut in half.
     let room = (area.width as usize).saturating_sub(4);
-    for (en, zh) in legend {
-        let entry = format!("  {}", app.t(en, zh));
-        let w = unicode_width::UnicodeWidthStr::width(title.as_str());
-        if w + unicode_width::UnicodeWidthStr::width(entry.as_str()) > room {
-            break;
+    let mut bottom = String::new();
+    for (a, en, zh) in LEGEND.iter().filter(|l| shown_kinds.contains(&l.0)) {
+        let words = format!("{} {}", a.glyph(), app.t(en, zh));
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+        if bottom.is_empty() && width(&title) + 2 + width(&words) <= room {
+            title.push_str("  ");
+            title.push_str(&words);
+        } else if width(&bottom) + 2 + width(&words) <= room {
+            if !bottom.is_empty() {
+                bottom.push_str("  ");
+            }
+            bottom.push_str(&words);
         }
-        title.push_str(&entry);
     }
-    Paragraph::new(lines)
-        .block(block(theme, &title))
-        .render(area, buf);
+    let mut block = block(theme, &title);
+    if !bottom.is_empty() {
+        block = block.title_bottom(Span::styled(format!(" {bottom} "), theme.title()));
+    }
+    Paragraph::new(lines).block(block).render(area, buf);
 }
 
 fn cell_of(theme: &Theme, a: Option<Activity>) -> (char, Style) {

@@ -64,11 +64,7 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    let selected = if app.stepping {
-        app.selected_pid()
-    } else {
-        None
-    };
+    let selected = if app.stepping { app.chosen_pid() } else { None };
     for (pid, depth) in run.tree() {
         let Some(p) = run.procs.get(&pid) else {
             continue;
