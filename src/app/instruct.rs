@@ -146,11 +146,15 @@ impl App {
     }
 
     /// True when PgUp/PgDn scroll the program rather than the lesson text: it is expanded,
-    /// or nothing is and the step is about it.
+    /// or nothing is, the step is about it and the screen shows it (a narrow screen shows
+    /// the text only: that is what scrolls).
     pub fn scrolls_code(&self) -> bool {
         match self.expanded {
             Some(p) => p == Pane::Code,
-            None => self.step().and_then(|s| s.pane.as_deref()) == Some("code"),
+            None => {
+                self.step().and_then(|s| s.pane.as_deref()) == Some("code")
+                    && self.code_in_sight.get()
+            }
         }
     }
 
@@ -391,6 +395,12 @@ mod tests {
         app.on_key(Key::PageUp);
         app.on_key(Key::PageUp);
         assert_eq!(app.code_top(), top.saturating_sub(5));
+        // A screen too narrow for the program beside the text scrolls the text.
+        app.code_in_sight.set(false);
+        app.on_key(Key::PageDown);
+        assert_eq!(app.text_scroll, 5, "the text, on screen, moves");
+        app.text_scroll = 0;
+        app.code_in_sight.set(true);
         // On a step about another pane, PgDn scrolls the text as before.
         app.go_to_step(1);
         assert_eq!(app.code_top(), 0);

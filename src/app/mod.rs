@@ -166,6 +166,9 @@ pub struct App {
     /// What the program pane last drew: (lesson, step, its top line, the lowest top line
     /// that keeps the pane full), so PgUp/PgDn move from what is on screen.
     pub code_shown: std::cell::Cell<Option<(usize, usize, usize, usize)>>,
+    /// The last screen drawn had the program pane on it (true until a screen is drawn), so
+    /// PgUp/PgDn never scroll a pane out of sight.
+    pub code_in_sight: std::cell::Cell<bool>,
     /// Commands a run's end asks for (the runner takes them after each event).
     pub pending: Vec<Command>,
     pub quit: bool,
@@ -224,6 +227,7 @@ impl App {
             confirm_reset: false,
             code_scroll: None,
             code_shown: std::cell::Cell::new(None),
+            code_in_sight: std::cell::Cell::new(true),
             pending: Vec::new(),
             quit: false,
         }

@@ -33,6 +33,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         too_small(app, area, buf);
         return;
     };
+    app.code_in_sight
+        .set(s.panes.iter().any(|(p, _)| *p == crate::app::Pane::Code));
     render_header(app, theme, s.header, buf);
     bars::render_status(app, theme, s.status, buf);
     if let Some(r) = s.lessons {

@@ -69,37 +69,37 @@ pub fn lesson(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             app.t("Press r: the reader loops forever; main joins the writer, then reader.terminate().", "按 r：读者进程无限循环；主进程先 join 写者进程，再 reader.terminate()。").to_string()
         }
         (DemoKind::Chunksize, _) => {
-            "Press r: the same 20000 tiny tasks with chunksize=1, then the default; compare messages and time.".into()
+            app.t("Press r: the same 20000 tiny tasks with chunksize=1, then the default; compare messages and time.", "按 r：同样的 20000 个小任务，先用 chunksize=1，再用默认值；比较消息数和用时。").to_string()
         }
         (DemoKind::Sync, Some("barrier")) => {
-            "Press r: fast workers wait at the Barrier (W on the timeline) until the slowest arrives.".into()
+            app.t("Press r: fast workers wait at the Barrier (W on the timeline) until the slowest arrives.", "按 r：快的工作进程在 Barrier 处等待（时间线上的 W），直到最慢的一个到达。").to_string()
         }
         (DemoKind::Sync, Some("condition")) => {
-            "Press r: consumers sleep in cond.wait() until the producer's notify(); no CPU spent waiting.".into()
+            app.t("Press r: consumers sleep in cond.wait() until the producer's notify(); no CPU spent waiting.", "按 r：消费者在 cond.wait() 中睡眠，直到生产者 notify()；等待时不耗 CPU。").to_string()
         }
         (DemoKind::Sync, _) => {
-            "Press r: workers wait for the go Event, then Semaphore(2) lets two burn CPU at a time (CPU%).".into()
+            app.t("Press r: workers wait for the go Event, then Semaphore(2) lets two burn CPU at a time (CPU%).", "按 r：工作进程等待开始的 Event，然后 Semaphore(2) 每次只让两个进程占用 CPU（看 CPU%）。").to_string()
         }
         (DemoKind::Deadlock, Some("join")) => {
-            "Press r: main joins the child before getting its 100000-byte item; after 3 s it gets first.".into()
+            app.t("Press r: main joins the child before getting its 100000-byte item; after 3 s it gets first.", "按 r：主进程在取出 100000 字节的数据之前先 join 子进程；3 秒后改为先取。").to_string()
         }
         (DemoKind::Deadlock, _) => {
-            "Press r: two workers take two locks in opposite order; the lock pane draws who waits for whom.".into()
+            app.t("Press r: two workers take two locks in opposite order; the lock pane draws who waits for whom.", "按 r：两个工作进程以相反的顺序获取两把锁；锁面板画出谁在等谁。").to_string()
         }
         (DemoKind::Lifecycle, _) => {
             app.t("Press r: finished children stay in the tree as zombies (Z) until main joins them.", "按 r：已结束的子进程以僵尸（Z）留在树中，直到主进程 join 它们。").to_string()
         }
         (DemoKind::Shm, Some("leak")) => {
-            "Press r: main exits without unlink(); the segment stays in /dev/shm until proclab removes it.".into()
+            app.t("Press r: main exits without unlink(); the segment stays in /dev/shm until proclab removes it.", "按 r：主进程不调用 unlink() 就退出；段留在 /dev/shm 中，直到 proclab 删除它。").to_string()
         }
         (DemoKind::Shm, _) => {
-            "Press r: main creates a segment, two children attach it by name, main unlinks it. m: leak.".into()
+            app.t("Press r: main creates a segment, two children attach it by name, main unlinks it. m: leak.", "按 r：主进程创建一个段，两个子进程按名字连接它，主进程再 unlink 它。m：泄漏模式。").to_string()
         }
         (DemoKind::Executor, Some("kill")) => {
-            "Press r: slow_square(3) kills its own worker; every pending future gets BrokenProcessPool.".into()
+            app.t("Press r: slow_square(3) kills its own worker; every pending future gets BrokenProcessPool.", "按 r：slow_square(3) 杀死自己所在的工作进程；每个未完成的 future 都得到 BrokenProcessPool。").to_string()
         }
         (DemoKind::Executor, _) => {
-            "Press r: results come in completion order; slow_square(3) raises and result() raises it. m: kill.".into()
+            app.t("Press r: results come in completion order; slow_square(3) raises and result() raises it. m: kill.", "按 r：结果按完成顺序到来；slow_square(3) 抛出异常，result() 把它再抛出。m：杀死模式。").to_string()
         }
     };
     let zh = app.zh();
