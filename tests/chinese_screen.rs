@@ -173,7 +173,7 @@ fn the_same_screen_in_english_is_caught_by_this_test() {
     let mut t = Tui::start(&["--lesson", "lock"], 120, 40);
     let ready = t.wait_for("ready: press r");
     let left = english_left(&ready, &ok);
-    for w in ["press", "workers", "lessons", "mode"] {
+    for w in ["press", "pace", "lessons", "mode"] {
         assert!(left.contains(&w.to_string()), "{w} caught: {left:?}");
     }
     t.keys("q");
