@@ -250,6 +250,7 @@ pub(super) fn supervise(
     }
     shared.done.store(true, Ordering::SeqCst);
     if let Some(o) = observer {
+        o.thread().unpark();
         let _ = o.join();
     }
     for (name, removed) in shared.leaked_segments() {
@@ -284,9 +285,15 @@ pub(super) fn supervise(
     summary
 }
 
+/// Wait `total`, or less if the run ends first: the thread parks (one wake-up per sample,
+/// not a poll every few milliseconds) and is unparked when `done` is set.
 fn sleep_unless_done(total: Duration, done: &AtomicBool) {
     let until = Instant::now() + total;
-    while Instant::now() < until && !done.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(25).min(total));
+    while !done.load(Ordering::SeqCst) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::park_timeout(left);
     }
 }

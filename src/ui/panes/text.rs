@@ -7,14 +7,64 @@ use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
-use super::wrapped;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+/// What identifies a wrapped lesson text: where its source lives, its length, the width
+/// it was broken for and the theme it was styled with.
+type Key = (usize, usize, u16, Theme);
+
+thread_local! {
+    /// The last lesson text drawn, wrapped: drawing is on one thread, the app's.
+    static CACHE: RefCell<Option<(Key, Rc<Vec<Line<'static>>>)>> = const { RefCell::new(None) };
+}
+
+/// Rows already wrapped to the block's inner width, scrolled.
+fn prewrapped(
+    rows: &[Line<'static>],
+    scroll: u16,
+    block: ratatui::widgets::Block,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let inner = block.inner(area);
+    block.render(area, buf);
+    // Only the rows in sight are copied into the frame.
+    let shown: Vec<Line> = rows
+        .iter()
+        .skip(scroll as usize)
+        .take(inner.height as usize)
+        .cloned()
+        .collect();
+    Paragraph::new(shown).render(inner, buf);
+}
 
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn (unless the step is
 /// about the program: then they scroll that).
 pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let lines = crate::ui::markdown::render(theme, app.current_lesson().text(app.lang));
-    wrapped(
-        &lines,
+    let source = app.current_lesson().text(app.lang);
+    let width = area.width.saturating_sub(2);
+    // Parsing and line-breaking a whole lesson is most of a frame's cost, and the text
+    // changes only with the lesson, language, width or theme: done once per change, not
+    // four times a second while a run is watched.
+    let key = (source.as_ptr() as usize, source.len(), width, *theme);
+    let rows = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((k, rows)) if *k == key => rows.clone(),
+            _ => {
+                let lines = crate::ui::markdown::render(theme, source);
+                let rows = std::rc::Rc::new(crate::ui::wrap::wrap(&lines, width as usize));
+                *c = Some((key, rows.clone()));
+                rows
+            }
+        }
+    });
+    prewrapped(
+        &rows,
         app.text_scroll,
         // PgUp/PgDn scroll the program instead on a step about it.
         block(
