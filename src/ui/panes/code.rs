@@ -7,6 +7,10 @@ use crate::app::App;
 use crate::ui::block;
 use crate::ui::theme::Theme;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 /// `[2, 3, 7]` (0-based) as "3-4, 8" (as numbered on screen).
@@ -57,18 +61,30 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             title.push_str(&extra);
         }
     }
-    let lines = crate::ui::code::highlight_marked(theme, &lesson.demo_py, &marks);
     let block = block(theme, &title);
     let inner = block.inner(area);
     block.render(area, buf);
-    // A wrapped line reads better than a cut one. The gutter of line numbers is 4
-    // columns ("{:>3} " in ui::code::highlight_marked).
-    let wrapped: Vec<Vec<ratatui::text::Line>> = lines
-        .iter()
-        .map(|l| crate::ui::wrap::wrap_code(std::slice::from_ref(l), inner.width as usize, 4))
-        .collect();
-    let per_line: Vec<usize> = wrapped.iter().map(Vec::len).collect();
-    let rows: Vec<ratatui::text::Line> = wrapped.into_iter().flatten().collect();
+    // Colouring and wrapping the program change only with it, the marks, the width and
+    // the theme: done once per change, not every frame of a run.
+    let key = (
+        lesson.demo_py.as_ptr() as usize,
+        lesson.demo_py.len(),
+        marks.clone(),
+        inner.width,
+        *theme,
+    );
+    let laid = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((k, laid)) if *k == key => laid.clone(),
+            _ => {
+                let laid = Rc::new(lay_out(theme, &lesson.demo_py, &marks, inner.width));
+                *c = Some((key, laid.clone()));
+                laid
+            }
+        }
+    });
+    let (rows, per_line) = (&laid.0, &laid.1);
     // The step's (or the user's) top line, but never so far down that the pane's last
     // screenful is not full.
     let height = inner.height as usize;
@@ -81,7 +97,32 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     app.code_shown
         .set(Some((app.lesson, app.step_at[app.lesson], top, last)));
     let first_row: usize = per_line[..top].iter().sum();
-    Paragraph::new(rows)
-        .scroll((first_row.min(u16::MAX as usize) as u16, 0))
-        .render(inner, buf);
+    // Only the rows in sight are copied into the frame.
+    let shown: Vec<Line> = rows.iter().skip(first_row).take(height).cloned().collect();
+    Paragraph::new(shown).render(inner, buf);
+}
+
+/// The program coloured, marked and wrapped to `width`: its rows, and how many rows each
+/// line of the program took.
+fn lay_out(theme: &Theme, source: &str, marks: &[usize], width: u16) -> Laid {
+    let lines = crate::ui::code::highlight_marked(theme, source, marks);
+    // A wrapped line reads better than a cut one. The gutter of line numbers is 4
+    // columns ("{:>3} " in ui::code::highlight_marked).
+    let wrapped: Vec<Vec<Line<'static>>> = lines
+        .iter()
+        .map(|l| crate::ui::wrap::wrap_code(std::slice::from_ref(l), width as usize, 4))
+        .collect();
+    let per_line: Vec<usize> = wrapped.iter().map(Vec::len).collect();
+    (wrapped.into_iter().flatten().collect(), per_line)
+}
+
+/// A program laid out for the pane: its rows, and the rows each program line took.
+type Laid = (Vec<Line<'static>>, Vec<usize>);
+/// What a layout depends on: the program (where it lives, its length), the marked lines,
+/// the width and the theme.
+type Key = (usize, usize, Vec<usize>, u16, Theme);
+
+thread_local! {
+    /// The last program laid out: drawing is on one thread, the app's.
+    static CACHE: RefCell<Option<(Key, Rc<Laid>)>> = const { RefCell::new(None) };
 }
