@@ -483,9 +483,12 @@ pub struct ProcSched {
 
 impl ProcSched {
     /// True when it spent most of an `interval_us` ready to run but without a core: more
-    /// than half the interval, and more than it ran.
+    /// than half the interval, and more than twice as long as it ran. Four busy processes
+    /// on two cores each run about half the time and wait the other half: they share the
+    /// cores and are drawn running, as the cores pane shows them; a process that got a
+    /// core for less than a third of the time it wanted one is the one held back.
     pub fn mostly_waiting(&self, interval_us: u64) -> bool {
-        self.waited_us * 2 > interval_us && self.waited_us > self.ran_us
+        self.waited_us * 2 > interval_us && self.waited_us > 2 * self.ran_us
     }
 }
 

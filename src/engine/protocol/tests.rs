@@ -294,7 +294,7 @@ fn events_encoded_before_the_scheduler_figures_still_decode() {
 }
 
 #[test]
-fn mostly_waiting_means_over_half_the_interval_and_more_than_it_ran() {
+fn mostly_waiting_means_over_half_the_interval_and_twice_what_it_ran() {
     let p = |ran_us, waited_us| ProcSched {
         pid: 1,
         ran_us,
@@ -304,6 +304,12 @@ fn mostly_waiting_means_over_half_the_interval_and_more_than_it_ran() {
     assert!(!p(50_000, 100_000).mostly_waiting(250_000), "under half");
     // Threads sum past the interval: waiting must also beat running.
     assert!(!p(400_000, 200_000).mostly_waiting(250_000));
+    // Sharing a core evenly (four busy processes on two cores) is running, not held back.
+    assert!(!p(120_000, 130_000).mostly_waiting(250_000));
+    assert!(
+        p(60_000, 190_000).mostly_waiting(250_000),
+        "under a third of the time"
+    );
 }
 
 #[test]
