@@ -5,12 +5,10 @@ mod common;
 
 use common::python::have_python;
 use common::run_json;
+use common::screen::screen;
 use proclab::app::App;
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{Event, Frame, Outcome};
-use proclab::ui::{self, Theme};
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 
 /// The lesson's demo.py run headless under the probe.
 fn run_demo(demo: &str) -> Vec<Frame> {
@@ -26,33 +24,6 @@ fn app_after(demo: DemoKind, frames: &[Frame]) -> App {
         app.on_frame(f);
     }
     app
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    ui::render(
-        app,
-        &Theme {
-            color: false,
-            ..Default::default()
-        },
-        area,
-        &mut buf,
-    );
-    (0..h)
-        .map(|y| {
-            let mut line = String::new();
-            let mut x = 0;
-            while x < w {
-                let sym = buf[(x, y)].symbol();
-                line.push_str(sym);
-                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
-            }
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

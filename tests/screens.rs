@@ -4,6 +4,9 @@
 //! One file: every screen test shares the same script builder and renderer, and the
 //! snapshots it names live beside it in `snapshots/`.
 
+#[path = "common/screen.rs"]
+mod drawn;
+use drawn::screen;
 use proclab::app::{App, Key, Pane, panes_for};
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{
@@ -141,35 +144,6 @@ impl Script {
             }),
         )
     }
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    ui::render(
-        app,
-        &Theme {
-            color: false,
-            ..Default::default()
-        },
-        area,
-        &mut buf,
-    );
-    (0..h)
-        .map(|y| {
-            // A wide character covers two cells; the second is a placeholder the terminal
-            // never shows.
-            let mut line = String::new();
-            let mut x = 0;
-            while x < w {
-                let sym = buf[(x, y)].symbol();
-                line.push_str(sym);
-                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
-            }
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn app_with(demo: DemoKind, script: &Script) -> App {

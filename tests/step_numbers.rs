@@ -1,12 +1,12 @@
 //! Step mode's numbers in the lock lesson: `1` is A and `2` is B for the whole run, while
 //! either waits at its gate, blocks on the lock or runs. Made-up PIDs and times.
 
+#[path = "common/screen.rs"]
+mod drawn;
+use drawn::screen;
 use proclab::app::{App, Command, Key};
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{Event, Frame, Op, Role};
-use proclab::ui::{self, Theme};
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 
 /// Feeds frames 10 ms apart to the app.
 struct Feed {
@@ -74,29 +74,6 @@ impl Feed {
             .last()
             .unwrap_or_default()
     }
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    let theme = Theme {
-        color: false,
-        ..Default::default()
-    };
-    ui::render(app, &theme, area, &mut buf);
-    (0..h)
-        .map(|y| {
-            let mut line = String::new();
-            let mut x = 0;
-            while x < w {
-                let sym = buf[(x, y)].symbol();
-                line.push_str(sym);
-                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
-            }
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The step list's line for a worker, from its number to the end of the pane.

@@ -4,14 +4,14 @@
 //! with its own glyph and a legend that lists exactly those, in English and in Chinese.
 //! Made-up PIDs and times: nothing volatile reaches the snapshots.
 
+#[path = "common/screen.rs"]
+mod drawn;
+use drawn::screen;
 use proclab::app::{App, Key};
 use proclab::engine::demos::DemoKind;
 use proclab::engine::protocol::{
     Event, Frame, ObjectKind, Op, ProcSample, ProcSched, Role, Sample, Sched,
 };
-use proclab::ui::{self, Theme};
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 
 /// Frames 10 ms apart.
 struct Script {
@@ -150,29 +150,6 @@ fn script() -> Script {
         );
     }
     s
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    let theme = Theme {
-        color: false,
-        ..Default::default()
-    };
-    ui::render(app, &theme, area, &mut buf);
-    (0..h)
-        .map(|y| {
-            let mut line = String::new();
-            let mut x = 0;
-            while x < w {
-                let sym = buf[(x, y)].symbol();
-                line.push_str(sym);
-                x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
-            }
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The app after the script, with the timeline pane filling the screen.

@@ -4,6 +4,7 @@
 
 pub mod big;
 pub mod python;
+pub mod screen;
 pub mod tui;
 
 use std::io::{BufRead, BufReader};
