@@ -111,34 +111,38 @@ pub fn tree(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } else {
             format!("{}K", p.rss_kb)
         };
+        let tag = proc_tag(theme, p);
+        let fields = if wide {
+            format!(
+                "{:>7} {:>7} {:<nw$} {} {:>4.0} {:>6} {:>4}  ",
+                p.pid,
+                p.ppid,
+                clip(&name, nw),
+                state,
+                p.cpu,
+                rss,
+                core
+            )
+        } else {
+            format!(
+                "{:>7} {:>7} {:<nw$} {} {:>4.0}  ",
+                p.pid,
+                p.ppid,
+                clip(&name, nw),
+                state,
+                p.cpu
+            )
+        };
+        let used = 1 + tag.width() + unicode_width::UnicodeWidthStr::width(fields.as_str());
         lines.push(Line::from(vec![
             Span::styled(new_mark, theme.good()),
-            proc_tag(theme, p),
+            tag,
+            Span::styled(fields, row_style),
+            // What does not fit ends in `~`, never silently: `e` gives the pane the screen.
             Span::styled(
-                if wide {
-                    format!(
-                        "{:>7} {:>7} {:<nw$} {} {:>4.0} {:>6} {:>4}  ",
-                        p.pid,
-                        p.ppid,
-                        clip(&name, nw),
-                        state,
-                        p.cpu,
-                        rss,
-                        core
-                    )
-                } else {
-                    format!(
-                        "{:>7} {:>7} {:<nw$} {} {:>4.0}  ",
-                        p.pid,
-                        p.ppid,
-                        clip(&name, nw),
-                        state,
-                        p.cpu
-                    )
-                },
-                row_style,
+                super::clip_cols(&status, (area.width as usize).saturating_sub(2 + used)),
+                status_style.patch(row_style),
             ),
-            Span::styled(status, status_style.patch(row_style)),
         ]));
     }
     if run.procs.is_empty() {
