@@ -20,6 +20,9 @@ pub struct Settings {
     pub mode: usize,
     /// `f`: the lesson's watchable pace is off for the next run (full speed).
     pub fast: bool,
+    /// The lesson sets a watchable pace (a tempo, CPU work per operation, a bigger job)
+    /// that `f` can drop: fixed by its lesson.toml, so found once, not every frame.
+    pub paced: bool,
 }
 
 impl Settings {
@@ -39,6 +42,12 @@ impl Settings {
             tempo: p.tempo_ms,
             mode: d.modes().iter().position(|m| *m == p.mode()).unwrap_or(0),
             fast: false,
+            paced: {
+                let mut fast = p.clone();
+                full_speed(&mut fast);
+                fast.tempo_ms = 0;
+                fast != p
+            },
         }
     }
 }
@@ -122,14 +131,7 @@ impl App {
     /// The lesson sets a watchable pace (a tempo, CPU work per operation, a bigger job)
     /// that `f` can turn off.
     pub fn has_pace(&self) -> bool {
-        let l = self.current_lesson();
-        let Ok(p) = crate::course::format::params_from(l.demo, &l.def.params) else {
-            return false;
-        };
-        let mut fast = p.clone();
-        full_speed(&mut fast);
-        fast.tempo_ms = 0;
-        fast != p
+        self.current().paced
     }
 
     /// True when `r` runs a Python program (a watched one, or the lesson's own).

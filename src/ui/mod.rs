@@ -8,6 +8,7 @@ pub mod code;
 pub mod export;
 pub mod layout;
 pub mod markdown;
+mod memo;
 pub mod panes;
 pub mod present;
 pub mod terminal;

@@ -5,10 +5,8 @@ use ratatui::layout::Rect;
 
 use crate::app::App;
 use crate::ui::block;
+use crate::ui::memo::Memo;
 use crate::ui::theme::Theme;
-
-use std::cell::RefCell;
-use std::rc::Rc;
 
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
@@ -73,17 +71,7 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         inner.width,
         *theme,
     );
-    let laid = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        match &*c {
-            Some((k, laid)) if *k == key => laid.clone(),
-            _ => {
-                let laid = Rc::new(lay_out(theme, &lesson.demo_py, &marks, inner.width));
-                *c = Some((key, laid.clone()));
-                laid
-            }
-        }
-    });
+    let laid = CACHE.with(|m| m.get(key, || lay_out(theme, &lesson.demo_py, &marks, inner.width)));
     let (rows, per_line) = (&laid.0, &laid.1);
     // The step's (or the user's) top line, but never so far down that the pane's last
     // screenful is not full.
@@ -124,5 +112,5 @@ type Key = (usize, usize, Vec<usize>, u16, Theme);
 
 thread_local! {
     /// The last program laid out: drawing is on one thread, the app's.
-    static CACHE: RefCell<Option<(Key, Rc<Laid>)>> = const { RefCell::new(None) };
+    static CACHE: Memo<Key, Laid> = const { Memo::new() };
 }

@@ -5,10 +5,8 @@ use ratatui::layout::Rect;
 
 use crate::app::App;
 use crate::ui::block;
+use crate::ui::memo::Memo;
 use crate::ui::theme::Theme;
-
-use std::cell::RefCell;
-use std::rc::Rc;
 
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
@@ -19,7 +17,7 @@ type Key = (usize, usize, u16, Theme);
 
 thread_local! {
     /// The last lesson text drawn, wrapped: drawing is on one thread, the app's.
-    static CACHE: RefCell<Option<(Key, Rc<Vec<Line<'static>>>)>> = const { RefCell::new(None) };
+    static CACHE: Memo<Key, Vec<Line<'static>>> = const { Memo::new() };
 }
 
 /// Rows already wrapped to the block's inner width, scrolled.
@@ -51,17 +49,11 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // changes only with the lesson, language, width or theme: done once per change, not
     // four times a second while a run is watched.
     let key = (source.as_ptr() as usize, source.len(), width, *theme);
-    let rows = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        match &*c {
-            Some((k, rows)) if *k == key => rows.clone(),
-            _ => {
-                let lines = crate::ui::markdown::render(theme, source);
-                let rows = std::rc::Rc::new(crate::ui::wrap::wrap(&lines, width as usize));
-                *c = Some((key, rows.clone()));
-                rows
-            }
-        }
+    let rows = CACHE.with(|m| {
+        m.get(key, || {
+            let lines = crate::ui::markdown::render(theme, source);
+            crate::ui::wrap::wrap(&lines, width as usize)
+        })
     });
     prewrapped(
         &rows,
