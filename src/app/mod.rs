@@ -42,7 +42,7 @@ pub enum Command {
 }
 
 /// A pane that can be expanded with `e` (and hidden with `v`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pane {
     Tree,
     Cores,

@@ -5,8 +5,13 @@
 //! kernel keeps schedstats it also says how long each process ran and how long it waited
 //! for a core ([`Observer::take_sched`]): the kernel's R means either.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::time::Instant;
+
+use procfs::FromRead;
+use procfs::process::Stat;
 
 use crate::engine::protocol::{ProcSample, ProcSched, Sample, Sched};
 
@@ -14,6 +19,8 @@ use crate::engine::protocol::{ProcSample, ProcSched, Sample, Sched};
 pub struct Observer {
     root: i32,
     cpus: Option<sysinfo::System>,
+    /// The files of each process seen at the last sample, kept open.
+    files: HashMap<i32, Files>,
     /// CPU ticks of each process at the previous sample.
     prev: HashMap<i32, u64>,
     /// Nanoseconds each process had run and waited for a core at the previous sample.
@@ -23,6 +30,45 @@ pub struct Observer {
     prev_at: Instant,
     ticks_per_sec: f64,
     page_kb: u64,
+    /// Where each file is read into.
+    scratch: Vec<u8>,
+}
+
+/// The /proc files of one watched process, kept open from one sample to the next: read
+/// again at offset 0 they say what is true now, so a sample costs one read per file
+/// instead of an open, a read and a close (and a walk of the process's task folder). A
+/// file outlives neither its process nor its PID: once the process is reaped it reads
+/// as an error, and a new process under the same PID is opened afresh.
+struct Files {
+    stat: File,
+    schedstat: Option<File>,
+    /// The main thread's children (a process with one thread has no other).
+    children: Option<File>,
+}
+
+impl Files {
+    fn open(pid: i32) -> Option<Files> {
+        let open = |path: String| File::open(path).ok();
+        Some(Files {
+            stat: open(format!("/proc/{pid}/stat"))?,
+            schedstat: open(format!("/proc/{pid}/schedstat")),
+            children: open(format!("/proc/{pid}/task/{pid}/children")),
+        })
+    }
+}
+
+/// What `file` says now, whole, in `buf`.
+fn read_now<'a>(file: &File, buf: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+    let mut size = buf.len().max(4096);
+    loop {
+        buf.resize(size, 0);
+        let n = file.read_at(buf, 0).ok()?;
+        if n < size {
+            return Some(&buf[..n]);
+        }
+        // A long list of children: read it again whole.
+        size *= 2;
+    }
 }
 
 impl Observer {
@@ -35,12 +81,14 @@ impl Observer {
         Self {
             root,
             cpus,
+            files: HashMap::new(),
             prev: HashMap::new(),
             prev_sched: HashMap::new(),
             sched: None,
             prev_at: Instant::now(),
             ticks_per_sec: procfs::ticks_per_second() as f64,
             page_kb: procfs::page_size() / 1024,
+            scratch: Vec::new(),
         }
     }
 
@@ -49,18 +97,56 @@ impl Observer {
         self.cpus.as_ref().map_or(0, |s| s.cpus().len())
     }
 
-    /// The demo's processes now: `known` PIDs plus every descendant of the root.
-    pub fn pids(&self, known: &[i32]) -> BTreeSet<i32> {
-        let mut out: BTreeSet<i32> = known.iter().copied().collect();
-        let mut visited = BTreeSet::new();
-        let mut stack = vec![self.root];
-        while let Some(pid) = stack.pop() {
-            if visited.insert(pid) {
-                out.insert(pid);
-                stack.extend(children_of(pid));
+    /// The demo's processes now, with their stat lines: every descendant of the root,
+    /// plus the `known` PIDs still there.
+    fn processes(&mut self, known: &[i32]) -> BTreeMap<i32, Stat> {
+        let mut found = BTreeMap::new();
+        let mut tried = BTreeSet::new();
+        // The root's tree first, each process's children after it; then the announced
+        // PIDs outside that tree, without their children.
+        let mut stack: Vec<(i32, bool)> = known.iter().map(|p| (*p, false)).collect();
+        stack.push((self.root, true));
+        while let Some((pid, descend)) = stack.pop() {
+            if !tried.insert(pid) {
+                continue;
             }
+            let files = match self.files.entry(pid) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => match Files::open(pid) {
+                    Some(f) => e.insert(f),
+                    None => continue,
+                },
+            };
+            let Some(stat) =
+                read_now(&files.stat, &mut self.scratch).and_then(|b| Stat::from_read(b).ok())
+            else {
+                // Gone between listing and reading (or its PID is another's now).
+                self.files.remove(&pid);
+                continue;
+            };
+            if descend {
+                let children = if stat.num_threads <= 1 {
+                    files
+                        .children
+                        .as_ref()
+                        .and_then(|f| read_now(f, &mut self.scratch))
+                        .map(|b| {
+                            String::from_utf8_lossy(b)
+                                .split_whitespace()
+                                .filter_map(|x| x.parse::<i32>().ok())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                } else {
+                    children_of(pid)
+                };
+                stack.extend(children.into_iter().map(|c| (c, true)));
+            }
+            found.insert(pid, stat);
         }
-        out
+        // Close the files of the processes that are gone.
+        self.files.retain(|pid, _| found.contains_key(pid));
+        found
     }
 
     /// Take one sample. CPU figures are averages since the previous call.
@@ -78,18 +164,16 @@ impl Observer {
         };
         let mut procs = Vec::new();
         let mut now = HashMap::new();
-        for pid in self.pids(known) {
-            let Ok(process) = procfs::process::Process::new(pid) else {
-                continue; // gone between listing and reading
-            };
-            let Ok(stat) = process.stat() else { continue };
+        for (pid, stat) in self.processes(known) {
+            // Only a process with more than one thread needs its task folder read.
+            let threads = (stat.num_threads > 1)
+                .then(|| procfs::process::Process::new(pid).ok())
+                .flatten();
             // A process's own state is its main thread's; one whose main thread waits while
             // its other threads compute (the GIL demo's thread variants) is running.
-            let state = if stat.num_threads > 1 && stat.state != 'R' && any_thread_running(&process)
-            {
-                'R'
-            } else {
-                stat.state
+            let state = match &threads {
+                Some(p) if stat.state != 'R' && any_thread_running(p) => 'R',
+                _ => stat.state,
             };
             let ticks = stat.utime + stat.stime;
             let cpu = match self.prev.get(&pid) {
@@ -100,7 +184,16 @@ impl Observer {
                 None => 0.0,
             };
             now.insert(pid, ticks);
-            if let Some((ran, waited)) = schedstat(&process, stat.num_threads) {
+            let schedstat = match &threads {
+                Some(p) => all_threads_schedstat(p),
+                None => self.files[&pid]
+                    .schedstat
+                    .as_ref()
+                    .and_then(|f| read_now(f, &mut self.scratch))
+                    .and_then(|b| procfs::process::Schedstat::from_read(b).ok())
+                    .map(|s| (s.sum_exec_runtime, s.run_delay)),
+            };
+            if let Some((ran, waited)) = schedstat {
                 if let Some(&(ran0, waited0)) = self.prev_sched.get(&pid) {
                     sched.push(ProcSched {
                         pid,
@@ -139,13 +232,7 @@ impl Observer {
 
 /// Nanoseconds the process has run and waited in a run queue, summed over its threads
 /// (`/proc/PID/schedstat` is its main thread's alone).
-fn schedstat(process: &procfs::process::Process, threads: i64) -> Option<(u64, u64)> {
-    if threads <= 1 {
-        return process
-            .schedstat()
-            .ok()
-            .map(|s| (s.sum_exec_runtime, s.run_delay));
-    }
+fn all_threads_schedstat(process: &procfs::process::Process) -> Option<(u64, u64)> {
     let mut sum = None;
     for t in process.tasks().ok()?.flatten() {
         if let Ok(s) = t.schedstat() {

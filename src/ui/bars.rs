@@ -22,7 +22,7 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             + unicode_width::UnicodeWidthStr::width(quit);
         let room = (area.width as usize).saturating_sub(tail + 2);
         let shown = crate::ui::panes::clip_cols(m, room);
-        Line::from(vec![
+        let line = Line::from(vec![
             Span::styled(
                 format!(" {shown} "),
                 theme.key().add_modifier(Modifier::REVERSED),
@@ -31,9 +31,8 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
             Span::raw(help),
             Span::styled("q", theme.key()),
             Span::raw(quit),
-        ])
-        .render(area, buf);
-        return;
+        ]);
+        return one_line(&line, area, buf);
     }
     let mut spans = Vec::new();
     let hints: &[(&str, &str, &str)] = if app.replay.is_some() {
@@ -156,7 +155,17 @@ pub(super) fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buff
         spans.push(Span::styled(*k, theme.key()));
         spans.push(Span::raw(format!(" {what}{}", " ".repeat(gap))));
     }
-    Line::from(spans).render(area, buf);
+    one_line(&Line::from(spans), area, buf);
+}
+
+/// The bar's line, left as it is on the terminal while it stays the same (see `drawn`).
+fn one_line(line: &Line, area: Rect, buf: &mut Buffer) {
+    crate::ui::drawn::draw(
+        Some(crate::ui::drawn::fingerprint(line)),
+        area,
+        buf,
+        |buf| line.render(area, buf),
+    );
 }
 
 /// Every key, for the help overlay (and the README): the key, what it does in English

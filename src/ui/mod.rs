@@ -3,9 +3,12 @@
 //! own file in `panes/`, and `layout` says where each one goes.
 
 mod bars;
+pub mod canvas;
 mod chooser;
 pub mod code;
+mod drawn;
 pub mod export;
+mod feed;
 pub mod layout;
 pub mod markdown;
 mod memo;
@@ -31,37 +34,52 @@ pub use theme::{Theme, ThemeKind};
 /// Draw the whole screen.
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(s) = screen(app, area) else {
-        too_small(app, area, buf);
+        drawn::layout(0, buf);
+        drawn::draw(None, area, buf, |buf| too_small(app, area, buf));
         return;
     };
     app.code_in_sight
         .set(s.panes.iter().any(|(p, _)| *p == crate::app::Pane::Code));
-    render_header(app, theme, s.header, buf);
-    bars::render_status(app, theme, s.status, buf);
+    let focus = app.step().and_then(|st| st.pane.as_deref());
+    // Everything that says where panes go or what lies over them (see `drawn`).
+    let layout = (
+        (s.header, s.status, s.lessons, s.lesson, s.step, s.figure),
+        &s.panes,
+        focus,
+        (app.chooser, app.help),
+    );
+    drawn::layout(drawn::fingerprint(layout), buf);
+    drawn::draw(None, s.header, buf, |buf| {
+        render_header(app, theme, s.header, buf)
+    });
+    drawn::pane(true, s.status, buf, |buf| {
+        bars::render_status(app, theme, s.status, buf)
+    });
     if let Some(r) = s.lessons {
-        panes::lessons(app, theme, r, buf);
+        drawn::pane(true, r, buf, |buf| panes::lessons(app, theme, r, buf));
     }
     if let Some(r) = s.lesson {
-        panes::lesson(app, theme, r, buf);
+        drawn::pane(true, r, buf, |buf| panes::lesson(app, theme, r, buf));
     }
     if let Some(r) = s.step {
-        present::step_lines(app, theme, r, buf);
+        drawn::draw(None, r, buf, |buf| present::step_lines(app, theme, r, buf));
     }
     if let Some(r) = s.figure {
-        panes::figure(app, theme, r, buf);
+        drawn::draw(None, r, buf, |buf| panes::figure(app, theme, r, buf));
     }
-    let focus = app.step().and_then(|st| st.pane.as_deref());
     for (p, r) in s.panes {
-        pane(app, theme, p, r, buf);
+        // The process list, the cores and the timeline change with every sample.
+        let keyed = !matches!(p, Pane::Tree | Pane::Cores | Pane::Timeline);
+        drawn::pane(keyed, r, buf, |buf| pane(app, theme, p, r, buf));
         if focus == Some(pane_name(p)) {
             highlight_border(theme, r, buf);
         }
     }
     if app.chooser {
-        chooser::chooser(app, theme, area, buf);
+        drawn::over(area, buf, |buf| chooser::chooser(app, theme, area, buf));
     }
     if app.help {
-        bars::help(app, theme, area, buf);
+        drawn::over(area, buf, |buf| bars::help(app, theme, area, buf));
     }
 }
 

@@ -1,8 +1,9 @@
-//! The terminal app: one bounded channel carries keys, batches of run frames and
-//! signals into [`App`]; the screen is redrawn from the app's state at most every
-//! [`FRAME_MS`] while frames arrive, and at once after a key. A flood of frames cannot
-//! delay a key by more than [`BUDGET`]: frames are taken in batches within a time budget,
-//! and the channel's bound makes the run wait for the screen rather than grow memory.
+//! The terminal app: one bounded channel carries keys and signals into [`App`]; a run's
+//! frames wait in the run's own channel and are taken at the screen's pace (`feed`). The
+//! screen is redrawn from the app's state at most every [`FRAME_MS`] while a run goes,
+//! and at once after a key. A flood of frames cannot delay a key by more than
+//! [`BUDGET`]: frames are taken within a time budget, and the channel's bound makes the
+//! run wait for the screen rather than grow memory.
 //!
 //! Every way out restores the terminal and leaves no demo process: `q`/Ctrl-C and
 //! SIGTERM/SIGHUP stop the run and wait for it; a panic's hook kills the demo's process
@@ -23,7 +24,9 @@ use crossterm::execute;
 use crate::app::{App, Command, Key};
 use crate::engine::protocol::Frame;
 use crate::engine::runner::{self, Run, RunOptions};
-use crate::ui::{self, Theme};
+use crate::ui::canvas::Canvas;
+use crate::ui::{self, Theme, feed};
+use ratatui::layout::Rect;
 
 /// The demo process group to kill if proclab panics (0: none).
 static DEMO_PGID: AtomicI32 = AtomicI32::new(0);
@@ -34,18 +37,12 @@ enum AppEvent {
         column: u16,
         row: u16,
     },
-    Resize,
-    /// Frames of a run, in order, tagged with the run they belong to.
-    Frames(u64, Vec<Frame>),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
     Signal(String),
 }
 
-/// Frames forwarded to the app in one batch at most.
-const BATCH: usize = 1024;
-/// How long a quiet run's first frame waits for the next ones before they go to the app
-/// together: fewer wake-ups, well under a frame of the screen's delay.
-const COALESCE: Duration = Duration::from_millis(60);
-/// Batches (and keys) waiting for the app at most.
+/// Keys and signals waiting for the app at most.
 const PENDING: usize = 16;
 /// Longest the app spends taking in frames before it looks at keys and the screen again.
 const BUDGET: Duration = Duration::from_millis(20);
@@ -55,10 +52,15 @@ const PLAY_MS: u64 = 100;
 /// recording ends with them.
 const QUIT_WAIT: Duration = Duration::from_secs(3);
 
-/// Fewest milliseconds between two redraws caused by run events: bursts become one
-/// frame. Four frames a second, the observer's sampling rate, keeps the watcher cheaper
-/// than what it watches; a key press redraws at once.
+/// Fewest milliseconds between two redraws caused by run events, and how often a quiet
+/// run's frames are taken: bursts become one frame. Four frames a second, the observer's
+/// sampling rate, keeps the watcher cheaper than what it watches; a key press redraws at
+/// once.
 const FRAME_MS: u64 = 250;
+/// For [`QUICK_WINDOW`] after a key, frames are taken and drawn this often: a step let go
+/// or a run started shows at once, not at the next frame.
+const QUICK_MS: u64 = 40;
+const QUICK_WINDOW: Duration = Duration::from_millis(600);
 /// Shortest gap between redraws after a key, so typing stays responsive.
 const KEY_FRAME_MS: u64 = 16;
 /// Redraw at least this often while a run is going (clock, fading highlights).
@@ -208,8 +210,19 @@ fn run_app(
         }
         previous(info);
     }));
-    // ratatui::init wraps the hook above with one that restores the terminal first.
-    let mut terminal = ratatui::init();
+    // ratatui::init wraps the hook above with one that restores the terminal first, and
+    // enters raw mode and the alternate screen.
+    drop(ratatui::init());
+    let made = crossterm::terminal::size()
+        .and_then(|(w, h)| Canvas::new(std::io::stdout(), Rect::new(0, 0, w, h)));
+    let mut canvas = match made {
+        Ok(c) => c,
+        Err(e) => {
+            ratatui::restore();
+            eprintln!("proclab: cannot draw on this terminal: {e}");
+            return 1;
+        }
+    };
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
 
     let (tx, rx) = mpsc::sync_channel::<AppEvent>(PENDING);
@@ -237,7 +250,7 @@ fn run_app(
                             row: m.row,
                         })
                     }
-                    TermEvent::Resize(..) => Some(AppEvent::Resize),
+                    TermEvent::Resize(w, h) => Some(AppEvent::Resize(w, h)),
                     _ => None,
                 };
                 if let Some(e) = out
@@ -252,49 +265,65 @@ fn run_app(
     let theme = Theme::from_env_with(ui::present::theme_kind(theme_kind, false));
     let projector = Theme::from_env_with(ui::present::theme_kind(theme_kind, true));
     let mut saved = app.done.clone();
-    let mut current: Option<(u64, Run)> = None;
-    // Files of runs replaced before they ended (`--record`): they still get their last
-    // frames (exits, summary), then are closed.
-    let mut retired_files: Vec<(u64, crate::record::file::Writer)> = Vec::new();
-    let mut run_id = 0u64;
+    // The run on screen and the channel its frames wait in; runs replaced before they
+    // ended still give their last frames to their `--record` files.
+    let mut current: Option<Run> = None;
+    let mut frames: Option<mpsc::Receiver<Frame>> = None;
+    let mut closing: Vec<feed::Closing> = Vec::new();
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut dirty = true;
     let mut urgent = false;
+    // Frames are taken at the screen's pace: at once again while a run is busy, and
+    // sooner for a moment after a key, so what the key set off (a step let go, a run
+    // started) shows without waiting for the next frame.
+    let mut next_take = Instant::now();
+    let mut quick_until = Instant::now();
+    let mut busy = false;
     let mut exit = 0;
-    loop {
-        let gap = Duration::from_millis(if urgent { KEY_FRAME_MS } else { FRAME_MS });
-        if dirty && last_draw.elapsed() >= gap {
-            if terminal
-                .draw(|f| {
+    'running: loop {
+        let quick = Instant::now() < quick_until;
+        let gap = Duration::from_millis(if urgent {
+            KEY_FRAME_MS
+        } else if quick {
+            QUICK_MS
+        } else {
+            FRAME_MS
+        });
+        let now = Instant::now();
+        if dirty && now >= last_draw + gap {
+            if canvas
+                .draw(|area, buf| {
                     let theme = if app.present { &projector } else { &theme };
-                    ui::render(&app, theme, f.area(), f.buffer_mut())
+                    ui::render(&app, theme, area, buf)
                 })
                 .is_err()
             {
                 exit = 1;
                 break;
             }
-            last_draw = Instant::now();
+            last_draw = now;
             dirty = false;
             urgent = false;
-        }
-        let wait = if dirty {
-            gap.saturating_sub(last_draw.elapsed())
-        } else if app.animating() {
-            Duration::from_millis(PLAY_MS)
-        } else {
-            Duration::from_millis(IDLE_MS)
-        };
-        let first = match rx.recv_timeout(wait) {
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout) => {
-                dirty |= app.running();
-                None
+            // The next frames are taken just before the next redraw: one wake-up for both.
+            if !busy {
+                next_take = next_take.max(now + gap);
             }
+        }
+        // Sleep until a key comes, the screen is due, or the run's frames are.
+        let now = Instant::now();
+        let mut wake = now + Duration::from_millis(if app.animating() { PLAY_MS } else { IDLE_MS });
+        if dirty {
+            wake = wake.min(last_draw + gap);
+        }
+        if frames.is_some() || !closing.is_empty() {
+            wake = wake.min(next_take);
+        }
+        let first = match rx.recv_timeout(wake.saturating_duration_since(now)) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        // Take what is already queued, within the budget: a flood of frames must not keep
-        // a key (or the screen) waiting.
+        // Take what is already queued, within the budget.
         let until = Instant::now() + BUDGET;
         let queued = std::iter::from_fn(|| {
             if Instant::now() < until {
@@ -309,30 +338,18 @@ fn run_app(
             match ev {
                 AppEvent::Key(k) => {
                     urgent = true;
+                    quick_until = Instant::now() + QUICK_WINDOW;
+                    next_take = next_take.min(Instant::now() + Duration::from_millis(QUICK_MS));
                     commands.extend(app.on_key(k));
                 }
-                AppEvent::Click { column, row } => commands.extend(click(&mut app, column, row)),
-                AppEvent::Resize => {}
-                AppEvent::Frames(id, frames) => {
-                    if current.as_ref().is_some_and(|(cur, _)| *cur == id) {
-                        for f in &frames {
-                            app.on_frame(f);
-                        }
-                        // A run can ask for the next (the GIL lesson's free-threaded bar).
-                        commands.append(&mut app.pending);
-                    } else if let Some(k) = retired_files.iter().position(|(r, _)| *r == id) {
-                        let ended = frames.iter().any(|f| {
-                            matches!(f.event, crate::engine::protocol::Event::RunEnded(_))
-                        });
-                        for f in frames {
-                            retired_files[k].1.push(f);
-                        }
-                        if ended {
-                            let (_, w) = retired_files.remove(k);
-                            if let Err(e) = w.finish() {
-                                app.add_message(e);
-                            }
-                        }
+                AppEvent::Click { column, row } => {
+                    quick_until = Instant::now() + QUICK_WINDOW;
+                    commands.extend(click(&mut app, canvas.area(), column, row));
+                }
+                AppEvent::Resize(w, h) => {
+                    if canvas.resize(Rect::new(0, 0, w, h)).is_err() {
+                        exit = 1;
+                        break 'running;
                     }
                 }
                 AppEvent::Signal(name) => {
@@ -343,6 +360,31 @@ fn run_app(
             if commands.contains(&Command::Quit) {
                 break;
             }
+        }
+        let now = Instant::now();
+        if now >= next_take {
+            if let Some(rx) = &frames {
+                let t = feed::take(rx, now + BUDGET, |f| app.on_frame(&f));
+                // A run can ask for the next (the GIL lesson's free-threaded bar).
+                commands.append(&mut app.pending);
+                // Redrawn while it runs even when quiet: the clock moves.
+                dirty |= t.frames > 0 || app.running();
+                busy = t.more;
+                if t.ended {
+                    frames = None;
+                }
+            }
+            for e in feed::close_finished(&mut closing) {
+                app.add_message(e);
+            }
+            let pace = if busy {
+                0
+            } else if now < quick_until {
+                QUICK_MS
+            } else {
+                FRAME_MS
+            };
+            next_take = now + Duration::from_millis(pace);
         }
         let (timed, moved) = app.tick(Instant::now());
         commands.extend(timed);
@@ -358,21 +400,22 @@ fn run_app(
             match c {
                 Command::Quit => quit = true,
                 Command::Start(_) | Command::StartPython(_) => {
-                    keep_file(&mut app, &current, &mut retired_files);
+                    keep_file(&mut app, &mut frames, &mut closing);
                     retire(current.take());
-                    run_id += 1;
                     let started = match c {
                         // Tempo and step mode hold a Python program's operations too.
                         Command::StartPython(program) => {
-                            start(app.params(), Some((program, max_procs)), run_id, &tx)
+                            start(app.params(), Some((program, max_procs)))
                         }
-                        Command::Start(params) => start(params, None, run_id, &tx),
+                        Command::Start(params) => start(params, None),
                         _ => unreachable!("matched above"),
                     };
                     match started {
-                        Ok(run) => {
+                        Ok((run, rx)) => {
                             DEMO_PGID.store(run.pgid(), Ordering::SeqCst);
-                            current = Some((run_id, run));
+                            current = Some(run);
+                            frames = Some(rx);
+                            next_take = Instant::now() + Duration::from_millis(QUICK_MS);
                             // Fault injection for the end-to-end test of the panic path:
                             // the terminal must come back and the demo must die.
                             if std::env::var_os("PROCLAB_TEST_PANIC_ON_RUN").is_some() {
@@ -383,36 +426,36 @@ fn run_app(
                     }
                 }
                 Command::Discard => {
-                    keep_file(&mut app, &current, &mut retired_files);
+                    keep_file(&mut app, &mut frames, &mut closing);
                     retire(current.take());
                 }
                 Command::Stop => {
-                    if let Some((_, run)) = &current {
+                    if let Some(run) = &current {
                         run.stop();
                     }
                 }
                 Command::Pause => {
-                    if let Some((_, run)) = &current {
+                    if let Some(run) = &current {
                         run.pause();
                     }
                 }
                 Command::Resume => {
-                    if let Some((_, run)) = &current {
+                    if let Some(run) = &current {
                         run.resume();
                     }
                 }
                 Command::SetTempo(ms) => {
-                    if let Some((_, run)) = &current {
+                    if let Some(run) = &current {
                         run.set_tempo_ms(ms);
                     }
                 }
                 Command::SetStepping(on) => {
-                    if let Some((_, run)) = &current {
+                    if let Some(run) = &current {
                         run.set_stepping(on);
                     }
                 }
                 Command::Step(pid) => {
-                    if let Some((_, run)) = &current
+                    if let Some(run) = &current
                         && !run.step(pid)
                     {
                         app.message = Some(format!("{pid} is not waiting at a step"));
@@ -426,54 +469,54 @@ fn run_app(
     }
     // Stop the demo, take its last frames (exits, summary) into the recording, then wait
     // until every process is reaped and give the terminal back.
-    if let Some((id, run)) = current.take() {
+    if let Some(run) = current.take() {
         run.stop();
-        let until = Instant::now() + QUIT_WAIT;
-        let mut ended = !app.running();
-        while !ended {
-            let Some(left) = until.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            match rx.recv_timeout(left) {
-                Ok(AppEvent::Frames(got, frames)) if got == id => {
-                    for f in &frames {
-                        app.on_frame(f);
-                    }
-                    ended = !app.running();
+        if let Some(rx) = frames.take() {
+            let until = Instant::now() + QUIT_WAIT;
+            while app.running() {
+                let Some(left) = until.checked_duration_since(Instant::now()) else {
+                    break;
+                };
+                match rx.recv_timeout(left) {
+                    Ok(f) => app.on_frame(&f),
+                    Err(_) => break,
                 }
-                Ok(_) => {}
-                Err(_) => break,
             }
         }
-        // Nobody reads any more: forwarders of this and older runs stop, so the runners
-        // can drain their pipes and finish.
-        drop(rx);
+        // Nobody takes frames any more: the runs still sending stop waiting for room in
+        // their channels, so they can drain their pipes and finish.
+        drop(closing);
         run.wait();
     }
     DEMO_PGID.store(0, Ordering::SeqCst);
+    drop(canvas);
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     exit
 }
 
 /// A run about to be replaced keeps its `--record` file, which takes the rest of its
-/// frames as they come.
+/// frames as they come; without one, its frames are dropped from now on.
 fn keep_file(
     app: &mut App,
-    current: &Option<(u64, Run)>,
-    retired: &mut Vec<(u64, crate::record::file::Writer)>,
+    frames: &mut Option<mpsc::Receiver<Frame>>,
+    closing: &mut Vec<feed::Closing>,
 ) {
     // The recorder is still there until the app takes in the run's summary.
-    if let Some((id, _)) = current
-        && let Some(w) = app.recorder.take()
-    {
-        retired.push((*id, w));
+    match (app.recorder.take(), frames.take()) {
+        (Some(file), Some(rx)) => closing.push(feed::Closing { rx, file }),
+        (Some(file), None) => {
+            if let Err(e) = file.finish() {
+                app.add_message(e);
+            }
+        }
+        (None, _) => {}
     }
 }
 
 /// Stop an old run without blocking the screen; its frames are dropped from now on.
-fn retire(old: Option<(u64, Run)>) {
-    if let Some((_, run)) = old {
+fn retire(old: Option<Run>) {
+    if let Some(run) = old {
         run.stop();
         std::thread::spawn(move || drop(run));
     }
@@ -482,43 +525,16 @@ fn retire(old: Option<(u64, Run)>) {
 fn start(
     params: crate::engine::demos::Params,
     python: Option<(crate::engine::python::PythonProgram, usize)>,
-    id: u64,
-    tx: &mpsc::SyncSender<AppEvent>,
-) -> Result<Run, String> {
+) -> Result<(Run, mpsc::Receiver<Frame>), String> {
     let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
     if let Some((program, max_procs)) = python {
         opts.python = Some(program);
         opts.max_procs = max_procs;
     }
     opts.sample_every = Some(runner::MIN_SAMPLE);
-    let (ftx, frx) = runner::channel();
-    let run = Run::start(opts, ftx).map_err(|e| e.to_string())?;
-    let tx = tx.clone();
-    // Frames travel to the app in batches: one wake-up per batch, not per frame. A quiet
-    // run's frames wait a moment for company (the screen shows them at most five times a
-    // second anyway); a busy run's batches fill at once and go without waiting, so the
-    // runner's queue never backs up into the demo's pipes.
-    std::thread::spawn(move || {
-        let mut quiet = true;
-        while let Ok(first) = frx.recv() {
-            if quiet {
-                std::thread::sleep(COALESCE);
-            }
-            let mut batch = Vec::with_capacity(64);
-            batch.push(first);
-            while batch.len() < BATCH {
-                match frx.try_recv() {
-                    Ok(f) => batch.push(f),
-                    Err(_) => break,
-                }
-            }
-            quiet = batch.len() < BATCH;
-            if tx.send(AppEvent::Frames(id, batch)).is_err() {
-                break;
-            }
-        }
-    });
-    Ok(run)
+    let (tx, rx) = runner::channel();
+    let run = Run::start(opts, tx).map_err(|e| e.to_string())?;
+    Ok((run, rx))
 }
 
 fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
@@ -545,11 +561,8 @@ fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
 
 /// A click on a lesson opens it; on a process row it chooses that process (for the next
 /// step); anywhere else in a pane it expands that pane, and in an expanded pane it returns.
-fn click(app: &mut App, column: u16, row: u16) -> Vec<Command> {
-    let Ok((w, h)) = crossterm::terminal::size() else {
-        return vec![];
-    };
-    let Some(screen) = ui::screen(app, ratatui::layout::Rect::new(0, 0, w, h)) else {
+fn click(app: &mut App, area: Rect, column: u16, row: u16) -> Vec<Command> {
+    let Some(screen) = ui::screen(app, area) else {
         return vec![];
     };
     let inside = |r: &ratatui::layout::Rect| {

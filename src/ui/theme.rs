@@ -35,7 +35,7 @@ const PALETTE_LIGHT: [Color; 10] = [
 ];
 
 /// Which background the screen is painted for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum ThemeKind {
     /// Light text on a dark terminal (the default).
     #[default]
@@ -48,7 +48,7 @@ pub enum ThemeKind {
 }
 
 /// How the screen is painted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Theme {
     /// False when `NO_COLOR` is set: styles keep bold/dim/reverse only.
     pub color: bool,

@@ -232,6 +232,8 @@ impl Run {
             pid,
             event: Event::User(action),
         });
+        drop(u);
+        self.shared.hurry();
         true
     }
 

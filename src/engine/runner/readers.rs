@@ -179,11 +179,22 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
     release(&mut heap, &mut held, u64::MAX);
 }
 
-/// How long a quiet event pipe is left to fill before the next read.
-const QUIET_PAUSE: Duration = Duration::from_millis(40);
+/// How long a quiet event pipe is left to fill before the next read: four reads a second
+/// at most, the pace the screen takes frames at. A user's action cuts the pause short
+/// ([`Shared::hurry`]), so a step shows at once.
+const QUIET_PAUSE: Duration = Duration::from_millis(250);
+
+/// The event pipe's room, asked of the kernel: what a demo writes during a pause waits
+/// there instead of making the demo wait.
+const PIPE_ROOM: libc::c_int = 1 << 20;
 
 /// Decode frames from the event pipe until every writer has gone.
 pub(super) fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) {
+    // Best effort: where the kernel gives less (its pipe-max-size, or the user's share of
+    // pipe memory used up), the pipe keeps its 64 KiB and a flood is read without pauses.
+    // SAFETY: fcntl on a pipe we own.
+    unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_ROOM) };
+    shared.reads_events();
     let mut file = std::fs::File::from(fd);
     let mut decoder = Decoder::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -210,10 +221,13 @@ pub(super) fn read_events(fd: OwnedFd, tx: &SyncSender<Frame>, shared: &Shared) 
                 // A short read means a quiet pipe: let its next frames gather for a
                 // moment, so watching a run costs one wake-up per batch, not per frame.
                 // The demo stamps each frame when it writes it, so nothing shifts in
-                // time, and a pipe of 64 KiB holds far more than a quiet demo writes in
-                // this pause; a busy pipe gives full reads and is read without pausing.
+                // time, and the pipe holds far more than a quiet demo writes in this
+                // pause; a busy pipe gives full reads and is read without pausing.
                 if n < buf.len() / 4 {
-                    std::thread::sleep(QUIET_PAUSE);
+                    let pause = shared.pause(QUIET_PAUSE);
+                    if !pause.is_zero() {
+                        std::thread::park_timeout(pause);
+                    }
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

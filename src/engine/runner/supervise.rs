@@ -224,6 +224,8 @@ pub(super) fn supervise(
             let st = decode_status(status);
             if pid == main_pid {
                 main_status = Some(st);
+                // The last frames (workers' exits, the summary) come without the pause.
+                shared.hurry();
             }
             send(&tx, &shared, pid, Event::Exited { status: st });
             continue;

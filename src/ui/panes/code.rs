@@ -61,7 +61,6 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let block = block(theme, &title);
     let inner = block.inner(area);
-    block.render(area, buf);
     // Colouring and wrapping the program change only with it, the marks, the width and
     // the theme: done once per change, not every frame of a run.
     let key = (
@@ -71,6 +70,8 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         inner.width,
         *theme,
     );
+    // What is drawn: these rows (the layout's key stands for them), scrolled, in this block.
+    let mut drawn_from = crate::ui::drawn::fingerprint((&key, &block));
     let laid = CACHE.with(|m| m.get(key, || lay_out(theme, &lesson.demo_py, &marks, inner.width)));
     let (rows, per_line) = (&laid.0, &laid.1);
     // The step's (or the user's) top line, but never so far down that the pane's last
@@ -85,9 +86,14 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     app.code_shown
         .set(Some((app.lesson, app.step_at[app.lesson], top, last)));
     let first_row: usize = per_line[..top].iter().sum();
-    // Only the rows in sight are copied into the frame.
-    let shown: Vec<Line> = rows.iter().skip(first_row).take(height).cloned().collect();
-    Paragraph::new(shown).render(inner, buf);
+    drawn_from = crate::ui::drawn::fingerprint((drawn_from, first_row));
+    crate::ui::drawn::draw(Some(drawn_from), area, buf, |buf| {
+        // Only the rows in sight are copied into the frame.
+        let shown = &rows[first_row.min(rows.len())..];
+        let shown = &shown[..shown.len().min(height)];
+        block.render(area, buf);
+        Paragraph::new(shown.to_vec()).render(inner, buf);
+    });
 }
 
 /// The program coloured, marked and wrapped to `width`: its rows, and how many rows each

@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::ui::block;
@@ -26,7 +26,6 @@ pub fn lessons(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
-    Paragraph::new(lines)
-        .block(block(theme, app.t("lessons", "课程")))
-        .render(area, buf);
+    let list = Paragraph::new(lines).block(block(theme, app.t("lessons", "课程")));
+    crate::ui::drawn::paragraph(&list, area, buf);
 }

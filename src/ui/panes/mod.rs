@@ -72,10 +72,13 @@ pub(crate) fn wrapped(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let rows = crate::ui::wrap::wrap(lines, inner.width as usize);
-    Paragraph::new(rows).scroll((scroll, 0)).render(inner, buf);
+    let key = crate::ui::drawn::fingerprint((lines, scroll, &block));
+    crate::ui::drawn::draw(Some(key), area, buf, |buf| {
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let rows = crate::ui::wrap::wrap(lines, inner.width as usize);
+        Paragraph::new(rows).scroll((scroll, 0)).render(inner, buf);
+    });
 }
 
 /// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a

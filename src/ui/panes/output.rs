@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::state::OutKind;
@@ -74,9 +74,8 @@ pub fn output(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines = entry;
     }
     let skip = lines.len().saturating_sub(h);
-    Paragraph::new(lines.split_off(skip))
-        .block(block(theme, app.t("output", "输出")))
-        .render(area, buf);
+    let p = Paragraph::new(lines.split_off(skip)).block(block(theme, app.t("output", "输出")));
+    crate::ui::drawn::paragraph(&p, area, buf);
 }
 
 /// proclab's own words broken to `width` columns by the screen's line breaking rules

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::engine::protocol::Outcome;
@@ -94,7 +94,6 @@ pub fn pipe(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.dim(),
         ));
     }
-    Paragraph::new(lines)
-        .block(block(theme, app.t("pipe", "管道")))
-        .render(area, buf);
+    let p = Paragraph::new(lines).block(block(theme, app.t("pipe", "管道")));
+    crate::ui::drawn::paragraph(&p, area, buf);
 }

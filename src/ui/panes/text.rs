@@ -20,24 +20,23 @@ thread_local! {
     static CACHE: Memo<Key, Vec<Line<'static>>> = const { Memo::new() };
 }
 
-/// Rows already wrapped to the block's inner width, scrolled.
+/// Rows already wrapped to the block's inner width, scrolled; `key` says which rows
+/// (see `drawn`: the text, scroll and block are what the pane is drawn from).
 fn prewrapped(
     rows: &[Line<'static>],
     scroll: u16,
     block: ratatui::widgets::Block,
-    area: Rect,
+    (area, key): (Rect, u64),
     buf: &mut Buffer,
 ) {
-    let inner = block.inner(area);
-    block.render(area, buf);
-    // Only the rows in sight are copied into the frame.
-    let shown: Vec<Line> = rows
-        .iter()
-        .skip(scroll as usize)
-        .take(inner.height as usize)
-        .cloned()
-        .collect();
-    Paragraph::new(shown).render(inner, buf);
+    crate::ui::drawn::draw(Some(key), area, buf, |buf| {
+        let inner = block.inner(area);
+        // Only the rows in sight are copied into the frame.
+        let shown = &rows[(scroll as usize).min(rows.len())..];
+        let shown = &shown[..shown.len().min(inner.height as usize)];
+        block.render(area, buf);
+        Paragraph::new(shown.to_vec()).render(inner, buf);
+    });
 }
 
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn (unless the step is
@@ -55,19 +54,16 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             crate::ui::wrap::wrap(&lines, width as usize)
         })
     });
-    prewrapped(
-        &rows,
-        app.text_scroll,
-        // PgUp/PgDn scroll the program instead on a step about it.
-        block(
-            theme,
-            if app.scrolls_code() {
-                app.t("lesson", "课文")
-            } else {
-                app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")
-            },
-        ),
-        area,
-        buf,
+    // PgUp/PgDn scroll the program instead on a step about it.
+    let block = block(
+        theme,
+        if app.scrolls_code() {
+            app.t("lesson", "课文")
+        } else {
+            app.t("lesson (PgUp/PgDn)", "课文（PgUp/PgDn）")
+        },
     );
+    // The rows come from the cache's key: it stands for them.
+    let drawn = crate::ui::drawn::fingerprint((key, app.text_scroll, &block));
+    prewrapped(&rows, app.text_scroll, block, (area, drawn), buf);
 }
