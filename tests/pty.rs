@@ -45,6 +45,7 @@ fn the_lock_lesson_loses_updates_without_the_lock_and_is_exact_with_it() {
         !t.parser.screen().alternate_screen(),
         "terminal left the alternate screen"
     );
+    assert!(!t.parser.screen().hide_cursor(), "the cursor shows again");
     assert_group_gone(main2 as i32);
     assert_no_shm_left();
 }
@@ -140,6 +141,10 @@ fn a_panic_restores_the_terminal_and_kills_the_demo() {
     assert!(
         !t.parser.screen().alternate_screen(),
         "terminal restored after the panic"
+    );
+    assert!(
+        !t.parser.screen().hide_cursor(),
+        "the cursor shows again after the panic"
     );
     let s = t.screen();
     assert!(
@@ -393,4 +398,37 @@ fn x_twice_forgets_one_lesson_in_the_progress_file_and_keeps_the_others() {
     });
     t.keys("q");
     t.wait_exit();
+}
+
+/// The screen follows the terminal's size while a run goes: drawn whole at the new size,
+/// its bottom line the key bar, its right edge the panes' borders, nothing of the old
+/// size left over.
+#[test]
+fn a_resized_terminal_gets_the_whole_screen_at_its_new_size() {
+    let mut t = Tui::start(&["--lesson", "lock"], 100, 30);
+    t.wait_for("ready: press r");
+    t.run_past_prediction();
+    t.wait_for("running");
+    for (cols, rows) in [(150u16, 45u16), (90, 28)] {
+        t.resize(cols, rows);
+        t.wait_until(&format!("the screen at {cols}x{rows}"), |s| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines.len() == rows as usize
+                && lines[rows as usize - 1].contains("q quit")
+                && lines[1].chars().count() == cols as usize
+                && lines[1].ends_with('┐')
+        });
+        let s = t.settled();
+        let lines: Vec<&str> = s.lines().collect();
+        // Every row but the header and the key bar lies between two borders.
+        for (i, l) in lines.iter().enumerate().take(rows as usize - 1).skip(1) {
+            let last = l.chars().last();
+            assert!(
+                matches!(last, Some('┐' | '│' | '┘')),
+                "row {i} at {cols}x{rows} ends inside a pane: {l:?}\n{s}"
+            );
+        }
+    }
+    t.keys("q");
+    assert!(t.wait_exit().success());
 }

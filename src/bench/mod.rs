@@ -3,7 +3,9 @@
 //! - frames: encode + decode a realistic mix of events, single-threaded, and the same
 //!   through a real pipe (one writer process, the runner's decoder reading);
 //! - observer: CPU time the observer spends per sample while a demo's processes run,
-//!   and what that is at the 250 ms sampling interval.
+//!   and what that is at the 250 ms sampling interval;
+//! - a frame on the screen: the Lock lesson's screen while its run goes, on the kept
+//!   screen the terminal uses (only what changed is drawn and written) and drawn afresh.
 //!
 //! - recording: appending a 1 M-event run to the in-memory recording, seeking to random
 //!   moments of it (checkpoint, then apply forward), and writing it to a file;
@@ -202,6 +204,10 @@ pub fn run(frames: u32, samples: u32) -> i32 {
     println!(
         "render 160x48:       {p50:>12.0} µs p50, {p99:.0} µs p99 (64 processes, 128 cores, full frame)"
     );
+    let (kept, fresh) = frame_times(400);
+    println!(
+        "frame on the screen: {kept:>12.0} µs CPU p50 kept ({fresh:.0} µs drawn afresh), Lock lesson at 160x48, its run going"
+    );
     println!(
         "observer:            {per:>12.1} µs CPU per sample ({} processes, {} cores) = {:.3}% of a core at one sample per 250 ms",
         procs / samples.max(1) as usize,
@@ -307,6 +313,101 @@ pub fn render_times(frames: usize) -> (f64, f64) {
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     (at(0.5), at(0.99))
+}
+
+/// The Lock lesson's screen at 160x48 while its run goes (between two frames a worker
+/// writes the counter, and every other frame a sample comes): CPU µs per frame, p50, on
+/// the terminal's kept screen (only what changed is drawn and written) and drawn afresh
+/// as a whole screen each time (into a new buffer, then the changed cells written), both
+/// writing to a sink.
+pub fn frame_times(frames: usize) -> (f64, f64) {
+    use crate::app::App;
+    use crate::engine::demos::DemoKind;
+    use crate::engine::protocol::{ProcSample, Sample};
+    use ratatui::layout::Rect;
+
+    let mut app = App::default();
+    app.select(DemoKind::Lock);
+    let mut t = 1_000_000u64;
+    let mut feed = |app: &mut App, pid: i32, event: Event| {
+        t += 60_000;
+        app.on_frame(&Frame {
+            t_us: t,
+            pid,
+            event,
+        });
+    };
+    feed(
+        &mut app,
+        200,
+        Event::RunStarted {
+            demo: "lock".into(),
+            params: vec![
+                ("workers".into(), "4".into()),
+                ("iterations".into(), "20000".into()),
+            ],
+            runner_pid: 100,
+            main_pid: 200,
+        },
+    );
+    for i in 0..5 {
+        feed(&mut app, 200 + i, main_or_worker(i, 100, 200));
+    }
+    let theme = crate::ui::Theme {
+        color: true,
+        ..Default::default()
+    };
+    let area = Rect::new(0, 0, 160, 48);
+    let Ok(mut canvas) = crate::ui::canvas::Canvas::new(std::io::sink(), area) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let Ok(mut whole) = ratatui::Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(std::io::sink()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(area),
+        },
+    ) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let (mut kept, mut fresh) = (Vec::new(), Vec::new());
+    for i in 0..frames {
+        let pid = 201 + (i % 4) as i32;
+        feed(
+            &mut app,
+            pid,
+            Event::SharedWrite {
+                name: "counter".into(),
+                index: 0,
+                value: Scalar::I32(i as i32 * 97),
+            },
+        );
+        if i % 2 == 0 {
+            let procs = (0..5)
+                .map(|k| ProcSample {
+                    pid: 200 + k,
+                    ppid: if k == 0 { 100 } else { 200 },
+                    state: if k == 0 { 'S' } else { 'R' },
+                    cpu: ((i + k as usize * 13) % 100) as f32,
+                    rss_kb: 2048,
+                    core: k % 2,
+                })
+                .collect();
+            let cores = vec![(i % 100) as f32, 100.0];
+            feed(&mut app, 0, Event::Sample(Sample { cores, procs }));
+        }
+        let c0 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
+        let _ = canvas.draw(|area, buf| crate::ui::render(&app, &theme, area, buf));
+        let c1 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
+        let _ = whole.draw(|f| crate::ui::render(&app, &theme, f.area(), f.buffer_mut()));
+        let c2 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
+        kept.push(c1 - c0);
+        fresh.push(c2 - c1);
+    }
+    let p50 = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (p50(&mut kept), p50(&mut fresh))
 }
 
 /// Process `i` of a synthetic run announcing itself: 0 is main (child of `runner`), the

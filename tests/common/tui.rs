@@ -14,6 +14,8 @@ pub struct Tui {
     rx: mpsc::Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// The terminal's side of the pty: resized to resize the app's terminal.
+    master: Box<dyn portable_pty::MasterPty + Send>,
     /// The private data directory of this app alone, removed with the Tui (two apps
     /// of one size running at once never share it).
     _data: tempfile::TempDir,
@@ -65,7 +67,6 @@ impl Tui {
         let writer = pair.master.take_writer().expect("writer");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let _master = pair.master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
@@ -79,8 +80,25 @@ impl Tui {
             rx,
             writer,
             child,
+            master: pair.master,
             _data: data,
         }
+    }
+
+    /// Resize the terminal, as a user dragging its window does (the app gets SIGWINCH).
+    #[allow(dead_code)]
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero size");
+        self.pump(Duration::from_millis(50));
+        self.parser.set_size(size(rows), size(cols));
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
     }
 
     pub fn pump(&mut self, wait: Duration) {
