@@ -247,7 +247,8 @@ pub fn read_probe_lines(
     conn: impl std::io::Read,
     mut deliver: impl FnMut(Result<crate::engine::protocol::Frame, String>),
 ) {
-    let mut reader = BufReader::new(conn);
+    // Room for many lines per read: a paced reader takes what gathered in one go.
+    let mut reader = BufReader::with_capacity(64 * 1024, conn);
     let mut line = Vec::new();
     loop {
         line.clear();

@@ -213,8 +213,10 @@ fn run_app(
     // ratatui::init wraps the hook above with one that restores the terminal first, and
     // enters raw mode and the alternate screen.
     drop(ratatui::init());
-    let made = crossterm::terminal::size()
-        .and_then(|(w, h)| Canvas::new(std::io::stdout(), Rect::new(0, 0, w, h)));
+    // A frame goes out in one write: stdout alone would write every kilobyte.
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let made =
+        crossterm::terminal::size().and_then(|(w, h)| Canvas::new(out, Rect::new(0, 0, w, h)));
     let mut canvas = match made {
         Ok(c) => c,
         Err(e) => {

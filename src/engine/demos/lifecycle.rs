@@ -52,6 +52,8 @@ fn zombie(ctx: &Ctx) -> io::Result<()> {
 fn orphan(ctx: &Ctx) -> io::Result<()> {
     // The parent tells main once its child is ready to outlive it.
     let (mut ready_r, ready_w) = std::io::pipe()?;
+    // proclab, the subreaper the orphan is to be re-parented to.
+    let runner = nix::unistd::getppid().as_raw();
     let parent = ctx.fork(Role::Worker, "parent", |cx| {
         let (mut kid_r, kid_w) = match std::io::pipe() {
             Ok(p) => p,
@@ -61,7 +63,9 @@ fn orphan(ctx: &Ctx) -> io::Result<()> {
             }
         };
         let me = std::process::id() as i32;
-        let kid = cx.fork(Role::Worker, "orphan", |c| orphan_child(c, me, &kid_w));
+        let kid = cx.fork(Role::Worker, "orphan", |c| {
+            orphan_child(c, (me, runner), &kid_w)
+        });
         if let Err(e) = kid {
             eprintln!("parent: cannot start the child: {e}");
             return 1;
@@ -92,8 +96,8 @@ fn orphan(ctx: &Ctx) -> io::Result<()> {
     Ok(())
 }
 
-/// The orphan: note the parent, outlive it, note the new parent.
-fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
+/// The orphan: note the parent, outlive it, note the new parent (`runner`, proclab).
+fn orphan_child(c: &Ctx, (parent, runner): (i32, i32), ready: &io::PipeWriter) -> i32 {
     // Every demo process dies with its parent (PR_SET_PDEATHSIG), so none outlives a
     // killed proclab. This one must outlive its parent: switch that off first...
     // SAFETY: prctl with constant arguments.
@@ -114,10 +118,13 @@ fn orphan_child(c: &Ctx, parent: i32, ready: &io::PipeWriter) -> i32 {
     // SAFETY: prctl with constant arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     // If proclab died in the window, the new parent is init (or another subreaper) and
-    // that tie would never fire. A dying process closes its descriptors before its
-    // children are re-parented, so asking after the prctl leaves no gap: either proclab
-    // was already gone (seen here) or its death now signals us.
-    if nix::unistd::getppid().as_raw() != after || c.runner_gone() {
+    // that tie would never fire. proclab is the subreaper: a new parent other than it
+    // means it is gone or going (the kernel re-parents to no process that is exiting).
+    // Its descriptors may close later than that: its death signal reaches main as soon
+    // as the thread that started main ends, before its other threads have. Asked after
+    // the prctl, this leaves no gap: either proclab was already gone (seen here) or its
+    // death now signals us.
+    if nix::unistd::getppid().as_raw() != after || after != runner || c.runner_gone() {
         return 1;
     }
     c.say(&format!(

@@ -61,7 +61,12 @@ pub(super) fn serve_probe(
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
             readers.push(spawn_named("proclab-probe-events", move || {
-                let file = std::fs::File::from(conn);
+                shared.reads_events();
+                let file = Paced {
+                    inner: std::fs::File::from(conn),
+                    shared: &shared,
+                    short: false,
+                };
                 crate::engine::python::read_probe_lines(file, |r| match r {
                     Ok(frame) => {
                         // Forwarding notes a start or an end in the run's live PIDs.
@@ -118,8 +123,44 @@ pub(super) fn serve_probe(
     }
 }
 
-/// How long the sequencer holds an event for earlier ones from other processes.
+/// How long the sequencer holds an event for earlier ones from other processes, besides
+/// the readers' pause.
 const REORDER: Duration = Duration::from_millis(30);
+
+/// How long a quiet probe connection is left to fill before the next read.
+const PROBE_PAUSE: Duration = Duration::from_millis(100);
+
+/// How long the sequencer holds an event now: the lines of another process read after
+/// its reader's pause may be older.
+fn reorder(shared: &Shared) -> u64 {
+    (REORDER + shared.pause(PROBE_PAUSE)).as_micros() as u64
+}
+
+/// A probe connection read at a pace: after a short read (a quiet process) the next one
+/// waits [`PROBE_PAUSE`] for more lines to gather, so a process that writes a line at a
+/// time costs one wake-up per pause, not one per line (and the sequencer one per batch).
+/// A busy process gives full reads and is read without pausing; the socket holds far
+/// more than a pause's lines, so the program never waits for proclab. A user's action
+/// cuts the pause short ([`Shared::hurry`]).
+struct Paced<'a, R> {
+    inner: R,
+    shared: &'a Shared,
+    short: bool,
+}
+
+impl<R: Read> Read for Paced<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.short {
+            let pause = self.shared.pause(PROBE_PAUSE);
+            if !pause.is_zero() {
+                std::thread::park_timeout(pause);
+            }
+        }
+        let n = self.inner.read(buf)?;
+        self.short = n < buf.len() / 4;
+        Ok(n)
+    }
+}
 
 /// Release frames in time order, each once it is [`REORDER`] old; all at the end.
 pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared: &Shared) {
@@ -143,36 +184,52 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
             }
         }
     };
-    loop {
-        match rx.recv_timeout(Duration::from_millis(10)) {
-            Ok(f) => {
-                if let Event::Exited { .. } = f.event {
-                    shared.exit_seen(f.pid, f.t_us);
-                    // Lines of that process already here, read after it exited, were
-                    // written before: they go just before its exit.
-                    let before = f.t_us.saturating_sub(1);
-                    let mut moved = false;
-                    for g in held.values_mut() {
-                        if g.pid == f.pid
-                            && g.t_us > before
-                            && matches!(g.event, Event::Output { .. } | Event::OutputPart { .. })
-                        {
-                            g.t_us = before;
-                            moved = true;
-                        }
-                    }
-                    if moved {
-                        heap = held.iter().map(|(k, g)| Reverse((g.t_us, *k))).collect();
+    // Frames coming do not wake the sequencer: it wakes when the oldest frame held may go
+    // (an exit may hold it longer: it looks again soon) and takes what came meanwhile.
+    let mut open = true;
+    while open {
+        let wait = match heap.peek() {
+            Some(Reverse((t, _))) => {
+                let due = t + reorder(shared);
+                Duration::from_micros(due.saturating_sub(protocol::now_us()))
+                    .clamp(Duration::from_millis(25), Duration::from_millis(50))
+            }
+            None => Duration::from_millis(50),
+        };
+        std::thread::sleep(wait);
+        loop {
+            let f = match rx.try_recv() {
+                Ok(f) => f,
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            };
+            if let Event::Exited { .. } = f.event {
+                shared.exit_seen(f.pid, f.t_us);
+                // Lines of that process already here, read after it exited, were
+                // written before: they go just before its exit.
+                let before = f.t_us.saturating_sub(1);
+                let mut moved = false;
+                for g in held.values_mut() {
+                    if g.pid == f.pid
+                        && g.t_us > before
+                        && matches!(g.event, Event::Output { .. } | Event::OutputPart { .. })
+                    {
+                        g.t_us = before;
+                        moved = true;
                     }
                 }
-                heap.push(Reverse((f.t_us, n)));
-                held.insert(n, f);
-                n += 1;
+                if moved {
+                    heap = held.iter().map(|(k, g)| Reverse((g.t_us, *k))).collect();
+                }
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            heap.push(Reverse((f.t_us, n)));
+            held.insert(n, f);
+            n += 1;
         }
-        let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
+        let cutoff = protocol::now_us().saturating_sub(reorder(shared));
         let cutoff = shared.exit_barrier().map_or(cutoff, |b| cutoff.min(b));
         release(&mut heap, &mut held, cutoff);
     }
