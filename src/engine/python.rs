@@ -247,8 +247,7 @@ pub fn read_probe_lines(
     conn: impl std::io::Read,
     mut deliver: impl FnMut(Result<crate::engine::protocol::Frame, String>),
 ) {
-    // Room for many lines per read: a paced reader takes what gathered in one go.
-    let mut reader = BufReader::with_capacity(64 * 1024, conn);
+    let mut reader = BufReader::new(conn);
     let mut line = Vec::new();
     loop {
         line.clear();

@@ -371,7 +371,9 @@ fn run_app(
                 commands.append(&mut app.pending);
                 // Redrawn while it runs even when quiet: the clock moves.
                 dirty |= t.frames > 0 || app.running();
-                busy = t.more;
+                // Busy: frames were left, or so many came since the last take that the
+                // run's channel would fill (and the run wait) before the next one.
+                busy = t.more || t.frames >= runner::QUEUE / 4;
                 if t.ended {
                     frames = None;
                 }

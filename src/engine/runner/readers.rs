@@ -61,12 +61,12 @@ pub(super) fn serve_probe(
         {
             let (tx, shared, over) = (tx.clone(), shared.clone(), over.clone());
             readers.push(spawn_named("proclab-probe-events", move || {
-                shared.reads_events();
-                let file = Paced {
-                    inner: std::fs::File::from(conn),
-                    shared: &shared,
-                    short: false,
-                };
+                // Read as soon as a line comes, never paced: the probe's writes go to a
+                // socket that holds only a few hundred lines (the kernel counts each
+                // write's buffer, not its bytes), and a program thread waiting to write
+                // is a program running differently (CPython's test_concurrent_futures
+                // deadlocked on a race a 100 ms pause here made likely).
+                let file = std::fs::File::from(conn);
                 crate::engine::python::read_probe_lines(file, |r| match r {
                     Ok(frame) => {
                         // Forwarding notes a start or an end in the run's live PIDs.
@@ -123,44 +123,8 @@ pub(super) fn serve_probe(
     }
 }
 
-/// How long the sequencer holds an event for earlier ones from other processes, besides
-/// the readers' pause.
+/// How long the sequencer holds an event for earlier ones from other processes.
 const REORDER: Duration = Duration::from_millis(30);
-
-/// How long a quiet probe connection is left to fill before the next read.
-const PROBE_PAUSE: Duration = Duration::from_millis(100);
-
-/// How long the sequencer holds an event now: the lines of another process read after
-/// its reader's pause may be older.
-fn reorder(shared: &Shared) -> u64 {
-    (REORDER + shared.pause(PROBE_PAUSE)).as_micros() as u64
-}
-
-/// A probe connection read at a pace: after a short read (a quiet process) the next one
-/// waits [`PROBE_PAUSE`] for more lines to gather, so a process that writes a line at a
-/// time costs one wake-up per pause, not one per line (and the sequencer one per batch).
-/// A busy process gives full reads and is read without pausing; the socket holds far
-/// more than a pause's lines, so the program never waits for proclab. A user's action
-/// cuts the pause short ([`Shared::hurry`]).
-struct Paced<'a, R> {
-    inner: R,
-    shared: &'a Shared,
-    short: bool,
-}
-
-impl<R: Read> Read for Paced<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.short {
-            let pause = self.shared.pause(PROBE_PAUSE);
-            if !pause.is_zero() {
-                std::thread::park_timeout(pause);
-            }
-        }
-        let n = self.inner.read(buf)?;
-        self.short = n < buf.len() / 4;
-        Ok(n)
-    }
-}
 
 /// Release frames in time order, each once it is [`REORDER`] old; all at the end.
 pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared: &Shared) {
@@ -190,9 +154,9 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
     while open {
         let wait = match heap.peek() {
             Some(Reverse((t, _))) => {
-                let due = t + reorder(shared);
+                let due = t + REORDER.as_micros() as u64;
                 Duration::from_micros(due.saturating_sub(protocol::now_us()))
-                    .clamp(Duration::from_millis(25), Duration::from_millis(50))
+                    .clamp(Duration::from_millis(10), Duration::from_millis(50))
             }
             None => Duration::from_millis(50),
         };
@@ -229,7 +193,7 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
             held.insert(n, f);
             n += 1;
         }
-        let cutoff = protocol::now_us().saturating_sub(reorder(shared));
+        let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
         let cutoff = shared.exit_barrier().map_or(cutoff, |b| cutoff.min(b));
         release(&mut heap, &mut held, cutoff);
     }

@@ -36,8 +36,8 @@ pub(super) struct Shared {
     /// The PIDs whose exit may still hold frames back: the sequencer asks for every
     /// frame, so it looks at these few, not at every process the run ever had.
     draining: Mutex<Vec<i32>>,
-    /// The threads that read the run's events (its event pipe, or each process's probe
-    /// connection), and until when they read without pausing (see [`Shared::hurry`]).
+    /// The threads that read the run's event pipe, and until when they read without
+    /// pausing (see [`Shared::hurry`]).
     readers: Mutex<(Vec<std::thread::Thread>, Option<Instant>)>,
 }
 
