@@ -219,53 +219,23 @@ pub fn run(frames: u32, samples: u32) -> i32 {
 
 /// Full-frame render time at 160x48 with 64 processes and 128 cores: (p50, p99) in µs.
 pub fn render_times(frames: usize) -> (f64, f64) {
-    use crate::app::App;
-    use crate::engine::demos::DemoKind;
     use crate::engine::protocol::{ProcSample, Sample};
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
 
-    let mut app = App::default();
-    app.select(DemoKind::Lock);
-    let mut t = 1_000_000u64;
-    let mut feed = |app: &mut App, pid: i32, event: Event| {
-        t += 5_000;
-        app.on_frame(&Frame {
-            t_us: t,
-            pid,
-            event,
-        });
-    };
-    feed(
-        &mut app,
-        200,
-        Event::RunStarted {
-            demo: "lock".into(),
-            params: vec![
-                ("workers".into(), "64".into()),
-                ("iterations".into(), "1000".into()),
-            ],
-            runner_pid: 100,
-            main_pid: 200,
-        },
-    );
-    for i in 0..65 {
-        feed(&mut app, 200 + i, main_or_worker(i, 100, 200));
-    }
+    let mut run = LockRun::new(64, 5_000);
     // A few seconds of busy history: lock traffic, output, samples.
     for round in 0..400u32 {
         let pid = 201 + (round % 64) as i32;
-        feed(&mut app, pid, Event::LockWait { lock: 0 });
-        feed(
-            &mut app,
+        run.feed(pid, Event::LockWait { lock: 0 });
+        run.feed(
             pid,
             Event::LockAcquired {
                 lock: 0,
                 waited_us: 3,
             },
         );
-        feed(
-            &mut app,
+        run.feed(
             pid,
             Event::SharedWrite {
                 name: "counter".into(),
@@ -273,9 +243,8 @@ pub fn render_times(frames: usize) -> (f64, f64) {
                 value: Scalar::I32(round as i32),
             },
         );
-        feed(&mut app, pid, Event::LockReleased { lock: 0 });
-        feed(
-            &mut app,
+        run.feed(pid, Event::LockReleased { lock: 0 });
+        run.feed(
             pid,
             Event::Output {
                 stream: Stream::Stdout,
@@ -294,7 +263,7 @@ pub fn render_times(frames: usize) -> (f64, f64) {
                 })
                 .collect();
             let cores = (0..128).map(|c| (c * 13 % 100) as f32).collect();
-            feed(&mut app, 0, Event::Sample(Sample { cores, procs }));
+            run.feed(0, Event::Sample(Sample { cores, procs }));
         }
     }
     let theme = crate::ui::Theme {
@@ -306,7 +275,7 @@ pub fn render_times(frames: usize) -> (f64, f64) {
     for _ in 0..frames {
         let mut buf = Buffer::empty(area);
         let t0 = Instant::now();
-        crate::ui::render(&app, &theme, area, &mut buf);
+        crate::ui::render(&run.app, &theme, area, &mut buf);
         times.push(t0.elapsed().as_secs_f64() * 1e6);
         std::hint::black_box(&buf);
     }
@@ -321,38 +290,10 @@ pub fn render_times(frames: usize) -> (f64, f64) {
 /// as a whole screen each time (into a new buffer, then the changed cells written), both
 /// writing to a sink.
 pub fn frame_times(frames: usize) -> (f64, f64) {
-    use crate::app::App;
-    use crate::engine::demos::DemoKind;
     use crate::engine::protocol::{ProcSample, Sample};
     use ratatui::layout::Rect;
 
-    let mut app = App::default();
-    app.select(DemoKind::Lock);
-    let mut t = 1_000_000u64;
-    let mut feed = |app: &mut App, pid: i32, event: Event| {
-        t += 60_000;
-        app.on_frame(&Frame {
-            t_us: t,
-            pid,
-            event,
-        });
-    };
-    feed(
-        &mut app,
-        200,
-        Event::RunStarted {
-            demo: "lock".into(),
-            params: vec![
-                ("workers".into(), "4".into()),
-                ("iterations".into(), "20000".into()),
-            ],
-            runner_pid: 100,
-            main_pid: 200,
-        },
-    );
-    for i in 0..5 {
-        feed(&mut app, 200 + i, main_or_worker(i, 100, 200));
-    }
+    let mut run = LockRun::new(4, 60_000);
     let theme = crate::ui::Theme {
         color: true,
         ..Default::default()
@@ -372,8 +313,7 @@ pub fn frame_times(frames: usize) -> (f64, f64) {
     let (mut kept, mut fresh) = (Vec::new(), Vec::new());
     for i in 0..frames {
         let pid = 201 + (i % 4) as i32;
-        feed(
-            &mut app,
+        run.feed(
             pid,
             Event::SharedWrite {
                 name: "counter".into(),
@@ -393,12 +333,12 @@ pub fn frame_times(frames: usize) -> (f64, f64) {
                 })
                 .collect();
             let cores = vec![(i % 100) as f32, 100.0];
-            feed(&mut app, 0, Event::Sample(Sample { cores, procs }));
+            run.feed(0, Event::Sample(Sample { cores, procs }));
         }
         let c0 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
-        let _ = canvas.draw(|area, buf| crate::ui::render(&app, &theme, area, buf));
+        let _ = canvas.draw(|area, buf| crate::ui::render(&run.app, &theme, area, buf));
         let c1 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
-        let _ = whole.draw(|f| crate::ui::render(&app, &theme, f.area(), f.buffer_mut()));
+        let _ = whole.draw(|f| crate::ui::render(&run.app, &theme, f.area(), f.buffer_mut()));
         let c2 = cpu_time_us(libc::CLOCK_THREAD_CPUTIME_ID);
         kept.push(c1 - c0);
         fresh.push(c2 - c1);
@@ -408,6 +348,53 @@ pub fn frame_times(frames: usize) -> (f64, f64) {
         v[v.len() / 2]
     };
     (p50(&mut kept), p50(&mut fresh))
+}
+
+/// A synthetic Lock run fed into an app event by event, for measuring (and testing) the
+/// screen: main 200 under proclab 100, its workers 201 and up, every process announced.
+pub struct LockRun {
+    pub app: crate::app::App,
+    t_us: u64,
+    step_us: u64,
+}
+
+impl LockRun {
+    /// The run started with `workers` workers; each event comes `step_us` after the last.
+    pub fn new(workers: i32, step_us: u64) -> LockRun {
+        let mut app = crate::app::App::default();
+        app.select(crate::engine::demos::DemoKind::Lock);
+        let mut run = LockRun {
+            app,
+            t_us: 1_000_000,
+            step_us,
+        };
+        run.feed(
+            200,
+            Event::RunStarted {
+                demo: "lock".into(),
+                params: vec![
+                    ("workers".into(), workers.to_string()),
+                    ("iterations".into(), "1000".into()),
+                ],
+                runner_pid: 100,
+                main_pid: 200,
+            },
+        );
+        for i in 0..=workers {
+            run.feed(200 + i, main_or_worker(i, 100, 200));
+        }
+        run
+    }
+
+    /// The next event, from `pid`.
+    pub fn feed(&mut self, pid: i32, event: Event) {
+        self.t_us += self.step_us;
+        self.app.on_frame(&Frame {
+            t_us: self.t_us,
+            pid,
+            event,
+        });
+    }
 }
 
 /// Process `i` of a synthetic run announcing itself: 0 is main (child of `runner`), the

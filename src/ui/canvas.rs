@@ -78,43 +78,20 @@ impl<W: Write> Drop for Canvas<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{App, Key};
-    use crate::engine::protocol::{Event, Frame, ProcSample, Sample, Scalar};
+    use crate::app::Key;
+    use crate::engine::protocol::{Event, ProcSample, Sample, Scalar};
 
     /// Every frame the canvas keeps equals the same frame drawn from nothing, whatever
     /// changed in between: a run going, a step, an expanded pane, an overlay, the
     /// language, a new size.
     #[test]
     fn a_kept_screen_is_always_the_screen_drawn_afresh() {
-        let mut app = App::default();
-        app.select(crate::engine::demos::DemoKind::Lock);
+        let mut run = crate::bench::LockRun::new(2, 20_000);
         let theme = crate::ui::Theme {
             color: true,
             ..Default::default()
         };
         let mut canvas = Canvas::new(Vec::new(), Rect::new(0, 0, 150, 45)).unwrap();
-        let mut t = 1_000_000u64;
-        let mut feed = |app: &mut App, pid: i32, event: Event| {
-            t += 20_000;
-            app.on_frame(&Frame {
-                t_us: t,
-                pid,
-                event,
-            });
-        };
-        feed(
-            &mut app,
-            200,
-            Event::RunStarted {
-                demo: "lock".into(),
-                params: vec![
-                    ("workers".into(), "2".into()),
-                    ("iterations".into(), "100".into()),
-                ],
-                runner_pid: 100,
-                main_pid: 200,
-            },
-        );
         // Each key, then frames with the run going on under it.
         let keys = [
             None,
@@ -134,7 +111,7 @@ mod tests {
         .flat_map(|k| [k, None, None, None]);
         for (i, key) in keys.into_iter().enumerate() {
             if let Some(k) = key {
-                app.on_key(k);
+                run.app.on_key(k);
             }
             let pid = 201 + (i % 2) as i32;
             if i % 3 == 0 {
@@ -148,8 +125,7 @@ mod tests {
                         core: k % 2,
                     })
                     .collect();
-                feed(
-                    &mut app,
+                run.feed(
                     0,
                     Event::Sample(Sample {
                         cores: vec![50.0, (i * 5 % 100) as f32],
@@ -157,8 +133,7 @@ mod tests {
                     }),
                 );
             }
-            feed(
-                &mut app,
+            run.feed(
                 pid,
                 Event::SharedWrite {
                     name: "counter".into(),
@@ -170,10 +145,10 @@ mod tests {
                 canvas.resize(Rect::new(0, 0, 100, 30)).unwrap();
             }
             canvas
-                .draw(|area, buf| crate::ui::render(&app, &theme, area, buf))
+                .draw(|area, buf| crate::ui::render(&run.app, &theme, area, buf))
                 .unwrap();
             let mut fresh = Buffer::empty(canvas.area());
-            crate::ui::render(&app, &theme, canvas.area(), &mut fresh);
+            crate::ui::render(&run.app, &theme, canvas.area(), &mut fresh);
             assert_eq!(canvas.shown(), &fresh, "frame {i} (after {key:?})");
         }
     }
