@@ -110,9 +110,7 @@ pub fn draw(key: Option<u64>, area: Rect, buf: &mut Buffer, draw: impl FnOnce(&m
         Some(false) => {}
         Some(true) => {
             clear(area, buf);
-            STATE.with(|s| s.borrow_mut().depth += 1);
-            draw(buf);
-            STATE.with(|s| s.borrow_mut().depth -= 1);
+            nested(buf, draw);
         }
         None => draw(buf),
     }
@@ -126,8 +124,13 @@ pub fn over(area: Rect, buf: &mut Buffer, draw: impl FnOnce(&mut Buffer)) {
         if let Some(n) = s.drawing {
             s.held[n].areas.retain(|r, _| !r.intersects(area));
         }
-        s.depth += 1;
     });
+    nested(buf, draw);
+}
+
+/// Draw inside an area drawn afresh: the panes drawn there are simply drawn.
+fn nested(buf: &mut Buffer, draw: impl FnOnce(&mut Buffer)) {
+    STATE.with(|s| s.borrow_mut().depth += 1);
     draw(buf);
     STATE.with(|s| s.borrow_mut().depth -= 1);
 }

@@ -1,4 +1,6 @@
-//! Where the screen's loop takes a run's frames. Each run's frames wait in the run's own
+//! A run as the screen sees it: started with its own channel, its frames taken from there
+//! by the screen's loop, retired (or its `--record` file closed) when replaced. Each
+//! run's frames wait in the run's own
 //! bounded channel until the loop takes them, at the screen's pace: once per frame of the
 //! screen while the run is quiet, at once again while it is busy. No thread wakes up per
 //! frame or per batch only to pass frames on, and a busy run still slows to the screen's
@@ -8,6 +10,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Instant;
 
 use crate::engine::protocol::{Event, Frame};
+use crate::engine::runner::{self, Run, RunOptions};
 use crate::record::file::Writer;
 
 /// What one take found.
@@ -77,6 +80,49 @@ pub fn close_finished(closing: &mut Vec<Closing>) -> Vec<String> {
         }
     }
     errors
+}
+
+/// A run about to be replaced keeps its `--record` file, which takes the rest of its
+/// frames as they come; without one, its frames are dropped from now on.
+pub fn keep_file(
+    app: &mut crate::app::App,
+    frames: &mut Option<Receiver<Frame>>,
+    closing: &mut Vec<Closing>,
+) {
+    // The recorder is still there until the app takes in the run's summary.
+    match (app.recorder.take(), frames.take()) {
+        (Some(file), Some(rx)) => closing.push(Closing { rx, file }),
+        (Some(file), None) => {
+            if let Err(e) = file.finish() {
+                app.add_message(e);
+            }
+        }
+        (None, _) => {}
+    }
+}
+
+/// Stop an old run without blocking the screen; its frames are dropped from now on.
+pub fn retire(old: Option<Run>) {
+    if let Some(run) = old {
+        run.stop();
+        std::thread::spawn(move || drop(run));
+    }
+}
+
+/// Start a run whose frames wait in the returned channel until the screen takes them.
+pub fn start(
+    params: crate::engine::demos::Params,
+    python: Option<(crate::engine::python::PythonProgram, usize)>,
+) -> Result<(Run, Receiver<Frame>), String> {
+    let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
+    if let Some((program, max_procs)) = python {
+        opts.python = Some(program);
+        opts.max_procs = max_procs;
+    }
+    opts.sample_every = Some(runner::MIN_SAMPLE);
+    let (tx, rx) = runner::channel();
+    let run = Run::start(opts, tx).map_err(|e| e.to_string())?;
+    Ok((run, rx))
 }
 
 #[cfg(test)]

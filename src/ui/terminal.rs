@@ -23,7 +23,7 @@ use crossterm::execute;
 
 use crate::app::{App, Command, Key};
 use crate::engine::protocol::Frame;
-use crate::engine::runner::{self, Run, RunOptions};
+use crate::engine::runner::{self, Run};
 use crate::ui::canvas::Canvas;
 use crate::ui::{self, Theme, feed};
 use ratatui::layout::Rect;
@@ -404,14 +404,14 @@ fn run_app(
             match c {
                 Command::Quit => quit = true,
                 Command::Start(_) | Command::StartPython(_) => {
-                    keep_file(&mut app, &mut frames, &mut closing);
-                    retire(current.take());
+                    feed::keep_file(&mut app, &mut frames, &mut closing);
+                    feed::retire(current.take());
                     let started = match c {
                         // Tempo and step mode hold a Python program's operations too.
                         Command::StartPython(program) => {
-                            start(app.params(), Some((program, max_procs)))
+                            feed::start(app.params(), Some((program, max_procs)))
                         }
-                        Command::Start(params) => start(params, None),
+                        Command::Start(params) => feed::start(params, None),
                         _ => unreachable!("matched above"),
                     };
                     match started {
@@ -430,8 +430,8 @@ fn run_app(
                     }
                 }
                 Command::Discard => {
-                    keep_file(&mut app, &mut frames, &mut closing);
-                    retire(current.take());
+                    feed::keep_file(&mut app, &mut frames, &mut closing);
+                    feed::retire(current.take());
                 }
                 Command::Stop => {
                     if let Some(run) = &current {
@@ -497,48 +497,6 @@ fn run_app(
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     exit
-}
-
-/// A run about to be replaced keeps its `--record` file, which takes the rest of its
-/// frames as they come; without one, its frames are dropped from now on.
-fn keep_file(
-    app: &mut App,
-    frames: &mut Option<mpsc::Receiver<Frame>>,
-    closing: &mut Vec<feed::Closing>,
-) {
-    // The recorder is still there until the app takes in the run's summary.
-    match (app.recorder.take(), frames.take()) {
-        (Some(file), Some(rx)) => closing.push(feed::Closing { rx, file }),
-        (Some(file), None) => {
-            if let Err(e) = file.finish() {
-                app.add_message(e);
-            }
-        }
-        (None, _) => {}
-    }
-}
-
-/// Stop an old run without blocking the screen; its frames are dropped from now on.
-fn retire(old: Option<Run>) {
-    if let Some(run) = old {
-        run.stop();
-        std::thread::spawn(move || drop(run));
-    }
-}
-
-fn start(
-    params: crate::engine::demos::Params,
-    python: Option<(crate::engine::python::PythonProgram, usize)>,
-) -> Result<(Run, mpsc::Receiver<Frame>), String> {
-    let mut opts = RunOptions::new(params).map_err(|e| e.to_string())?;
-    if let Some((program, max_procs)) = python {
-        opts.python = Some(program);
-        opts.max_procs = max_procs;
-    }
-    opts.sample_every = Some(runner::MIN_SAMPLE);
-    let (tx, rx) = runner::channel();
-    let run = Run::start(opts, tx).map_err(|e| e.to_string())?;
-    Ok((run, rx))
 }
 
 fn map_key(code: KeyCode, mods: KeyModifiers) -> Option<Key> {

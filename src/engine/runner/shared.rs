@@ -36,9 +36,9 @@ pub(super) struct Shared {
     /// The PIDs whose exit may still hold frames back: the sequencer asks for every
     /// frame, so it looks at these few, not at every process the run ever had.
     draining: Mutex<Vec<i32>>,
-    /// The threads that read the run's event pipe, and until when they read without
+    /// The thread that reads the run's event pipe, and until when it reads without
     /// pausing (see [`Shared::hurry`]).
-    readers: Mutex<(Vec<std::thread::Thread>, Option<Instant>)>,
+    reader: Mutex<(Option<std::thread::Thread>, Option<Instant>)>,
 }
 
 /// How long the event pipe is read without pauses after the user acts.
@@ -87,30 +87,30 @@ impl Shared {
             segments: Mutex::new(Default::default()),
             outputs: Mutex::new(Default::default()),
             draining: Mutex::new(Vec::new()),
-            readers: Mutex::new((Vec::new(), None)),
+            reader: Mutex::new((None, None)),
         }
     }
 
-    /// The calling thread reads events (until the run ends).
+    /// The calling thread reads the event pipe (until the run ends).
     pub(super) fn reads_events(&self) {
-        lock(&self.readers).0.push(std::thread::current());
+        lock(&self.reader).0 = Some(std::thread::current());
     }
 
     /// The user acted (a step, a resume, a stop...) or the demo's main process ended:
     /// what follows is read at once, not after the reader's pause, so it shows as soon as
     /// the screen takes it.
     pub(super) fn hurry(&self) {
-        let mut r = lock(&self.readers);
+        let mut r = lock(&self.reader);
         r.1 = Some(Instant::now() + HURRY);
-        for t in &r.0 {
+        if let Some(t) = &r.0 {
             t.unpark();
         }
     }
 
-    /// How long quiet events are left to gather before the next read: `quiet`, or
+    /// How long a quiet event pipe is left to fill before the next read: `quiet`, or
     /// nothing for a moment after [`Shared::hurry`].
     pub(super) fn pause(&self, quiet: Duration) -> Duration {
-        match lock(&self.readers).1 {
+        match lock(&self.reader).1 {
             Some(until) if Instant::now() < until => Duration::ZERO,
             _ => quiet,
         }

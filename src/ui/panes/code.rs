@@ -9,7 +9,6 @@ use crate::ui::memo::Memo;
 use crate::ui::theme::Theme;
 
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
 
 /// `[2, 3, 7]` (0-based) as "3-4, 8" (as numbered on screen).
 fn ranges(lines: &[usize]) -> String {
@@ -70,8 +69,8 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         inner.width,
         *theme,
     );
-    // What is drawn: these rows (the layout's key stands for them), scrolled, in this block.
-    let mut drawn_from = crate::ui::drawn::fingerprint((&key, &block));
+    // The layout's key stands for its rows in the fingerprint of what is drawn.
+    let rows_print = crate::ui::drawn::fingerprint(&key);
     let laid = CACHE.with(|m| m.get(key, || lay_out(theme, &lesson.demo_py, &marks, inner.width)));
     let (rows, per_line) = (&laid.0, &laid.1);
     // The step's (or the user's) top line, but never so far down that the pane's last
@@ -86,14 +85,8 @@ pub fn code(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     app.code_shown
         .set(Some((app.lesson, app.step_at[app.lesson], top, last)));
     let first_row: usize = per_line[..top].iter().sum();
-    drawn_from = crate::ui::drawn::fingerprint((drawn_from, first_row));
-    crate::ui::drawn::draw(Some(drawn_from), area, buf, |buf| {
-        // Only the rows in sight are copied into the frame.
-        let shown = &rows[first_row.min(rows.len())..];
-        let shown = &shown[..shown.len().min(height)];
-        block.render(area, buf);
-        Paragraph::new(shown.to_vec()).render(inner, buf);
-    });
+    let drawn = crate::ui::drawn::fingerprint((rows_print, first_row, &block));
+    super::prewrapped(rows, first_row, block, (area, drawn), buf);
 }
 
 /// The program coloured, marked and wrapped to `width`: its rows, and how many rows each

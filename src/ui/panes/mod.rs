@@ -81,6 +81,25 @@ pub(crate) fn wrapped(
     });
 }
 
+/// Rows already wrapped to the block's inner width, from row `first` on (the lesson text,
+/// the program); `key` stands for the rows, `first` and the block (see `drawn`).
+pub(crate) fn prewrapped(
+    rows: &[Line<'static>],
+    first: usize,
+    block: ratatui::widgets::Block,
+    (area, key): (Rect, u64),
+    buf: &mut Buffer,
+) {
+    crate::ui::drawn::draw(Some(key), area, buf, |buf| {
+        let inner = block.inner(area);
+        // Only the rows in sight are copied into the frame.
+        let shown = &rows[first.min(rows.len())..];
+        let shown = &shown[..shown.len().min(inner.height as usize)];
+        block.render(area, buf);
+        Paragraph::new(shown.to_vec()).render(inner, buf);
+    });
+}
+
 /// Cut `s` to at most `cols` terminal columns (wide characters count two), marking a
 /// cut with `~`.
 pub fn clip_cols(s: &str, cols: usize) -> String {

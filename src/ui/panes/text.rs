@@ -9,7 +9,6 @@ use crate::ui::memo::Memo;
 use crate::ui::theme::Theme;
 
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
 
 /// What identifies a wrapped lesson text: where its source lives, its length, the width
 /// it was broken for and the theme it was styled with.
@@ -18,25 +17,6 @@ type Key = (usize, usize, u16, Theme);
 thread_local! {
     /// The last lesson text drawn, wrapped: drawing is on one thread, the app's.
     static CACHE: Memo<Key, Vec<Line<'static>>> = const { Memo::new() };
-}
-
-/// Rows already wrapped to the block's inner width, scrolled; `key` says which rows
-/// (see `drawn`: the text, scroll and block are what the pane is drawn from).
-fn prewrapped(
-    rows: &[Line<'static>],
-    scroll: u16,
-    block: ratatui::widgets::Block,
-    (area, key): (Rect, u64),
-    buf: &mut Buffer,
-) {
-    crate::ui::drawn::draw(Some(key), area, buf, |buf| {
-        let inner = block.inner(area);
-        // Only the rows in sight are copied into the frame.
-        let shown = &rows[(scroll as usize).min(rows.len())..];
-        let shown = &shown[..shown.len().min(inner.height as usize)];
-        block.render(area, buf);
-        Paragraph::new(shown.to_vec()).render(inner, buf);
-    });
 }
 
 /// The lesson's text, rendered Markdown, scrolled with PgUp/PgDn (unless the step is
@@ -65,5 +45,5 @@ pub fn text(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     );
     // The rows come from the cache's key: it stands for them.
     let drawn = crate::ui::drawn::fingerprint((key, app.text_scroll, &block));
-    prewrapped(&rows, app.text_scroll, block, (area, drawn), buf);
+    super::prewrapped(&rows, app.text_scroll as usize, block, (area, drawn), buf);
 }
