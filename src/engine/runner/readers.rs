@@ -148,50 +148,34 @@ pub(super) fn sequence(rx: mpsc::Receiver<Frame>, tx: &SyncSender<Frame>, shared
             }
         }
     };
-    // Frames coming do not wake the sequencer: it wakes when the oldest frame held may go
-    // (an exit may hold it longer: it looks again soon) and takes what came meanwhile.
-    let mut open = true;
-    while open {
-        let wait = match heap.peek() {
-            Some(Reverse((t, _))) => {
-                let due = t + REORDER.as_micros() as u64;
-                Duration::from_micros(due.saturating_sub(protocol::now_us()))
-                    .clamp(Duration::from_millis(10), Duration::from_millis(50))
-            }
-            None => Duration::from_millis(50),
-        };
-        std::thread::sleep(wait);
-        loop {
-            let f = match rx.try_recv() {
-                Ok(f) => f,
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    open = false;
-                    break;
-                }
-            };
-            if let Event::Exited { .. } = f.event {
-                shared.exit_seen(f.pid, f.t_us);
-                // Lines of that process already here, read after it exited, were
-                // written before: they go just before its exit.
-                let before = f.t_us.saturating_sub(1);
-                let mut moved = false;
-                for g in held.values_mut() {
-                    if g.pid == f.pid
-                        && g.t_us > before
-                        && matches!(g.event, Event::Output { .. } | Event::OutputPart { .. })
-                    {
-                        g.t_us = before;
-                        moved = true;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(10)) {
+            Ok(f) => {
+                if let Event::Exited { .. } = f.event {
+                    shared.exit_seen(f.pid, f.t_us);
+                    // Lines of that process already here, read after it exited, were
+                    // written before: they go just before its exit.
+                    let before = f.t_us.saturating_sub(1);
+                    let mut moved = false;
+                    for g in held.values_mut() {
+                        if g.pid == f.pid
+                            && g.t_us > before
+                            && matches!(g.event, Event::Output { .. } | Event::OutputPart { .. })
+                        {
+                            g.t_us = before;
+                            moved = true;
+                        }
+                    }
+                    if moved {
+                        heap = held.iter().map(|(k, g)| Reverse((g.t_us, *k))).collect();
                     }
                 }
-                if moved {
-                    heap = held.iter().map(|(k, g)| Reverse((g.t_us, *k))).collect();
-                }
+                heap.push(Reverse((f.t_us, n)));
+                held.insert(n, f);
+                n += 1;
             }
-            heap.push(Reverse((f.t_us, n)));
-            held.insert(n, f);
-            n += 1;
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let cutoff = protocol::now_us().saturating_sub(REORDER.as_micros() as u64);
         let cutoff = shared.exit_barrier().map_or(cutoff, |b| cutoff.min(b));
